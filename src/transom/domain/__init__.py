@@ -1,0 +1,1 @@
+"""Entities, value types, ids, errors and the clock. Imports the standard library only."""

@@ -1,0 +1,92 @@
+"""The error tree. Every error an API caller can see is an `ApiError` with its AWS code.
+
+Contract: `code` is the AWS `__type`, `status` the HTTP status, `message` says what is wrong
+and how to fix it. Adapters map these to responses in one place; anything else is a 500.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An error reported to the caller as `{"__type": code, "message": message}`."""
+
+    code = "InternalServerError"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ClientError(ApiError):
+    """A fault of the request; HTTP 400 unless a subclass says otherwise."""
+
+    status = 400
+
+
+class ValidationError(ClientError):
+    code = "ValidationException"
+
+
+class SerializationError(ClientError):
+    code = "SerializationException"
+
+
+class UnknownOperationError(ClientError):
+    code = "UnknownOperationException"
+
+
+class DoesNotExistError(ClientError):
+    code = "DoesNotExistException"
+
+
+class IdempotentParameterMismatchError(ClientError):
+    code = "IdempotentParameterMismatch"
+
+
+class ResourceLimitExceededError(ClientError):
+    code = "ResourceLimitExceededException"
+
+
+class TargetInUseError(ClientError):
+    code = "TargetInUseException"
+
+
+class FeatureNotAvailableError(ClientError):
+    code = "FeatureNotAvailableException"
+
+
+class InvalidResourceTypeError(ClientError):
+    code = "InvalidResourceType"
+
+
+class InvalidResourceIdError(ClientError):
+    code = "InvalidResourceId"
+
+
+class TooManyTagsError(ClientError):
+    code = "TooManyTagsError"
+
+
+class InvalidNextTokenError(ClientError):
+    code = "InvalidNextToken"
+
+
+class MissingAuthenticationTokenError(ClientError):
+    code = "MissingAuthenticationTokenException"
+    status = 403
+
+
+class InvalidSignatureError(ClientError):
+    code = "InvalidSignatureException"
+    status = 403
+
+
+class UnrecognizedClientError(ClientError):
+    code = "UnrecognizedClientException"
+    status = 403
+
+
+class RequestTooLargeError(ClientError):
+    code = "RequestEntityTooLarge"
+    status = 413

@@ -1,0 +1,16 @@
+"""Identifier formats (SPEC.md §a)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+
+def new_window_id() -> str:
+    """`mw-` and 17 lower-case hex digits."""
+    return "mw-" + secrets.token_hex(9)[:17]
+
+
+def new_uuid() -> str:
+    """A lower-case random UUID, the id of targets, tasks and executions."""
+    return str(uuid.uuid4())

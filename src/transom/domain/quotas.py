@@ -1,0 +1,13 @@
+"""Configurable quotas (SPEC.md Appendix B.9). Exceeding one is a `ResourceLimitExceededError`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Quotas:
+    windows: int = 1000
+    targets_per_window: int = 100
+    tasks_per_window: int = 20
+    tags_per_resource: int = 50

@@ -1,0 +1,59 @@
+"""Engines for the two supported databases, tuned for how Transom uses them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+BEGIN_MODE = "transom_sqlite_begin"
+"""Execution option naming the SQLite BEGIN mode (DEFERRED or IMMEDIATE) of a connection."""
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever driver the URL names (or omits)."""
+    for prefix in ("postgresql+psycopg2://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for `sqlite:///path` (WAL, foreign keys, explicit BEGIN) or PostgreSQL."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=8,
+            max_overflow=24,
+        )
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if not url.startswith("postgresql+psycopg://"):
+        raise ValueError(
+            f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql+psycopg://..."
+        )
+    return sa.create_engine(url, pool_size=8, max_overflow=24, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
+    # Let SQLAlchemy's "begin" event, not the driver, open transactions.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get(BEGIN_MODE, "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")

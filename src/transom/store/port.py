@@ -1,0 +1,118 @@
+"""The `Store` port: what services may ask of persistence. Every implementation passes
+`tests/store/test_contract.py`.
+
+A unit of work is a `Transaction`: everything done through one either commits together or not
+at all. `Store.write()` serialises writers that take the same `lock()` key, so check-then-insert
+sequences (quotas, idempotency tokens) are race-free across threads and server replicas.
+Instants go in and come out as aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from transom.domain.windows import (
+    AccessKey,
+    Tag,
+    Window,
+    WindowTarget,
+    WindowTask,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WindowQuery:
+    """Filters for `list_windows`: names starting with any of the prefixes (all names when
+    there are none) and an optional enabled flag."""
+
+    name_prefixes: tuple[str, ...] = ()
+    enabled: bool | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """Up to `limit` items after `after` (a position from a previous page), and the position
+    of the last item when more may follow, else None."""
+
+    items: list[T]
+    next_after: int | None
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    fingerprint: str
+    resource_id: str
+
+
+class Transaction(Protocol):
+    def lock(self, key: str) -> None:
+        """Hold `key` until the transaction ends; other writers locking it wait."""
+
+    # windows
+    def insert_window(self, window: Window) -> None: ...
+    def get_window(self, window_id: str) -> Window | None: ...
+    def update_window(self, window: Window) -> None:
+        """Overwrite the window with the same id; it must exist."""
+
+    def delete_window(self, window_id: str) -> bool:
+        """Delete the window, its targets, tasks and tags. False when it did not exist."""
+
+    def count_windows(self) -> int: ...
+    def list_windows(self, query: WindowQuery, after: int | None, limit: int) -> Page[Window]:
+        """Windows in creation order."""
+
+    # targets
+    def insert_target(self, target: WindowTarget) -> None: ...
+    def get_target(self, window_id: str, window_target_id: str) -> WindowTarget | None: ...
+    def update_target(self, target: WindowTarget) -> None: ...
+    def delete_target(self, window_id: str, window_target_id: str) -> bool: ...
+    def count_targets(self, window_id: str) -> int: ...
+    def list_targets(self, window_id: str) -> list[WindowTarget]:
+        """All targets of the window in registration order."""
+
+    # tasks
+    def insert_task(self, task: WindowTask) -> None: ...
+    def get_task(self, window_id: str, window_task_id: str) -> WindowTask | None: ...
+    def update_task(self, task: WindowTask) -> None: ...
+    def delete_task(self, window_id: str, window_task_id: str) -> bool: ...
+    def count_tasks(self, window_id: str) -> int: ...
+    def list_tasks(self, window_id: str) -> list[WindowTask]:
+        """All tasks of the window in registration order."""
+
+    # tags
+    def get_tags(self, resource_type: str, resource_id: str) -> list[Tag]:
+        """Tags sorted by key."""
+
+    def put_tags(self, resource_type: str, resource_id: str, tags: Sequence[Tag]) -> None:
+        """Add tags, overwriting the values of keys already present."""
+
+    def remove_tags(self, resource_type: str, resource_id: str, keys: Sequence[str]) -> None:
+        """Remove the keys present; absent keys are ignored."""
+
+    # idempotency
+    def get_idempotency(self, operation: str, client_token: str) -> IdempotencyRecord | None: ...
+    def put_idempotency(
+        self, operation: str, client_token: str, record: IdempotencyRecord, at: datetime
+    ) -> None: ...
+
+    # access keys
+    def insert_access_key(self, key: AccessKey) -> None: ...
+    def get_access_key(self, access_key_id: str) -> AccessKey | None: ...
+    def list_access_keys(self) -> list[AccessKey]: ...
+    def delete_access_key(self, access_key_id: str) -> bool: ...
+
+
+class Store(Protocol):
+    def read(self) -> AbstractContextManager[Transaction]:
+        """A transaction for reads only."""
+
+    def write(self) -> AbstractContextManager[Transaction]:
+        """A transaction that commits when the block exits normally and rolls back otherwise."""
+
+    def close(self) -> None: ...

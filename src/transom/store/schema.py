@@ -1,0 +1,129 @@
+"""The SQLAlchemy Core schema. Alembic migrations create it; this module is their reference
+and the query layer's vocabulary. `seq` columns give a stable creation order for paging."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+windows = sa.Table(
+    "windows",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("window_id", sa.String(20), nullable=False, unique=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("start_date", sa.String(64)),
+    sa.Column("end_date", sa.String(64)),
+    sa.Column("schedule", sa.String(256), nullable=False),
+    sa.Column("schedule_timezone", sa.String(64)),
+    sa.Column("schedule_offset", sa.Integer),
+    sa.Column("duration", sa.Integer, nullable=False),
+    sa.Column("cutoff", sa.Integer, nullable=False),
+    sa.Column("allow_unassociated_targets", sa.Boolean, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("modified_date", UtcDateTime, nullable=False),
+    sa.Column("schedule_changed_date", UtcDateTime, nullable=False),
+)
+sa.Index("ix_windows_name", windows.c.name)
+
+window_targets = sa.Table(
+    "window_targets",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("window_target_id", sa.String(36), nullable=False, unique=True),
+    sa.Column(
+        "window_id",
+        sa.String(20),
+        sa.ForeignKey("windows.window_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("resource_type", sa.String(32), nullable=False),
+    sa.Column("targets", sa.JSON, nullable=False),
+    sa.Column("owner_information", sa.Text),
+    sa.Column("name", sa.String(128)),
+    sa.Column("description", sa.Text),
+)
+
+window_tasks = sa.Table(
+    "window_tasks",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("window_task_id", sa.String(36), nullable=False, unique=True),
+    sa.Column(
+        "window_id",
+        sa.String(20),
+        sa.ForeignKey("windows.window_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("task_arn", sa.String(1600), nullable=False),
+    sa.Column("task_type", sa.String(32), nullable=False),
+    sa.Column("targets", sa.JSON, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("service_role_arn", sa.Text),
+    sa.Column("task_parameters", sa.JSON),
+    sa.Column("task_invocation_parameters", sa.JSON),
+    sa.Column("max_concurrency", sa.String(7)),
+    sa.Column("max_errors", sa.String(7)),
+    sa.Column("logging_info", sa.JSON),
+    sa.Column("name", sa.String(128)),
+    sa.Column("description", sa.Text),
+    sa.Column("cutoff_behavior", sa.String(32)),
+    sa.Column("alarm_configuration", sa.JSON),
+)
+
+tags = sa.Table(
+    "tags",
+    metadata,
+    sa.Column("resource_type", sa.String(32), primary_key=True),
+    sa.Column("resource_id", sa.String(128), primary_key=True),
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+)
+
+idempotency_tokens = sa.Table(
+    "idempotency_tokens",
+    metadata,
+    sa.Column("operation", sa.String(64), primary_key=True),
+    sa.Column("client_token", sa.String(64), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("resource_id", sa.String(64), nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+)
+
+access_keys = sa.Table(
+    "access_keys",
+    metadata,
+    sa.Column("access_key_id", sa.String(128), primary_key=True),
+    sa.Column("secret_access_key", sa.String(128), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,50 @@
+"""Fixtures shared by every test: databases, servers, clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.servers import (
+    BACKEND_PARAMS,
+    Database,
+    ServerProcess,
+    boto3_client,
+    database,
+    install_test_key,
+)
+
+
+@pytest.fixture(scope="session", params=BACKEND_PARAMS)
+def backend_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    """One database per backend for the whole session, shared by `server`."""
+    with database(request.param, tmp_path_factory.mktemp(request.param)) as db:
+        install_test_key(db)
+        yield db
+
+
+@pytest.fixture(scope="session")
+def server(backend_db: Database) -> Iterator[ServerProcess]:
+    """A running server on each backend, shared by the API tests."""
+    process = ServerProcess(backend_db).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def ssm(server: ServerProcess) -> Any:
+    """A real boto3 SSM client signed with the test key, pointed at `server`."""
+    return boto3_client(server.endpoint)
+
+
+@pytest.fixture
+def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A new empty database of the backend named by the test's `backend` parameter."""
+    with database(request.param, tmp_path) as db:
+        install_test_key(db)
+        yield db

@@ -1,0 +1,31 @@
+"""Hand-made AWS JSON requests, signed as botocore signs them, for protocol-level tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from tests.support.servers import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+
+
+def signed_post(
+    endpoint: str,
+    operation: str,
+    body: bytes | dict[str, Any],
+    *,
+    content_type: str = "application/x-amz-json-1.1",
+    access_key: str = ACCESS_KEY_ID,
+    secret: str = SECRET_ACCESS_KEY,
+    sign: bool = True,
+) -> httpx.Response:
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    headers = {"X-Amz-Target": f"AmazonSSM.{operation}", "Content-Type": content_type}
+    request = AWSRequest(method="POST", url=endpoint + "/", data=data, headers=headers)
+    if sign:
+        SigV4Auth(Credentials(access_key, secret), "ssm", REGION).add_auth(request)
+    return httpx.post(endpoint + "/", content=data, headers=dict(request.headers), timeout=30)
