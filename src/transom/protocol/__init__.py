@@ -1,1 +1,1 @@
-"""protocol."""
+"""Wire protocols spoken by the server."""

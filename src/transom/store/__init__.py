@@ -1,1 +1,1 @@
-"""store."""
+"""Persistence: the Store port and its SQLAlchemy implementation with alembic migrations."""

@@ -1,1 +1,1 @@
-"""protocol/awsjson."""
+"""AWS JSON 1.1: framing, SigV4, validation against the botocore model, operations."""

@@ -1,0 +1,1 @@
+"""HTTP adapters: the Starlette application and its routes."""

@@ -1,0 +1,67 @@
+"""The Starlette application: AWS JSON 1.1 at `POST /`, health at `GET /health`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from transom.domain.errors import RequestTooLargeError
+from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
+from transom.protocol.awsjson.framing import CONTENT_TYPE, encode_error
+
+MAX_BODY_BYTES = 1 << 20
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None once it grows past `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    stream: AsyncIterator[bytes] = request.stream()
+    async for chunk in stream:
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(
+    endpoint: AwsJsonEndpoint,
+    lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> Starlette:
+    async def awsjson(request: Request) -> Response:
+        headers = {"x-amzn-RequestId": str(uuid.uuid4())}
+        body = await _read_body(request, max_body_bytes)
+        if body is None:
+            error = RequestTooLargeError(
+                f"The request body is larger than {max_body_bytes} bytes; send less data."
+            )
+            return Response(encode_error(error), error.status, headers, CONTENT_TYPE)
+        reply = await run_in_threadpool(
+            endpoint.handle,
+            request.method,
+            request.scope.get("raw_path", b"/").decode("latin-1"),
+            request.scope["query_string"].decode("latin-1"),
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
+            body,
+        )
+        return Response(reply.body, reply.status, headers, CONTENT_TYPE)
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[Route("/", awsjson, methods=["POST"]), Route("/health", health, methods=["GET"])],
+        lifespan=lifespan,
+    )

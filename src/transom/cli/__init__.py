@@ -1,0 +1,1 @@
+"""The `transom` command line."""

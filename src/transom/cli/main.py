@@ -1,0 +1,278 @@
+"""The `transom` command. Heavy modules are imported inside the commands that need them."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from transom.bootstrap import Settings
+    from transom.domain.windows import AccessKey
+    from transom.store.sql import SqlStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_PORT = 8770
+DEFAULT_REGION = "us-east-1"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "transom"
+
+
+def store_options(command: F) -> F:
+    """--data-dir and --database-url, with their TRANSOM_* twins."""
+    command = click.option(
+        "--database-url",
+        envvar="TRANSOM_DATABASE_URL",
+        help="PostgreSQL URL (postgresql+psycopg://user@host/db); default: SQLite in the data dir.",
+    )(command)
+    return click.option(
+        "--data-dir",
+        envvar="TRANSOM_DATA_DIR",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default_data_dir,
+        show_default="$XDG_DATA_HOME/transom or ~/.local/share/transom",
+        help="Where the SQLite database and local state live.",
+    )(command)
+
+
+def server_options(command: F) -> F:
+    for name, env, default, text in (
+        ("--max-tasks-per-window", "TRANSOM_MAX_TASKS_PER_WINDOW", 20, "Tasks per window."),
+        ("--max-targets-per-window", "TRANSOM_MAX_TARGETS_PER_WINDOW", 100, "Targets per window."),
+        ("--max-windows", "TRANSOM_MAX_WINDOWS", 1000, "Maintenance windows in all."),
+    ):
+        command = click.option(
+            name,
+            envvar=env,
+            type=click.IntRange(min=1),
+            default=default,
+            show_default=True,
+            help=text,
+        )(command)
+    command = click.option(
+        "--port",
+        envvar="TRANSOM_PORT",
+        type=click.IntRange(0, 65535),
+        default=DEFAULT_PORT,
+        show_default=True,
+        help="TCP port (0 picks a free one).",
+    )(command)
+    command = click.option(
+        "--host",
+        envvar="TRANSOM_HOST",
+        default="127.0.0.1",
+        show_default=True,
+        help="Address to listen on.",
+    )(command)
+    return store_options(command)
+
+
+def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settings:
+    from transom.bootstrap import Settings
+    from transom.domain.quotas import Quotas
+
+    if not server:
+        return Settings(data_dir=data_dir, database_url=database_url)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        host=server["host"],
+        port=server["port"],
+        quotas=Quotas(
+            windows=server["max_windows"],
+            targets_per_window=server["max_targets_per_window"],
+            tasks_per_window=server["max_tasks_per_window"],
+        ),
+    )
+
+
+def _open(settings: Settings) -> SqlStore:
+    from transom.bootstrap import open_store
+
+    try:
+        return open_store(settings)
+    except Exception as exc:
+        raise click.ClickException(f"cannot open the database {settings.url}: {exc}") from exc
+
+
+@click.group()
+@click.version_option(package_name="transom")
+def main() -> None:
+    """Transom: self-hosted maintenance windows with the AWS Systems Manager API."""
+
+
+@main.command()
+@server_options
+def server(data_dir: Path, database_url: str | None, **options: Any) -> None:
+    """Run the server in the foreground (for scripts and service managers)."""
+    from transom.cli.serve import serve
+
+    settings = _settings(data_dir, database_url, **options)
+    serve(settings, _open(settings))
+
+
+@main.command()
+@server_options
+def up(data_dir: Path, database_url: str | None, **options: Any) -> None:
+    """Start Transom on this machine: the server on SQLite, with a first access key."""
+    from transom.bootstrap import build_services
+    from transom.cli.serve import serve
+    from transom.domain.clock import SystemClock
+
+    settings = _settings(data_dir, database_url, **options)
+    store = _open(settings)
+    keys = build_services(store, SystemClock(), settings.quotas).keys
+    if not keys.list():
+        key = keys.create("created by transom up")
+        _announce_key(key, settings)
+    serve(settings, store)
+
+
+def _announce_key(key: AccessKey, settings: Settings) -> None:
+    path = settings.data_dir / "credentials"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(
+            f"[transom]\naws_access_key_id = {key.access_key_id}\n"
+            f"aws_secret_access_key = {key.secret_access_key}\n"
+        )
+    endpoint = f"http://{settings.host}:{settings.port}"
+    click.echo(
+        f"Created access key {key.access_key_id}; its secret is shown only now and saved in "
+        f"{path} (mode 0600).\n"
+        "Use it from a shell:\n"
+        f"  export AWS_ACCESS_KEY_ID={key.access_key_id}\n"
+        f"  export AWS_SECRET_ACCESS_KEY={key.secret_access_key}\n"
+        f"  export AWS_DEFAULT_REGION={DEFAULT_REGION}\n"
+        f"  aws ssm describe-maintenance-windows --endpoint-url {endpoint}\n"
+        "or as an aws profile:\n"
+        f"  aws configure set aws_access_key_id {key.access_key_id} --profile transom\n"
+        f"  aws configure set aws_secret_access_key {key.secret_access_key} --profile transom\n"
+        f"  aws configure set region {DEFAULT_REGION} --profile transom\n"
+        f"  aws --profile transom ssm describe-maintenance-windows --endpoint-url {endpoint}\n"
+        f"boto3: boto3.client('ssm', endpoint_url='{endpoint}', region_name='{DEFAULT_REGION}')",
+        err=True,
+    )
+
+
+@main.group()
+def keys() -> None:
+    """Manage the access keys API callers sign requests with."""
+
+
+def _key_service(data_dir: Path, database_url: str | None) -> Any:
+    from transom.domain.clock import SystemClock
+    from transom.services.keys import KeyService
+
+    return KeyService(_open(_settings(data_dir, database_url)), SystemClock())
+
+
+def _print_key(key: AccessKey, as_json: bool, with_secret: bool) -> None:
+    record = {
+        "AccessKeyId": key.access_key_id,
+        "Description": key.description,
+        "CreatedDate": key.created_date.isoformat(),
+    }
+    if with_secret:
+        record["SecretAccessKey"] = key.secret_access_key
+    if as_json:
+        click.echo(json.dumps(record))
+    else:
+        click.echo("\t".join(str(v or "") for v in record.values()))
+
+
+def _run_key_command(action: Callable[[], AccessKey]) -> AccessKey:
+    from transom.domain.errors import ApiError
+
+    try:
+        return action()
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+@keys.command("create")
+@store_options
+@click.option("--description", help="A note on who or what uses the key.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def keys_create(
+    data_dir: Path, database_url: str | None, description: str | None, as_json: bool
+) -> None:
+    """Create a key and print its id and secret (the only time the secret is shown)."""
+    service = _key_service(data_dir, database_url)
+    _print_key(_run_key_command(lambda: service.create(description)), as_json, True)
+
+
+@keys.command("import")
+@store_options
+@click.argument("access_key_id")
+@click.argument("secret_access_key")
+@click.option("--description", help="A note on who or what uses the key.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def keys_import(
+    data_dir: Path,
+    database_url: str | None,
+    access_key_id: str,
+    secret_access_key: str,
+    description: str | None,
+    as_json: bool,
+) -> None:
+    """Adopt an existing key pair, so scripts that carry credentials keep working."""
+    service = _key_service(data_dir, database_url)
+    key = _run_key_command(
+        lambda: service.import_key(access_key_id, secret_access_key, description)
+    )
+    _print_key(key, as_json, False)
+
+
+@keys.command("list")
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def keys_list(data_dir: Path, database_url: str | None, as_json: bool) -> None:
+    """List keys (without their secrets)."""
+    found = _key_service(data_dir, database_url).list()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "AccessKeyId": k.access_key_id,
+                        "Description": k.description,
+                        "CreatedDate": k.created_date.isoformat(),
+                    }
+                    for k in found
+                ]
+            )
+        )
+        return
+    for key in found:
+        _print_key(key, False, False)
+
+
+@keys.command("delete")
+@store_options
+@click.argument("access_key_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def keys_delete(
+    data_dir: Path, database_url: str | None, access_key_id: str, as_json: bool
+) -> None:
+    """Delete a key; requests signed with it are refused from then on."""
+    deleted = _key_service(data_dir, database_url).delete(access_key_id)
+    if as_json:
+        click.echo(json.dumps({"AccessKeyId": access_key_id, "Deleted": deleted}))
+    if not deleted:
+        raise click.ClickException(f"no access key {access_key_id}")
+    if not as_json:
+        click.echo(f"deleted {access_key_id}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

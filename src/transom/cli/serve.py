@@ -1,0 +1,57 @@
+"""Running the HTTP server in the foreground until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sys
+from types import FrameType
+
+from transom.bootstrap import Settings, build_app
+from transom.store.sql import SqlStore
+
+
+def serve(settings: Settings, store: SqlStore) -> None:
+    """Bind, say where in one line on stderr, serve, and close the store on the way out."""
+    import uvicorn
+
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        sys.exit(f"transom: cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
+    sock.listen(2048)  # accept (queue) connections from the moment we say where we listen
+    host, port = sock.getsockname()[:2]
+    app = build_app(store, settings)
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=10
+    )
+    where = f"[{host}]" if family == socket.AF_INET6 else host
+    print(
+        f"transom server listening on http://{where}:{port} (database {_redacted(settings.url)})",
+        file=sys.stderr,
+        flush=True,
+    )
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal under the
+    # handlers it found; these turn that into a normal exit so the store is closed.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_normally)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except SystemExit:
+        pass
+    finally:
+        store.close()
+    print("transom server stopped", file=sys.stderr, flush=True)
+
+
+def _exit_normally(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,87 @@
+"""Mechanical translation between AWS members (`AllowUnassociatedTargets`) and domain fields
+(`allow_unassociated_targets`), and the NextToken codec shared by the paged operations."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from transom.domain.errors import ValidationError
+
+T = TypeVar("T")
+
+
+@cache
+def member(field: str) -> str:
+    """`window_target_id` -> `WindowTargetId`."""
+    return "".join(part.capitalize() for part in field.split("_"))
+
+
+def fields_from(params: Mapping[str, Any], cls: type[Any]) -> dict[str, Any]:
+    """The fields of dataclass `cls` present in the request, keyed by field name."""
+    return {
+        f.name: params[member(f.name)] for f in dataclasses.fields(cls) if member(f.name) in params
+    }
+
+
+def to_members(obj: Any, omit: Sequence[str] = ()) -> dict[str, Any]:
+    """A dataclass as AWS members, leaving out unset (None) fields and `omit`."""
+    return {
+        member(f.name): value
+        for f in dataclasses.fields(obj)
+        if f.name not in omit and (value := getattr(obj, f.name)) is not None
+    }
+
+
+def decode_token(operation: str, params: Mapping[str, Any]) -> int | None:
+    """The position a NextToken stands for; None for the first page."""
+    token = params.get("NextToken")
+    if not token:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        if data["o"] == operation and isinstance(data["a"], int):
+            return int(data["a"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        pass
+    raise ValidationError(
+        "The NextToken is not valid: pass the NextToken of the previous page of the same "
+        "operation unchanged, or leave it out to start from the first page."
+    )
+
+
+def encode_token(operation: str, position: int | None) -> str | None:
+    if position is None:
+        return None
+    raw = json.dumps({"o": operation, "a": position}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def page_of(
+    operation: str, params: Mapping[str, Any], items: Sequence[T], default: int
+) -> tuple[Sequence[T], str | None]:
+    """Slice an in-memory list for MaxResults/NextToken; return the page and the next token."""
+    start = decode_token(operation, params) or 0
+    limit = params.get("MaxResults", default)
+    end = start + limit
+    return items[start:end], encode_token(operation, end if end < len(items) else None)
+
+
+def filter_values(
+    params: Mapping[str, Any], allowed: Sequence[str], key_member: str = "Key"
+) -> dict[str, list[str]]:
+    """Request filters as {key: values}, refusing keys the operation does not support."""
+    out: dict[str, list[str]] = {}
+    for item in params.get("Filters", []):
+        key = item[key_member]
+        if key not in allowed:
+            raise ValidationError(
+                f"Filter key {key!r} is not supported here; use one of: {', '.join(allowed)}."
+            )
+        out.setdefault(key, []).extend(item.get("Values", []))
+    return out

@@ -1,0 +1,20 @@
+"""The set of use cases an adapter is handed, built once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from transom.services.keys import KeyService
+from transom.services.tags import TagService
+from transom.services.targets import TargetService
+from transom.services.tasks import TaskService
+from transom.services.windows import WindowService
+
+
+@dataclass(frozen=True)
+class Services:
+    windows: WindowService
+    targets: TargetService
+    tasks: TaskService
+    tags: TagService
+    keys: KeyService

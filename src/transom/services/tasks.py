@@ -1,0 +1,152 @@
+"""Use cases for window tasks: register, update, deregister, read, list."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from transom.domain.clock import Clock
+from transom.domain.errors import DoesNotExistError, ResourceLimitExceededError, ValidationError
+from transom.domain.ids import new_uuid
+from transom.domain.quotas import Quotas
+from transom.domain.windows import TaskSpec, TaskType, Window, WindowTask
+from transom.services import idempotency
+from transom.services.target_rules import check_task_targets, registered_instance_ids
+from transom.services.windows import require_window
+from transom.store.port import Store, Transaction
+
+_OPERATION = "RegisterTaskWithMaintenanceWindow"
+_INVOCATION_MEMBER = {
+    TaskType.RUN_COMMAND: "RunCommand",
+    TaskType.AUTOMATION: "Automation",
+    TaskType.LAMBDA: "Lambda",
+    TaskType.STEP_FUNCTIONS: "StepFunctions",
+}
+DEFAULT_CUTOFF_BEHAVIOR = "CONTINUE_TASK"
+
+
+def _check_task(tx: Transaction, window: Window, spec: TaskSpec, explicit: set[str]) -> TaskSpec:
+    """Validate `spec` against SPEC.md §b.10 and return it as stored.
+
+    `explicit` names the fields the caller sent in this request; rate-control fields left over
+    from before are dropped when a task loses its targets.
+    """
+    if spec.task_type is TaskType.RUN_COMMAND and not spec.targets:
+        raise ValidationError(
+            "RUN_COMMAND tasks need Targets: Key=WindowTargetIds with registered window target "
+            "IDs, or Key=InstanceIds when the window allows unassociated targets."
+        )
+    window_targets = tx.list_targets(window.window_id)
+    check_task_targets(
+        spec.targets,
+        window.spec.allow_unassociated_targets,
+        {t.window_target_id for t in window_targets},
+        registered_instance_ids([t.spec.targets for t in window_targets]),
+    )
+    if spec.targets:
+        missing = [
+            wire
+            for field, wire in (("max_concurrency", "MaxConcurrency"), ("max_errors", "MaxErrors"))
+            if getattr(spec, field) is None
+        ]
+        if missing:
+            raise ValidationError(
+                f"{' and '.join(missing)} must be set for a task with targets "
+                "(a number such as 10, or a percentage such as 10%)."
+            )
+    else:
+        sent = [
+            f"Maintenance window tasks without targets do not support {wire} values."
+            for field, wire in (("max_concurrency", "MaxConcurrency"), ("max_errors", "MaxErrors"))
+            if field in explicit and getattr(spec, field) is not None
+        ]
+        if sent:
+            raise ValidationError(" ".join(sent))
+        spec = dataclasses.replace(spec, max_concurrency=None, max_errors=None)
+    expected = _INVOCATION_MEMBER[spec.task_type]
+    others = sorted(set(spec.task_invocation_parameters or {}) - {expected})
+    if others:
+        raise ValidationError(
+            f"TaskInvocationParameters.{others[0]} does not match TaskType {spec.task_type}: "
+            f"a {spec.task_type} task takes only TaskInvocationParameters.{expected}."
+        )
+    return spec
+
+
+def _require_task(tx: Transaction, window_id: str, window_task_id: str) -> WindowTask:
+    require_window(tx, window_id)
+    task = tx.get_task(window_id, window_task_id)
+    if task is None:
+        raise DoesNotExistError(
+            f"Task {window_task_id} does not exist in maintenance window {window_id}"
+        )
+    return task
+
+
+class TaskService:
+    def __init__(self, store: Store, clock: Clock, quotas: Quotas) -> None:
+        self._store = store
+        self._clock = clock
+        self._quotas = quotas
+
+    def register(
+        self, window_id: str, spec: TaskSpec, explicit: set[str], client_token: str | None
+    ) -> str:
+        if spec.cutoff_behavior is None:
+            spec = dataclasses.replace(spec, cutoff_behavior=DEFAULT_CUTOFF_BEHAVIOR)
+        digest = idempotency.fingerprint([window_id, dataclasses.asdict(spec)])
+        with self._store.write() as tx:
+            tx.lock(_OPERATION)
+            earlier = idempotency.replayed(tx, _OPERATION, client_token, digest)
+            if earlier is not None:
+                return earlier
+            window = require_window(tx, window_id)
+            spec = _check_task(tx, window, spec, explicit)
+            if tx.count_tasks(window_id) >= self._quotas.tasks_per_window:
+                raise ResourceLimitExceededError(
+                    f"Maintenance window {window_id} already has the maximum of "
+                    f"{self._quotas.tasks_per_window} tasks. Deregister a task first."
+                )
+            task = WindowTask(window_id, new_uuid(), spec)
+            tx.insert_task(task)
+            idempotency.remember(
+                tx, _OPERATION, client_token, digest, task.window_task_id, self._clock.now()
+            )
+        return task.window_task_id
+
+    def update(
+        self, window_id: str, window_task_id: str, changes: Mapping[str, Any], replace: bool
+    ) -> WindowTask:
+        """Apply the given fields; TaskInvocationParameters, when given, replaces the old value
+        whole. With `replace`, TaskArn is required and unsent optional fields are reset."""
+        with self._store.write() as tx:
+            current = _require_task(tx, window_id, window_task_id)
+            if replace:
+                if changes.get("task_arn") is None:
+                    raise ValidationError("Replace=true needs TaskArn, as registration does.")
+                spec = TaskSpec(
+                    task_type=current.spec.task_type,
+                    **{"targets": [], "cutoff_behavior": DEFAULT_CUTOFF_BEHAVIOR, **changes},
+                )
+            else:
+                spec = dataclasses.replace(current.spec, **changes)
+            window = require_window(tx, window_id)
+            spec = _check_task(tx, window, spec, set(changes))
+            task = WindowTask(window_id, window_task_id, spec)
+            tx.update_task(task)
+        return task
+
+    def deregister(self, window_id: str, window_task_id: str) -> None:
+        with self._store.write() as tx:
+            _require_task(tx, window_id, window_task_id)
+            tx.delete_task(window_id, window_task_id)
+
+    def get(self, window_id: str, window_task_id: str) -> WindowTask:
+        with self._store.read() as tx:
+            return _require_task(tx, window_id, window_task_id)
+
+    def list(self, window_id: str) -> list[WindowTask]:
+        with self._store.read() as tx:
+            require_window(tx, window_id)
+            return tx.list_tasks(window_id)

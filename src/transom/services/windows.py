@@ -1,0 +1,154 @@
+"""Use cases for maintenance windows: create, read, update, delete, list, next run."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from transom.domain.clock import Clock
+from transom.domain.errors import DoesNotExistError, ResourceLimitExceededError, ValidationError
+from transom.domain.ids import new_window_id
+from transom.domain.quotas import Quotas
+from transom.domain.windows import Tag, Window, WindowSpec
+from transom.schedule import (
+    Timetable,
+    format_aws_datetime,
+    load_zone,
+    parse_iso_datetime,
+    parse_schedule,
+)
+from transom.services import idempotency
+from transom.services.tag_rules import check_tags
+from transom.store.port import Page, Store, Transaction, WindowQuery
+
+WINDOW_RESOURCE = "MaintenanceWindow"
+_REPLACE_REQUIRED = ("name", "schedule", "duration", "cutoff", "allow_unassociated_targets")
+_TIMETABLE_FIELDS = ("schedule", "schedule_timezone", "schedule_offset", "start_date", "end_date")
+
+
+def timetable(spec: WindowSpec, changed_at: datetime) -> Timetable:
+    """The spec placed in time; `ValidationError` for a bad schedule, zone, offset or date."""
+    return Timetable(
+        schedule=parse_schedule(spec.schedule),
+        changed_at=changed_at,
+        zone=load_zone(spec.schedule_timezone),
+        offset_days=spec.schedule_offset,
+        start_date=None
+        if spec.start_date is None
+        else parse_iso_datetime(spec.start_date, "StartDate"),
+        end_date=None if spec.end_date is None else parse_iso_datetime(spec.end_date, "EndDate"),
+    )
+
+
+def check_window_spec(spec: WindowSpec, changed_at: datetime) -> None:
+    """Raise `ValidationError` unless the spec obeys the semantic rules of SPEC.md §b.1."""
+    placed = timetable(spec, changed_at)
+    if spec.cutoff >= spec.duration:
+        raise ValidationError(
+            f"Cutoff was {spec.cutoff} but must be smaller than Duration ({spec.duration}): "
+            f"set Cutoff to at most {spec.duration - 1} hours or lengthen Duration."
+        )
+    if placed.start_date and placed.end_date and placed.end_date <= placed.start_date:
+        raise ValidationError(
+            f"EndDate {spec.end_date} must be later than StartDate {spec.start_date}."
+        )
+
+
+def _missing(window_id: str) -> DoesNotExistError:
+    return DoesNotExistError(f"Maintenance window {window_id} does not exist")
+
+
+def require_window(tx: Transaction, window_id: str) -> Window:
+    """The window, or `DoesNotExistError`."""
+    window = tx.get_window(window_id)
+    if window is None:
+        raise _missing(window_id)
+    return window
+
+
+class WindowService:
+    def __init__(self, store: Store, clock: Clock, quotas: Quotas) -> None:
+        self._store = store
+        self._clock = clock
+        self._quotas = quotas
+
+    def create(self, spec: WindowSpec, tags: Sequence[Tag], client_token: str | None) -> str:
+        """Create an enabled window with its tags; the same token and request give the same id."""
+        spec = dataclasses.replace(spec, enabled=True)
+        now = self._clock.now()
+        check_window_spec(spec, now)
+        check_tags(tags, set(), self._quotas.tags_per_resource, "A maintenance window")
+        digest = idempotency.fingerprint([dataclasses.asdict(spec), [vars(t) for t in tags]])
+        with self._store.write() as tx:
+            tx.lock("CreateMaintenanceWindow")
+            earlier = idempotency.replayed(tx, "CreateMaintenanceWindow", client_token, digest)
+            if earlier is not None:
+                return earlier
+            if tx.count_windows() >= self._quotas.windows:
+                raise ResourceLimitExceededError(
+                    f"You have reached the quota of {self._quotas.windows} maintenance windows. "
+                    "Delete windows you no longer need, or raise the quota "
+                    "(transom server --max-windows)."
+                )
+            window = Window(new_window_id(), spec, now, now, now)
+            tx.insert_window(window)
+            tx.put_tags(WINDOW_RESOURCE, window.window_id, tags)
+            idempotency.remember(
+                tx, "CreateMaintenanceWindow", client_token, digest, window.window_id, now
+            )
+        return window.window_id
+
+    def get(self, window_id: str) -> Window:
+        with self._store.read() as tx:
+            return require_window(tx, window_id)
+
+    def update(self, window_id: str, changes: Mapping[str, Any], replace: bool) -> Window:
+        """Apply the given fields (PATCH), or with `replace` set them all, resetting the rest."""
+        with self._store.write() as tx:
+            current = require_window(tx, window_id)
+            if replace:
+                missing = [name for name in _REPLACE_REQUIRED if changes.get(name) is None]
+                if missing:
+                    raise ValidationError(
+                        "Replace=true needs every field that CreateMaintenanceWindow requires; "
+                        "missing: " + ", ".join(_wire_name(m) for m in missing) + "."
+                    )
+                spec = WindowSpec(**{"enabled": current.spec.enabled, **changes})
+            else:
+                spec = dataclasses.replace(current.spec, **changes)
+            now = self._clock.now()
+            changed = any(getattr(spec, f) != getattr(current.spec, f) for f in _TIMETABLE_FIELDS)
+            check_window_spec(spec, now)
+            window = Window(
+                window_id,
+                spec,
+                current.created_date,
+                now,
+                now if changed else current.schedule_changed_date,
+            )
+            tx.update_window(window)
+        return window
+
+    def delete(self, window_id: str) -> None:
+        """Delete the window with its targets, tasks and tags; an unknown id is not an error."""
+        with self._store.write() as tx:
+            tx.delete_window(window_id)
+
+    def describe(self, query: WindowQuery, after: int | None, limit: int) -> Page[Window]:
+        with self._store.read() as tx:
+            return tx.list_windows(query, after, limit)
+
+    def next_execution_time(self, window: Window) -> str | None:
+        """The next run after now in AWS's offset-date-time form, in the window's zone;
+        None when the window is disabled or no run is left (SPEC.md §c.6, §c.7)."""
+        if not window.spec.enabled:
+            return None
+        placed = timetable(window.spec, window.schedule_changed_date)
+        run = placed.next_after(self._clock.now())
+        return None if run is None else format_aws_datetime(run, placed.zone)
+
+
+def _wire_name(field: str) -> str:
+    return "".join(part.capitalize() for part in field.split("_"))

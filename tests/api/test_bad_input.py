@@ -1,0 +1,437 @@
+"""Bad input to every operation: a 4xx in the AWS shape that says what to fix, and no change
+to anything stored. Requests go over raw signed HTTP so botocore's own checks don't interfere."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.support.servers import Database, ServerProcess, boto3_client
+from tests.support.signing import signed_post
+from transom.store.engine import create_engine
+
+UNKNOWN_WINDOW = "mw-0123456789abcdef0"
+UNKNOWN_UUID = "01234567-89ab-cdef-0123-456789abcdef"
+V = "ValidationException"
+S = "SerializationException"
+D = "DoesNotExistException"
+WINDOW = {
+    "Name": "bad-input",
+    "Schedule": "cron(0 16 ? * TUE *)",
+    "Duration": 4,
+    "Cutoff": 1,
+    "AllowUnassociatedTargets": False,
+}
+TASK = {
+    "WindowId": "{window}",
+    "TaskArn": "AWS-RunShellScript",
+    "TaskType": "RUN_COMMAND",
+    "Targets": [{"Key": "WindowTargetIds", "Values": ["{target}"]}],
+    "MaxConcurrency": "1",
+    "MaxErrors": "0",
+}
+TARGET = {
+    "WindowId": "{window}",
+    "ResourceType": "INSTANCE",
+    "Targets": [{"Key": "tag:Role", "Values": ["web"]}],
+}
+IDS = {"WindowId": "{window}", "WindowTargetId": "{target}"}
+TASK_IDS = {"WindowId": "{window}", "WindowTaskId": "{task}"}
+TAGS = {"ResourceType": "MaintenanceWindow", "ResourceId": "{window}"}
+
+CASES: list[tuple[str, dict[str, Any], str, str]] = [
+    # CreateMaintenanceWindow: the model's constraints
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "Name": None},
+        V,
+        "at 'name' failed to satisfy constraint: Member must not be null",
+    ),
+    ("CreateMaintenanceWindow", {**WINDOW, "Name": "no spaces!"}, V, "regular expression pattern"),
+    ("CreateMaintenanceWindow", {**WINDOW, "Name": "ab"}, V, "length greater than or equal to 3"),
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "Description": ""},
+        V,
+        "length greater than or equal to 1",
+    ),
+    ("CreateMaintenanceWindow", {**WINDOW, "Duration": 25}, V, "value less than or equal to 24"),
+    ("CreateMaintenanceWindow", {**WINDOW, "Cutoff": -1}, V, "value greater than or equal to 0"),
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "ScheduleOffset": 7},
+        V,
+        "value less than or equal to 6",
+    ),
+    ("CreateMaintenanceWindow", {**WINDOW, "Duration": "4"}, S, "duration"),
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "AllowUnassociatedTargets": "yes"},
+        S,
+        "allowUnassociatedTargets",
+    ),
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "ClientToken": "x" * 65},
+        V,
+        "length less than or equal to 64",
+    ),
+    ("CreateMaintenanceWindow", {**WINDOW, "Tags": [{"Key": "k"}]}, V, "must not be null"),
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "Schedule": "x" * 257},
+        V,
+        "length less than or equal to 256",
+    ),
+    # CreateMaintenanceWindow: semantic rules
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "Cutoff": 4},
+        V,
+        "Cutoff was 4 but must be smaller than Duration",
+    ),
+    ("CreateMaintenanceWindow", {**WINDOW, "Schedule": "every tuesday"}, V, "cron("),
+    ("CreateMaintenanceWindow", {**WINDOW, "Schedule": "cron(0 25 ? * TUE *)"}, V, "25"),
+    ("CreateMaintenanceWindow", {**WINDOW, "Schedule": "cron(0 16 * * TUE *)"}, V, "?"),
+    ("CreateMaintenanceWindow", {**WINDOW, "Schedule": "rate(1 hours)"}, V, "hour"),
+    ("CreateMaintenanceWindow", {**WINDOW, "Schedule": "at(2030-02-30T00:00:00)"}, V, "at("),
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "ScheduleTimezone": "Mars/Olympus_Mons"},
+        V,
+        "Mars/Olympus_Mons",
+    ),
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "Schedule": "rate(2 days)", "ScheduleOffset": 2},
+        V,
+        "ScheduleOffset",
+    ),
+    ("CreateMaintenanceWindow", {**WINDOW, "StartDate": "next tuesday"}, V, "StartDate"),
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "StartDate": "2031-01-01T00:00:00Z", "EndDate": "2030-01-01T00:00:00Z"},
+        V,
+        "EndDate",
+    ),
+    (
+        "CreateMaintenanceWindow",
+        {**WINDOW, "Tags": [{"Key": "aws:owner", "Value": "x"}]},
+        V,
+        "aws:",
+    ),
+    # Get / Update / Delete / Describe windows
+    ("GetMaintenanceWindow", {"WindowId": "mw-XYZ"}, V, "regular expression pattern"),
+    ("GetMaintenanceWindow", {"WindowId": UNKNOWN_WINDOW}, D, UNKNOWN_WINDOW),
+    ("UpdateMaintenanceWindow", {"WindowId": UNKNOWN_WINDOW, "Duration": 5}, D, UNKNOWN_WINDOW),
+    ("UpdateMaintenanceWindow", {"WindowId": "{window}", "Cutoff": 9}, V, "Cutoff"),
+    (
+        "UpdateMaintenanceWindow",
+        {"WindowId": "{window}", "Schedule": "cron(0 16 ? * TUE#6 *)"},
+        V,
+        "#",
+    ),
+    (
+        "UpdateMaintenanceWindow",
+        {"WindowId": "{window}", "Replace": True, "Name": "abc"},
+        V,
+        "Replace",
+    ),
+    ("UpdateMaintenanceWindow", {"WindowId": "{window}", "Enabled": "no"}, S, "enabled"),
+    ("DeleteMaintenanceWindow", {"WindowId": "not-a-window"}, V, "windowId"),
+    ("DescribeMaintenanceWindows", {"MaxResults": 5}, V, "value greater than or equal to 10"),
+    ("DescribeMaintenanceWindows", {"MaxResults": 101}, V, "value less than or equal to 100"),
+    ("DescribeMaintenanceWindows", {"Filters": [{"Key": "Owner", "Values": ["x"]}]}, V, "Owner"),
+    (
+        "DescribeMaintenanceWindows",
+        {"Filters": [{"Key": "Enabled", "Values": ["maybe"]}]},
+        V,
+        "true or false",
+    ),
+    (
+        "DescribeMaintenanceWindows",
+        {"Filters": [{"Key": "Name", "Values": ["a"]}] * 6},
+        V,
+        "length less than or equal to 5",
+    ),
+    ("DescribeMaintenanceWindows", {"NextToken": "eyJvIjoiWCIsImEiOjF9"}, V, "NextToken"),
+    # targets
+    (
+        "RegisterTargetWithMaintenanceWindow",
+        {**TARGET, "WindowId": UNKNOWN_WINDOW},
+        D,
+        UNKNOWN_WINDOW,
+    ),
+    (
+        "RegisterTargetWithMaintenanceWindow",
+        {**TARGET, "ResourceType": "HOST"},
+        V,
+        "enum value set: [INSTANCE, RESOURCE_GROUP]",
+    ),
+    ("RegisterTargetWithMaintenanceWindow", {**TARGET, "Targets": []}, V, "at least one target"),
+    (
+        "RegisterTargetWithMaintenanceWindow",
+        {**TARGET, "Targets": [{"Key": "Hostname", "Values": ["a"]}]},
+        V,
+        "Hostname",
+    ),
+    (
+        "RegisterTargetWithMaintenanceWindow",
+        {
+            **TARGET,
+            "Targets": [{"Key": "InstanceIds", "Values": [f"i-{n:08d}" for n in range(51)]}],
+        },
+        V,
+        "less than or equal to 50",
+    ),
+    (
+        "RegisterTargetWithMaintenanceWindow",
+        {**TARGET, "Targets": [{"Key": "InstanceIds", "Values": ["host-1"]}]},
+        V,
+        "host-1",
+    ),
+    (
+        "RegisterTargetWithMaintenanceWindow",
+        {**TARGET, "ResourceType": "RESOURCE_GROUP"},
+        V,
+        "resource-groups:Name",
+    ),
+    (
+        "RegisterTargetWithMaintenanceWindow",
+        {**TARGET, "OwnerInformation": "o" * 129},
+        V,
+        "length less than or equal to 128",
+    ),
+    (
+        "RegisterTargetWithMaintenanceWindow",
+        {**TARGET, "Targets": [{"Key": "tag:a", "Values": ["b"]}] * 6},
+        V,
+        "length less than or equal to 5",
+    ),
+    ("UpdateMaintenanceWindowTarget", {**IDS, "WindowTargetId": UNKNOWN_UUID}, D, UNKNOWN_UUID),
+    ("UpdateMaintenanceWindowTarget", {**IDS, "Replace": True, "Name": "new-name"}, V, "Targets"),
+    (
+        "UpdateMaintenanceWindowTarget",
+        {**IDS, "Targets": [{"Key": "tag-key", "Values": []}]},
+        V,
+        "at least one value",
+    ),
+    (
+        "DeregisterTargetFromMaintenanceWindow",
+        {**IDS, "WindowTargetId": UNKNOWN_UUID},
+        D,
+        UNKNOWN_UUID,
+    ),
+    (
+        "DeregisterTargetFromMaintenanceWindow",
+        {**IDS, "Safe": True},
+        "TargetInUseException",
+        "{task}",
+    ),
+    ("DescribeMaintenanceWindowTargets", {"WindowId": UNKNOWN_WINDOW}, D, UNKNOWN_WINDOW),
+    (
+        "DescribeMaintenanceWindowTargets",
+        {"WindowId": "{window}", "Filters": [{"Key": "Name", "Values": ["x"]}]},
+        V,
+        "Name",
+    ),
+    # tasks
+    ("RegisterTaskWithMaintenanceWindow", {**TASK, "TaskType": "SHELL"}, V, "enum value set"),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {**TASK, "Priority": -1},
+        V,
+        "value greater than or equal to 0",
+    ),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {**TASK, "MaxConcurrency": "0"},
+        V,
+        "regular expression pattern",
+    ),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {**TASK, "MaxErrors": "101%"},
+        V,
+        "regular expression pattern",
+    ),
+    ("RegisterTaskWithMaintenanceWindow", {**TASK, "CutoffBehavior": "STOP"}, V, "CONTINUE_TASK"),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {**TASK, "TaskInvocationParameters": {"RunCommand": {"TimeoutSeconds": 10}}},
+        V,
+        "value greater than or equal to 30",
+    ),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {**TASK, "TaskArn": ""},
+        V,
+        "length greater than or equal to 1",
+    ),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {**TASK, "Targets": None},
+        V,
+        "RUN_COMMAND tasks need Targets",
+    ),
+    ("UpdateMaintenanceWindowTask", {**TASK_IDS, "WindowTaskId": UNKNOWN_UUID}, D, UNKNOWN_UUID),
+    ("UpdateMaintenanceWindowTask", {**TASK_IDS, "Replace": True, "Priority": 2}, V, "TaskArn"),
+    (
+        "UpdateMaintenanceWindowTask",
+        {**TASK_IDS, "MaxErrors": "lots"},
+        V,
+        "regular expression pattern",
+    ),
+    (
+        "UpdateMaintenanceWindowTask",
+        {**TASK_IDS, "Targets": []},
+        V,
+        "RUN_COMMAND tasks need Targets",
+    ),
+    (
+        "UpdateMaintenanceWindowTask",
+        {**TASK_IDS, "TaskInvocationParameters": {"Automation": {}}},
+        V,
+        "does not match TaskType",
+    ),
+    ("GetMaintenanceWindowTask", {**TASK_IDS, "WindowTaskId": UNKNOWN_UUID}, D, UNKNOWN_UUID),
+    (
+        "GetMaintenanceWindowTask",
+        {**TASK_IDS, "WindowTaskId": "task-1"},
+        V,
+        "regular expression pattern",
+    ),
+    (
+        "DeregisterTaskFromMaintenanceWindow",
+        {**TASK_IDS, "WindowTaskId": UNKNOWN_UUID},
+        D,
+        UNKNOWN_UUID,
+    ),
+    ("DeregisterTaskFromMaintenanceWindow", {"WindowId": "{window}"}, V, "windowTaskId"),
+    ("DescribeMaintenanceWindowTasks", {"WindowId": UNKNOWN_WINDOW}, D, UNKNOWN_WINDOW),
+    (
+        "DescribeMaintenanceWindowTasks",
+        {"WindowId": "{window}", "Filters": [{"Key": "Name", "Values": ["x"]}]},
+        V,
+        "Name",
+    ),
+    # tags
+    (
+        "AddTagsToResource",
+        {**TAGS, "ResourceType": "Banana", "Tags": [{"Key": "a", "Value": "b"}]},
+        V,
+        "enum value set",
+    ),
+    (
+        "AddTagsToResource",
+        {**TAGS, "ResourceId": UNKNOWN_WINDOW, "Tags": [{"Key": "a", "Value": "b"}]},
+        "InvalidResourceId",
+        UNKNOWN_WINDOW,
+    ),
+    ("AddTagsToResource", {**TAGS, "Tags": [{"Key": "aws:x", "Value": "b"}]}, V, "aws:"),
+    (
+        "AddTagsToResource",
+        {**TAGS, "Tags": [{"Key": "a", "Value": "v" * 257}]},
+        V,
+        "length less than or equal to 256",
+    ),
+    (
+        "AddTagsToResource",
+        {**TAGS, "Tags": [{"Key": f"k{n}", "Value": "v"} for n in range(51)]},
+        "TooManyTagsError",
+        "50",
+    ),
+    (
+        "RemoveTagsFromResource",
+        {**TAGS, "ResourceId": UNKNOWN_WINDOW, "TagKeys": ["a"]},
+        "InvalidResourceId",
+        UNKNOWN_WINDOW,
+    ),
+    ("RemoveTagsFromResource", TAGS, V, "tagKeys"),
+    (
+        "ListTagsForResource",
+        {"ResourceType": "Parameter", "ResourceId": "x"},
+        "InvalidResourceType",
+        "MaintenanceWindow",
+    ),
+    (
+        "ListTagsForResource",
+        {**TAGS, "ResourceId": UNKNOWN_WINDOW},
+        "InvalidResourceId",
+        UNKNOWN_WINDOW,
+    ),
+]
+
+
+def _fill(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items() if v is not None}
+    return value
+
+
+@pytest.fixture(scope="module")
+def ids(server: ServerProcess) -> dict[str, str]:
+    ssm = boto3_client(server.endpoint)
+    window = ssm.create_maintenance_window(**WINDOW, Tags=[{"Key": "keep", "Value": "1"}])[
+        "WindowId"
+    ]
+    target = ssm.register_target_with_maintenance_window(**_fill(TARGET, {"window": window}))[
+        "WindowTargetId"
+    ]
+    task = ssm.register_task_with_maintenance_window(
+        **_fill(TASK, {"window": window, "target": target})
+    )["WindowTaskId"]
+    return {"window": window, "target": target, "task": task}
+
+
+@pytest.fixture(scope="module")
+def dump(backend_db: Database) -> Iterator[Any]:
+    """Every row of every table, to compare before and after."""
+    engine = create_engine(backend_db.url or f"sqlite:///{backend_db.data_dir / 'transom.db'}")
+    metadata = sa.MetaData()
+    metadata.reflect(engine)
+
+    def snapshot() -> dict[str, list[str]]:
+        with engine.connect() as conn:
+            return {
+                name: sorted(
+                    json.dumps(list(row), default=str) for row in conn.execute(table.select())
+                )
+                for name, table in metadata.tables.items()
+            }
+
+    yield snapshot
+    engine.dispose()
+
+
+@pytest.mark.parametrize(("operation", "params", "code", "words"), CASES)
+def test_bad_input_is_refused_clearly_and_changes_nothing(
+    server: ServerProcess,
+    ids: dict[str, str],
+    dump: Any,
+    operation: str,
+    params: dict[str, Any],
+    code: str,
+    words: str,
+) -> None:
+    before = dump()
+    response = signed_post(server.endpoint, operation, _fill(params, ids))
+    body = response.json()
+    assert 400 <= response.status_code < 500
+    assert body["__type"] == code, body
+    assert words.format(**ids) in body["message"], body["message"]
+    assert dump() == before
+
+
+def test_every_implemented_configuration_operation_has_bad_input_cases() -> None:
+    from transom.protocol.awsjson.operations import OPERATIONS
+
+    assert set(OPERATIONS) <= {case[0] for case in CASES}

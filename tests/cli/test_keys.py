@@ -1,0 +1,85 @@
+"""`transom keys` against real databases, and the keys it manages used by boto3."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.support.servers import BACKEND_PARAMS, Database, ServerProcess, boto3_client
+
+pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
+
+
+def transom(db: Database, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "transom", *args, *db.cli_args()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode == 0) is ok, done.stderr
+    return done
+
+
+def _refused_within(seconds: float, call: Callable[[], Any]) -> str:
+    """Call until the server refuses (a running server caches keys for a few seconds)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            call()
+        except ClientError as error:
+            return str(error.response["Error"]["Code"])
+        assert time.monotonic() < deadline, "the deleted key still works"
+        time.sleep(0.5)
+
+
+def _describe(endpoint: str, key: str, secret: str) -> Any:
+    ssm = boto3_client(endpoint, aws_access_key_id=key, aws_secret_access_key=secret)
+    return ssm.describe_maintenance_windows()
+
+
+def test_created_imported_and_deleted_keys_take_effect_on_a_running_server(
+    fresh_db: Database,
+) -> None:
+    created = json.loads(
+        transom(fresh_db, "keys", "create", "--json", "--description", "ci").stdout
+    )
+    assert created["AccessKeyId"].startswith("AKIA")
+    transom(fresh_db, "keys", "import", "AKIAIMPORTED00000001", "imported-secret-0123456789")
+    listed = json.loads(transom(fresh_db, "keys", "list", "--json").stdout)
+    assert {k["AccessKeyId"] for k in listed} >= {created["AccessKeyId"], "AKIAIMPORTED00000001"}
+    assert all("SecretAccessKey" not in k for k in listed)
+
+    server = ServerProcess(fresh_db).start()
+    try:
+        _describe(server.endpoint, created["AccessKeyId"], created["SecretAccessKey"])
+        _describe(server.endpoint, "AKIAIMPORTED00000001", "imported-secret-0123456789")
+        transom(fresh_db, "keys", "delete", "AKIAIMPORTED00000001")
+        assert (
+            _refused_within(
+                10,
+                lambda: _describe(
+                    server.endpoint, "AKIAIMPORTED00000001", "imported-secret-0123456789"
+                ),
+            )
+            == "UnrecognizedClientException"
+        )
+    finally:
+        server.stop()
+
+
+def test_key_commands_refuse_bad_input_with_a_message(fresh_db: Database) -> None:
+    bad = transom(fresh_db, "keys", "import", "lowercase-id", "secret-secret-secret", ok=False)
+    assert "access key ID" in bad.stderr
+    twice = ["keys", "import", "AKIATWICE00000000001", "secret-secret-secret"]
+    transom(fresh_db, *twice)
+    assert "exists already" in transom(fresh_db, *twice, ok=False).stderr
+    assert "no access key" in transom(fresh_db, "keys", "delete", "AKIANOPE", ok=False).stderr
