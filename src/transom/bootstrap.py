@@ -50,10 +50,11 @@ def build_services(store: Store, clock: Clock, quotas: Quotas) -> Services:
     )
 
 
-def build_app(store: Store, settings: Settings, clock: Clock | None = None) -> Starlette:
+def build_app(store: SqlStore, settings: Settings, clock: Clock | None = None) -> Starlette:
     from transom.api.app import create_app
     from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
 
     clock = clock or SystemClock()
     services = build_services(store, clock, settings.quotas)
-    return create_app(AwsJsonEndpoint(services, clock))
+    inline = store.engine.dialect.name == "sqlite"
+    return create_app(AwsJsonEndpoint(services, clock), inline=inline)

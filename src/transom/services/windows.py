@@ -25,6 +25,7 @@ from transom.store.port import Page, Store, Transaction, WindowQuery
 
 WINDOW_RESOURCE = "MaintenanceWindow"
 _REPLACE_REQUIRED = ("name", "schedule", "duration", "cutoff", "allow_unassociated_targets")
+_NEXT_RUN_CACHE_SIZE = 100_000
 _TIMETABLE_FIELDS = ("schedule", "schedule_timezone", "schedule_offset", "start_date", "end_date")
 
 
@@ -73,6 +74,9 @@ class WindowService:
         self._store = store
         self._clock = clock
         self._quotas = quotas
+        # (window id, modified date) -> (next run, its AWS string): a run stays next until it
+        # passes, and any change to the window changes its modified date.
+        self._next_runs: dict[tuple[str, datetime], tuple[datetime | None, str | None]] = {}
 
     def create(self, spec: WindowSpec, tags: Sequence[Tag], client_token: str | None) -> str:
         """Create an enabled window with its tags; the same token and request give the same id."""
@@ -145,9 +149,17 @@ class WindowService:
         None when the window is disabled or no run is left (SPEC.md §c.6, §c.7)."""
         if not window.spec.enabled:
             return None
-        placed = timetable(window.spec, window.schedule_changed_date)
-        run = placed.next_after(self._clock.now())
-        return None if run is None else format_aws_datetime(run, placed.zone)
+        now = self._clock.now()
+        key = (window.window_id, window.modified_date)
+        cached = self._next_runs.get(key)
+        if cached is None or (cached[0] is not None and cached[0] <= now):
+            placed = timetable(window.spec, window.schedule_changed_date)
+            run = placed.next_after(now)
+            cached = (run, None if run is None else format_aws_datetime(run, placed.zone))
+            if len(self._next_runs) >= _NEXT_RUN_CACHE_SIZE:
+                self._next_runs.clear()
+            self._next_runs[key] = cached
+        return cached[1]
 
 
 def _wire_name(field: str) -> str:

@@ -9,7 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 BEGIN_MODE = "transom_sqlite_begin"
-"""Execution option naming the SQLite BEGIN mode (DEFERRED or IMMEDIATE) of a connection."""
+"""Execution option naming the SQLite BEGIN mode of a connection: DEFERRED (the default),
+IMMEDIATE (writers), or None for reads, where each statement is its own snapshot."""
 
 
 def normalise_url(url: str) -> str:
@@ -56,4 +57,5 @@ def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
 
 def _sqlite_begin(conn: Connection) -> None:
     mode = conn.get_execution_options().get(BEGIN_MODE, "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    if mode is not None:
+        conn.exec_driver_sql(f"BEGIN {mode}")

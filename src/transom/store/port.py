@@ -110,7 +110,8 @@ class Transaction(Protocol):
 
 class Store(Protocol):
     def read(self) -> AbstractContextManager[Transaction]:
-        """A transaction for reads only."""
+        """Reads only. Each statement sees a committed state, but on SQLite two statements
+        may see different ones; use `write()` where several reads must agree."""
 
     def write(self) -> AbstractContextManager[Transaction]:
         """A transaction that commits when the block exits normally and rolls back otherwise."""

@@ -6,6 +6,7 @@ nothing left to do; PostgreSQL `lock()` takes a transaction-scoped advisory lock
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -126,6 +127,13 @@ def _task(row: sa.Row[Any]) -> WindowTask:
     )
 
 
+# Hot lookups, built once: constructing a statement costs more than running it on SQLite.
+_GET_WINDOW = sa.select(t.windows).where(t.windows.c.window_id == sa.bindparam("id"))
+_GET_ACCESS_KEY = sa.select(t.access_keys).where(
+    t.access_keys.c.access_key_id == sa.bindparam("id")
+)
+
+
 class SqlTransaction:
     """One database transaction; see `transom.store.port.Transaction` for the contract."""
 
@@ -147,9 +155,7 @@ class SqlTransaction:
         self._conn.execute(t.windows.insert().values(_window_row(window)))
 
     def get_window(self, window_id: str) -> Window | None:
-        row = self._conn.execute(
-            sa.select(t.windows).where(t.windows.c.window_id == window_id)
-        ).first()
+        row = self._conn.execute(_GET_WINDOW, {"id": window_id}).first()
         return None if row is None else _window(row)
 
     def update_window(self, window: Window) -> None:
@@ -330,9 +336,7 @@ class SqlTransaction:
         self._conn.execute(t.access_keys.insert().values(vars(key)))
 
     def get_access_key(self, access_key_id: str) -> AccessKey | None:
-        row = self._conn.execute(
-            sa.select(t.access_keys).where(t.access_keys.c.access_key_id == access_key_id)
-        ).first()
+        row = self._conn.execute(_GET_ACCESS_KEY, {"id": access_key_id}).first()
         return None if row is None else AccessKey(**row._mapping)
 
     def list_access_keys(self) -> list[AccessKey]:
@@ -347,10 +351,19 @@ class SqlTransaction:
 
 
 class SqlStore:
-    """The store for a database URL; migrates the schema to the newest revision on open."""
+    """The store for a database URL; migrates the schema to the newest revision on open.
+
+    On SQLite each thread keeps one connection for reads (in autocommit, so it holds no
+    snapshot between reads): checking a connection out of the pool for every read would
+    cost more than the read.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._local = threading.local()
+        self._readers: list[Connection] = []
+        self._readers_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str) -> SqlStore:
@@ -358,10 +371,27 @@ class SqlStore:
         upgrade(engine)
         return cls(engine)
 
+    def _reader(self) -> Connection:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self.engine.connect().execution_options(**{BEGIN_MODE: None})
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
-        with self.engine.connect() as conn, conn.begin():
+        if not self._sqlite:
+            with self.engine.connect() as conn:
+                yield SqlTransaction(conn)
+                conn.rollback()
+            return
+        conn = self._reader()
+        try:
             yield SqlTransaction(conn)
+        finally:
+            conn.rollback()
 
     @contextmanager
     def write(self) -> Iterator[SqlTransaction]:
@@ -372,4 +402,8 @@ class SqlStore:
             yield SqlTransaction(conn)
 
     def close(self) -> None:
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
         self.engine.dispose()

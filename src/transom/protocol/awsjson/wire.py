@@ -9,9 +9,12 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from transom.domain.errors import ValidationError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 T = TypeVar("T")
 
@@ -22,19 +25,28 @@ def member(field: str) -> str:
     return "".join(part.capitalize() for part in field.split("_"))
 
 
-def fields_from(params: Mapping[str, Any], cls: type[Any]) -> dict[str, Any]:
+_NAMES: dict[type[DataclassInstance], tuple[tuple[str, str], ...]] = {}
+
+
+def _names(cls: type[DataclassInstance]) -> tuple[tuple[str, str], ...]:
+    """(field, member) pairs of a dataclass, computed once per class."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple((f.name, member(f.name)) for f in dataclasses.fields(cls))
+    return names
+
+
+def fields_from(params: Mapping[str, Any], cls: type[DataclassInstance]) -> dict[str, Any]:
     """The fields of dataclass `cls` present in the request, keyed by field name."""
-    return {
-        f.name: params[member(f.name)] for f in dataclasses.fields(cls) if member(f.name) in params
-    }
+    return {name: params[wire] for name, wire in _names(cls) if wire in params}
 
 
-def to_members(obj: Any, omit: Sequence[str] = ()) -> dict[str, Any]:
+def to_members(obj: DataclassInstance, omit: Sequence[str] = ()) -> dict[str, Any]:
     """A dataclass as AWS members, leaving out unset (None) fields and `omit`."""
     return {
-        member(f.name): value
-        for f in dataclasses.fields(obj)
-        if f.name not in omit and (value := getattr(obj, f.name)) is not None
+        wire: value
+        for name, wire in _names(type(obj))
+        if (value := getattr(obj, name)) is not None and name not in omit
     }
 
 
