@@ -1,9 +1,14 @@
-"""API throughput and latency of one `transom server` process (SQLite, 500 windows stored).
+"""API throughput and latency of one `transom server` process (SQLite, 500 windows stored),
+against moto's server (the usual AWS emulator) and a trivial route, in the same run.
 
 Each client process replays requests signed once with botocore's SigV4 signer over its own
-keep-alive HTTP connection, so the clients cost far less CPU than boto3 would (one boto3 client
-alone tops out near 750 calls/s here) and the figure is the server's. Create requests carry no
-ClientToken, so every replay creates a window. Run: .venv/bin/python bench/api.py
+keep-alive HTTP connection, so clients cost far less CPU than boto3 would (one boto3 client
+alone tops out near 750 calls/s here) and the figure is the server's. Create requests carry
+no ClientToken, so every replay creates a window. `GET /health` (no auth, no database) is the
+ceiling of the HTTP stack on this machine. moto is measured when it is installed
+(`pip install 'moto[server]'`); it returns every window from Describe, whatever MaxResults.
+
+Run: .venv/bin/python bench/api.py [--seconds 5] [--processes 3]
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ import json
 import multiprocessing
 import os
 import platform
+import socket
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,7 +45,14 @@ from tests.support.servers import (
     install_test_key,
 )
 
-Request = tuple[bytes, dict[str, str]]
+Request = tuple[str, bytes, dict[str, str]]
+CREATE = {
+    "Name": "bench-created",
+    "Schedule": "rate(1 day)",
+    "Duration": 2,
+    "Cutoff": 1,
+    "AllowUnassociatedTargets": True,
+}
 
 
 def signed(endpoint: str, operation: str, body: dict[str, Any]) -> Request:
@@ -52,7 +67,7 @@ def signed(endpoint: str, operation: str, body: dict[str, Any]) -> Request:
         },
     )
     SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "ssm", REGION).add_auth(request)
-    return data, dict(request.headers)
+    return "POST", data, dict(request.headers)
 
 
 def client(endpoint: str, requests: list[Request], seconds: float, out: Any) -> None:
@@ -63,9 +78,10 @@ def client(endpoint: str, requests: list[Request], seconds: float, out: Any) -> 
     deadline = time.perf_counter() + seconds
     i = 0
     while time.perf_counter() < deadline:
-        body, headers = requests[i % len(requests)]
+        method, body, headers = requests[i % len(requests)]
+        path = "/health" if method == "GET" else "/"
         start = time.perf_counter()
-        conn.request("POST", "/", body=body, headers=headers)
+        conn.request(method, path, body=body or None, headers=headers)
         response = conn.getresponse()
         response.read()
         latencies.append(time.perf_counter() - start)
@@ -93,73 +109,97 @@ def run(endpoint: str, requests: list[Request], processes: int, seconds: float) 
         "calls_per_s": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
-        "calls": len(latencies),
     }
+
+
+def plans(endpoint: str, windows: int) -> dict[str, list[Request]]:
+    """Store `windows` windows, then the requests each benchmarked operation replays."""
+    ssm = boto3_client(endpoint)
+    ids = [
+        ssm.create_maintenance_window(
+            Name=f"bench-{n:04d}",
+            Schedule="cron(0 2 ? * SUN *)",
+            ScheduleTimezone="Europe/Berlin",
+            Duration=3,
+            Cutoff=1,
+            AllowUnassociatedTargets=False,
+        )["WindowId"]
+        for n in range(windows)
+    ]
+    return {
+        "GetMaintenanceWindow": [
+            signed(endpoint, "GetMaintenanceWindow", {"WindowId": w}) for w in ids[:50]
+        ],
+        "DescribeMaintenanceWindows, MaxResults 100": [
+            signed(endpoint, "DescribeMaintenanceWindows", {"MaxResults": 100})
+        ],
+        "CreateMaintenanceWindow": [signed(endpoint, "CreateMaintenanceWindow", CREATE)],
+    }
+
+
+@contextmanager
+def transom(tmp: Path) -> Iterator[str]:
+    db = Database("sqlite", tmp)
+    install_test_key(db)
+    server = ServerProcess(db, ["--max-windows", "1000000"]).start()
+    try:
+        yield server.endpoint
+    finally:
+        server.stop()
+
+
+@contextmanager
+def moto() -> Iterator[str | None]:
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        yield None
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--processes", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--windows", type=int, default=500)
     args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database("sqlite", Path(tmp))
-        install_test_key(db)
-        server = ServerProcess(db, ["--max-windows", "1000000"]).start()
-        try:
-            ssm = boto3_client(server.endpoint)
-            ids = [
-                ssm.create_maintenance_window(
-                    Name=f"bench-{n:04d}",
-                    Schedule="cron(0 2 ? * SUN *)",
-                    ScheduleTimezone="Europe/Berlin",
-                    Duration=3,
-                    Cutoff=1,
-                    AllowUnassociatedTargets=False,
-                )["WindowId"]
-                for n in range(args.windows)
-            ]
-            plans = {
-                "GetMaintenanceWindow": [
-                    signed(server.endpoint, "GetMaintenanceWindow", {"WindowId": w})
-                    for w in ids[:50]
-                ],
-                "DescribeMaintenanceWindows (page of 100)": [
-                    signed(server.endpoint, "DescribeMaintenanceWindows", {"MaxResults": 100})
-                ],
-                "CreateMaintenanceWindow": [
-                    signed(
-                        server.endpoint,
-                        "CreateMaintenanceWindow",
-                        {
-                            "Name": "bench-created",
-                            "Schedule": "rate(1 day)",
-                            "Duration": 2,
-                            "Cutoff": 1,
-                            "AllowUnassociatedTargets": True,
-                        },
-                    )
-                ],
-            }
-            print(
-                f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-                f"{platform.python_version()}; {args.seconds:.0f} s per row, "
-                f"{args.windows} windows stored, server and clients on the same machine"
-            )
-            print("| operation | clients | calls/s | p50 ms | p99 ms |")
-            print("|---|---|---|---|---|")
-            for name, requests in plans.items():
-                for processes in (1, args.processes):
-                    result = run(server.endpoint, requests, processes, args.seconds)
-                    print(
-                        f"| {name} | {processes} | {result['calls_per_s']:.0f} "
-                        f"| {result['p50_ms']:.2f} | {result['p99_ms']:.2f} |",
-                        flush=True,
-                    )
-        finally:
-            server.stop()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; {args.seconds:g} s per row, {args.windows} windows "
+        "stored; servers and clients share the machine"
+    )
+    print("| operation | clients | Transom calls/s | p50 ms | p99 ms | moto calls/s | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp, transom(Path(tmp)) as ours, moto() as peer:
+        ours_plans = plans(ours, args.windows)
+        ours_plans["GET /health (HTTP stack ceiling)"] = [("GET", b"", {})]
+        peer_plans = plans(peer, args.windows) if peer else {}
+        for name, requests in ours_plans.items():
+            for processes in (1, args.processes):
+                mine = run(ours, requests, processes, args.seconds)
+                theirs = (
+                    run(peer, peer_plans[name], processes, args.seconds)
+                    if peer and name in peer_plans
+                    else None
+                )
+                peer_text = "- | -"
+                if theirs:
+                    ratio = mine["calls_per_s"] / theirs["calls_per_s"]
+                    peer_text = f"{theirs['calls_per_s']:.0f} | {ratio:.1f}x"
+                print(
+                    f"| {name} | {processes} | {mine['calls_per_s']:.0f} | {mine['p50_ms']:.2f} "
+                    f"| {mine['p99_ms']:.2f} | {peer_text} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
