@@ -11,6 +11,7 @@ from transom.domain.clock import Clock, SystemClock
 from transom.domain.quotas import Quotas
 from transom.services.container import Services
 from transom.services.keys import KeyService
+from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
 from transom.services.targets import TargetService
 from transom.services.tasks import TaskService
@@ -47,6 +48,7 @@ def build_services(store: Store, clock: Clock, quotas: Quotas) -> Services:
         tasks=TaskService(store, clock, quotas),
         tags=TagService(store, quotas),
         keys=KeyService(store, clock),
+        schedules=ScheduleService(store, clock),
     )
 
 

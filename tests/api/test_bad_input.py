@@ -12,10 +12,13 @@ import sqlalchemy as sa
 
 from tests.support.servers import Database, ServerProcess, boto3_client
 from tests.support.signing import signed_post
+from transom.protocol.awsjson.wire import encode_token
 from transom.store.engine import create_engine
 
 UNKNOWN_WINDOW = "mw-0123456789abcdef0"
 UNKNOWN_UUID = "01234567-89ab-cdef-0123-456789abcdef"
+PAST_YEAR_9999 = encode_token("DescribeMaintenanceWindowSchedule", 2**200)
+"""A well-formed token of the operation whose position names no representable instant."""
 V = "ValidationException"
 S = "SerializationException"
 D = "DoesNotExistException"
@@ -363,6 +366,87 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         {**TAGS, "ResourceId": UNKNOWN_WINDOW},
         "InvalidResourceId",
         UNKNOWN_WINDOW,
+    ),
+    ("DescribeMaintenanceWindowSchedule", {"WindowId": UNKNOWN_WINDOW}, D, UNKNOWN_WINDOW),
+    ("DescribeMaintenanceWindowSchedule", {}, V, "Give WindowId, or Targets with ResourceType"),
+    ("DescribeMaintenanceWindowSchedule", TARGET, V, "not both"),
+    (
+        "DescribeMaintenanceWindowSchedule",
+        {"Targets": [{"Key": "tag:Role", "Values": ["web"]}]},
+        V,
+        "Targets with ResourceType",
+    ),
+    (
+        "DescribeMaintenanceWindowSchedule",
+        {"ResourceType": "INSTANCE", "Targets": [{"Key": "Hostname", "Values": ["a"]}]},
+        V,
+        "Hostname",
+    ),
+    (
+        "DescribeMaintenanceWindowSchedule",
+        {"WindowId": "{window}", "Filters": [{"Key": "ExecutedAfter", "Values": ["x"]}]},
+        V,
+        "ScheduledAfter, ScheduledBefore",
+    ),
+    (
+        "DescribeMaintenanceWindowSchedule",
+        {"WindowId": "{window}", "Filters": [{"Key": "ScheduledBefore", "Values": ["soon"]}]},
+        V,
+        "ScheduledBefore 'soon' is not a valid ISO-8601 date and time",
+    ),
+    (
+        "DescribeMaintenanceWindowSchedule",
+        {"WindowId": "{window}", "MaxResults": 0},
+        V,
+        "value greater than or equal to 1",
+    ),
+    (
+        "DescribeMaintenanceWindowSchedule",
+        {"WindowId": "{window}", "NextToken": "eyJvIjoiWCIsImEiOjF9"},
+        V,
+        "NextToken",
+    ),
+    (
+        "DescribeMaintenanceWindowSchedule",
+        {"WindowId": "{window}", "NextToken": PAST_YEAR_9999},
+        V,
+        "NextToken",
+    ),
+    (
+        "DescribeMaintenanceWindowsForTarget",
+        {"ResourceType": "INSTANCE"},
+        V,
+        "at 'targets' failed to satisfy constraint: Member must not be null",
+    ),
+    (
+        "DescribeMaintenanceWindowsForTarget",
+        {"ResourceType": "HOST", "Targets": [{"Key": "tag:Role", "Values": ["web"]}]},
+        V,
+        "enum value set: [INSTANCE, RESOURCE_GROUP]",
+    ),
+    (
+        "DescribeMaintenanceWindowsForTarget",
+        {"ResourceType": "INSTANCE", "Targets": []},
+        V,
+        "at least one target",
+    ),
+    (
+        "DescribeMaintenanceWindowsForTarget",
+        {"ResourceType": "INSTANCE", "Targets": [{"Key": "InstanceIds", "Values": ["host-1"]}]},
+        V,
+        "host-1",
+    ),
+    (
+        "DescribeMaintenanceWindowsForTarget",
+        {"ResourceType": "RESOURCE_GROUP", "Targets": [{"Key": "tag:Role", "Values": ["web"]}]},
+        V,
+        "RESOURCE_GROUP",
+    ),
+    (
+        "DescribeMaintenanceWindowsForTarget",
+        {**TARGET, "WindowId": None, "NextToken": "not-a-token"},
+        V,
+        "NextToken",
     ),
 ]
 

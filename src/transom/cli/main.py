@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from transom.cli.schedule import schedule
+
 if TYPE_CHECKING:
     from transom.bootstrap import Settings
     from transom.domain.windows import AccessKey
@@ -107,6 +109,9 @@ def _open(settings: Settings) -> SqlStore:
 @click.version_option(package_name="transom")
 def main() -> None:
     """Transom: self-hosted maintenance windows with the AWS Systems Manager API."""
+
+
+main.add_command(schedule)
 
 
 @main.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from transom.services.keys import KeyService
+from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
 from transom.services.targets import TargetService
 from transom.services.tasks import TaskService
@@ -18,3 +19,4 @@ class Services:
     tasks: TaskService
     tags: TagService
     keys: KeyService
+    schedules: ScheduleService

@@ -1,6 +1,6 @@
 """Handlers for the implemented operations. `OPERATIONS` from here has them all registered."""
 
-from transom.protocol.awsjson.operations import tags, targets, tasks, windows
+from transom.protocol.awsjson.operations import schedules, tags, targets, tasks, windows
 from transom.protocol.awsjson.registry import OPERATIONS
 
-__all__ = ["OPERATIONS", "tags", "targets", "tasks", "windows"]
+__all__ = ["OPERATIONS", "schedules", "tags", "targets", "tasks", "windows"]

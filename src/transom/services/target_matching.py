@@ -1,0 +1,80 @@
+"""Which windows a `Targets` + `ResourceType` query is about (SPEC.md §b.15, §b.16).
+
+The query takes the form of a window target (the rules of RegisterTargetWithMaintenanceWindow
+apply) and is read as a description of the nodes the caller asks about: `InstanceIds` names
+them, `tag:K` says they carry tag K with one of the values, `tag-key` names tag keys they
+carry, `resource-groups:Name` names their group (`resource-groups:ResourceTypeFilters`
+optionally their types).
+
+A window is about the query when one of its window targets of the same ResourceType would
+select such a node, or one of its tasks names a queried instance directly:
+- an `InstanceIds` window target names one of the queried instance IDs;
+- a tag window target has every entry met (its entries are ANDed, as at run time): `tag:K`
+  with values V by a queried `tag:K` sharing a value with V; `tag-key` with keys Ks by every
+  key of Ks being among the queried tag keys (of `tag:K` or `tag-key` entries);
+- a resource-group window target names the queried group, and its ResourceTypeFilters, when
+  both it and the query give them, share a type;
+- a task has an `InstanceIds` task target naming one of the queried instance IDs.
+"""
+
+from __future__ import annotations
+
+from transom.domain.windows import ResourceType, TargetList, WindowTarget, WindowTask
+from transom.services.target_rules import check_window_targets, is_instance_ids
+
+_GROUP_NAME = "resource-groups:Name"
+_GROUP_TYPES = "resource-groups:ResourceTypeFilters"
+
+
+class TargetQuery:
+    """A validated query; construction raises `ValidationError` for a malformed one."""
+
+    def __init__(self, resource_type: ResourceType, targets: TargetList) -> None:
+        check_window_targets(resource_type, targets)
+        self.resource_type = resource_type
+        self.instance_ids: set[str] = set()
+        self.tags: dict[str, set[str]] = {}
+        self.tag_keys: set[str] = set()
+        self.groups: set[str] = set()
+        self.group_types: set[str] | None = None
+        for target in targets:
+            key, values = target["Key"], set(target.get("Values", []))
+            if is_instance_ids(key):
+                self.instance_ids |= values
+            elif key.startswith("tag:"):
+                self.tags.setdefault(key[4:], set()).update(values)
+                self.tag_keys.add(key[4:])
+            elif key == "tag-key":
+                self.tag_keys |= values
+            elif key == _GROUP_NAME:
+                self.groups |= values
+            else:
+                self.group_types = values
+
+    def selects(self, target: WindowTarget) -> bool:
+        """Whether the window target would select a node the query describes."""
+        return target.spec.resource_type is self.resource_type and all(
+            self._meets(entry["Key"], set(entry.get("Values", []))) for entry in target.spec.targets
+        )
+
+    def names_instance_in(self, task: WindowTask) -> bool:
+        """Whether one of the task's `InstanceIds` targets names a queried instance."""
+        return any(
+            is_instance_ids(entry["Key"]) and not self.instance_ids.isdisjoint(entry["Values"])
+            for entry in task.spec.targets
+        )
+
+    def _meets(self, key: str, values: set[str]) -> bool:
+        # Managed nodes will carry tags: then an InstanceIds query also meets tag entries
+        # through the tags of the nodes it names. Until then only the queried tags count.
+        if is_instance_ids(key):
+            return not self.instance_ids.isdisjoint(values)
+        if key.startswith("tag:"):
+            return not self.tags.get(key[4:], set()).isdisjoint(values)
+        if key == "tag-key":
+            return values <= self.tag_keys
+        if key == _GROUP_NAME:
+            return not self.groups.isdisjoint(values)
+        if key == _GROUP_TYPES:
+            return self.group_types is None or not self.group_types.isdisjoint(values)
+        return False
