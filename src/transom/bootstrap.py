@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
 
+from transom.api.agent import Signals
 from transom.domain.clock import Clock, SystemClock
 from transom.domain.quotas import Quotas
+from transom.services.commands import CommandService, Wake
 from transom.services.container import Services
 from transom.services.keys import KeyService
+from transom.services.nodes import NodeService
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
 from transom.services.targets import TargetService
@@ -27,6 +34,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8770
     quotas: Quotas = field(default_factory=Quotas)
+    node_ping_timeout: timedelta = timedelta(minutes=5)
 
     @property
     def url(self) -> str:
@@ -41,22 +49,52 @@ def open_store(settings: Settings) -> SqlStore:
     return SqlStore.open(settings.url)
 
 
-def build_services(store: Store, clock: Clock, quotas: Quotas) -> Services:
+def build_services(
+    store: Store, clock: Clock, settings: Settings, wake: Wake = lambda _ids: None
+) -> Services:
+    """The use cases; `wake` is told which nodes may have new work (their long polls)."""
     return Services(
-        windows=WindowService(store, clock, quotas),
-        targets=TargetService(store, clock, quotas),
-        tasks=TaskService(store, clock, quotas),
-        tags=TagService(store, quotas),
+        windows=WindowService(store, clock, settings.quotas),
+        targets=TargetService(store, clock, settings.quotas),
+        tasks=TaskService(store, clock, settings.quotas),
+        tags=TagService(store, settings.quotas),
         keys=KeyService(store, clock),
         schedules=ScheduleService(store, clock),
+        nodes=NodeService(store, clock, settings.node_ping_timeout),
+        commands=CommandService(store, clock, wake),
     )
 
 
-def build_app(store: SqlStore, settings: Settings, clock: Clock | None = None) -> Starlette:
+def build_app(
+    store: SqlStore, settings: Settings, signals: Signals, clock: Clock | None = None
+) -> Starlette:
+    """The application with its engine loops; `signals.stop()` when shutdown begins."""
+    from starlette.concurrency import run_in_threadpool
+
+    from transom.api.agent import agent_routes
     from transom.api.app import create_app
+    from transom.engine.reaper import reap_forever
     from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
 
     clock = clock or SystemClock()
-    services = build_services(store, clock, settings.quotas)
+    services = build_services(store, clock, settings, signals.notify)
     inline = store.engine.dialect.name == "sqlite"
-    return create_app(AwsJsonEndpoint(services, clock), inline=inline)
+
+    async def expire() -> int:
+        expire = services.commands.expire
+        return expire() if inline else await run_in_threadpool(expire)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        reaper = asyncio.create_task(reap_forever(expire))
+        try:
+            yield
+        finally:
+            reaper.cancel()
+
+    return create_app(
+        AwsJsonEndpoint(services, clock),
+        inline=inline,
+        extra_routes=agent_routes(services, signals, inline=inline),
+        lifespan=lifespan,
+    )

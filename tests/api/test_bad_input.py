@@ -17,8 +17,7 @@ from transom.store.engine import create_engine
 
 UNKNOWN_WINDOW = "mw-0123456789abcdef0"
 UNKNOWN_UUID = "01234567-89ab-cdef-0123-456789abcdef"
-PAST_YEAR_9999 = encode_token("DescribeMaintenanceWindowSchedule", 2**200)
-"""A well-formed token of the operation whose position names no representable instant."""
+UNKNOWN_NODE = "mi-0123456789abcdef0"
 V = "ValidationException"
 S = "SerializationException"
 D = "DoesNotExistException"
@@ -45,6 +44,8 @@ TARGET = {
 IDS = {"WindowId": "{window}", "WindowTargetId": "{target}"}
 TASK_IDS = {"WindowId": "{window}", "WindowTaskId": "{task}"}
 TAGS = {"ResourceType": "MaintenanceWindow", "ResourceId": "{window}"}
+PAST_YEAR_9999 = encode_token("DescribeMaintenanceWindowSchedule", 2**200)
+"""A well-formed token of the operation whose position names no representable instant."""
 
 CASES: list[tuple[str, dict[str, Any], str, str]] = [
     # CreateMaintenanceWindow: the model's constraints
@@ -322,51 +323,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         V,
         "Name",
     ),
-    # tags
-    (
-        "AddTagsToResource",
-        {**TAGS, "ResourceType": "Banana", "Tags": [{"Key": "a", "Value": "b"}]},
-        V,
-        "enum value set",
-    ),
-    (
-        "AddTagsToResource",
-        {**TAGS, "ResourceId": UNKNOWN_WINDOW, "Tags": [{"Key": "a", "Value": "b"}]},
-        "InvalidResourceId",
-        UNKNOWN_WINDOW,
-    ),
-    ("AddTagsToResource", {**TAGS, "Tags": [{"Key": "aws:x", "Value": "b"}]}, V, "aws:"),
-    (
-        "AddTagsToResource",
-        {**TAGS, "Tags": [{"Key": "a", "Value": "v" * 257}]},
-        V,
-        "length less than or equal to 256",
-    ),
-    (
-        "AddTagsToResource",
-        {**TAGS, "Tags": [{"Key": f"k{n}", "Value": "v"} for n in range(51)]},
-        "TooManyTagsError",
-        "50",
-    ),
-    (
-        "RemoveTagsFromResource",
-        {**TAGS, "ResourceId": UNKNOWN_WINDOW, "TagKeys": ["a"]},
-        "InvalidResourceId",
-        UNKNOWN_WINDOW,
-    ),
-    ("RemoveTagsFromResource", TAGS, V, "tagKeys"),
-    (
-        "ListTagsForResource",
-        {"ResourceType": "Parameter", "ResourceId": "x"},
-        "InvalidResourceType",
-        "MaintenanceWindow",
-    ),
-    (
-        "ListTagsForResource",
-        {**TAGS, "ResourceId": UNKNOWN_WINDOW},
-        "InvalidResourceId",
-        UNKNOWN_WINDOW,
-    ),
+    # schedules
     ("DescribeMaintenanceWindowSchedule", {"WindowId": UNKNOWN_WINDOW}, D, UNKNOWN_WINDOW),
     ("DescribeMaintenanceWindowSchedule", {}, V, "Give WindowId, or Targets with ResourceType"),
     ("DescribeMaintenanceWindowSchedule", TARGET, V, "not both"),
@@ -447,6 +404,212 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         {**TARGET, "WindowId": None, "NextToken": "not-a-token"},
         V,
         "NextToken",
+    ),
+    # tags
+    (
+        "AddTagsToResource",
+        {**TAGS, "ResourceType": "Banana", "Tags": [{"Key": "a", "Value": "b"}]},
+        V,
+        "enum value set",
+    ),
+    (
+        "AddTagsToResource",
+        {**TAGS, "ResourceId": UNKNOWN_WINDOW, "Tags": [{"Key": "a", "Value": "b"}]},
+        "InvalidResourceId",
+        UNKNOWN_WINDOW,
+    ),
+    ("AddTagsToResource", {**TAGS, "Tags": [{"Key": "aws:x", "Value": "b"}]}, V, "aws:"),
+    (
+        "AddTagsToResource",
+        {**TAGS, "Tags": [{"Key": "a", "Value": "v" * 257}]},
+        V,
+        "length less than or equal to 256",
+    ),
+    (
+        "AddTagsToResource",
+        {**TAGS, "Tags": [{"Key": f"k{n}", "Value": "v"} for n in range(51)]},
+        "TooManyTagsError",
+        "50",
+    ),
+    (
+        "RemoveTagsFromResource",
+        {**TAGS, "ResourceId": UNKNOWN_WINDOW, "TagKeys": ["a"]},
+        "InvalidResourceId",
+        UNKNOWN_WINDOW,
+    ),
+    ("RemoveTagsFromResource", TAGS, V, "tagKeys"),
+    (
+        "ListTagsForResource",
+        {"ResourceType": "Parameter", "ResourceId": "x"},
+        "InvalidResourceType",
+        "MaintenanceWindow",
+    ),
+    (
+        "ListTagsForResource",
+        {**TAGS, "ResourceId": UNKNOWN_WINDOW},
+        "InvalidResourceId",
+        UNKNOWN_WINDOW,
+    ),
+    # activations and nodes
+    (
+        "CreateActivation",
+        {"IamRole": "r", "RegistrationLimit": 0},
+        V,
+        "value greater than or equal to 1",
+    ),
+    (
+        "CreateActivation",
+        {"IamRole": "r", "RegistrationLimit": 1001},
+        V,
+        "value less than or equal to 1000",
+    ),
+    ("CreateActivation", {"IamRole": "r", "ExpirationDate": 1.0}, V, "ExpirationDate"),
+    (
+        "CreateActivation",
+        {"IamRole": "r", "DefaultInstanceName": "bad<name>"},
+        V,
+        "regular expression pattern",
+    ),
+    (
+        "DescribeActivations",
+        {"Filters": [{"FilterKey": "Colour", "FilterValues": ["x"]}]},
+        V,
+        "enum value set",
+    ),
+    ("DescribeActivations", {"MaxResults": 51}, V, "value less than or equal to 50"),
+    ("DeleteActivation", {"ActivationId": UNKNOWN_UUID}, "InvalidActivationId", UNKNOWN_UUID),
+    ("DeleteActivation", {"ActivationId": "not-an-id"}, V, "regular expression pattern"),
+    ("DescribeInstanceInformation", {"MaxResults": 4}, V, "value greater than or equal to 5"),
+    (
+        "DescribeInstanceInformation",
+        {"Filters": [{"Key": "Colour", "Values": ["x"]}]},
+        "InvalidFilterKey",
+        "Colour",
+    ),
+    (
+        "DescribeInstanceInformation",
+        {"Filters": [{"Key": "PingStatus", "Values": ["Asleep"]}]},
+        "InvalidInstanceInformationFilterValue",
+        "PingStatus",
+    ),
+    (
+        "DescribeInstanceInformation",
+        {"Filters": [{"Key": "InstanceIds", "Values": [UNKNOWN_NODE]}]},
+        "InvalidInstanceId",
+        UNKNOWN_NODE,
+    ),
+    (
+        "DescribeInstanceInformation",
+        {
+            "Filters": [{"Key": "PingStatus", "Values": ["Online"]}],
+            "InstanceInformationFilterList": [{"key": "PingStatus", "valueSet": ["Online"]}],
+        },
+        V,
+        "not both",
+    ),
+    ("DeregisterManagedInstance", {"InstanceId": UNKNOWN_NODE}, "InvalidInstanceId", UNKNOWN_NODE),
+    ("DeregisterManagedInstance", {"InstanceId": "i-0123"}, V, "regular expression pattern"),
+    # Run Command
+    (
+        "SendCommand",
+        {"DocumentName": "AWS-Nope", "InstanceIds": [UNKNOWN_NODE]},
+        "InvalidDocument",
+        "AWS-Nope",
+    ),
+    (
+        "SendCommand",
+        {
+            "DocumentName": "AWS-RunShellScript",
+            "InstanceIds": [UNKNOWN_NODE],
+            "Parameters": {"commands": ["true"]},
+        },
+        "InvalidInstanceId",
+        UNKNOWN_NODE,
+    ),
+    (
+        "SendCommand",
+        {
+            "DocumentName": "AWS-RunShellScript",
+            "InstanceIds": [UNKNOWN_NODE],
+            "Parameters": {"commands": ["true"]},
+            "TimeoutSeconds": 5,
+        },
+        V,
+        "value greater than or equal to 30",
+    ),
+    (
+        "SendCommand",
+        {
+            "DocumentName": "AWS-RunShellScript",
+            "InstanceIds": [UNKNOWN_NODE],
+            "Parameters": {"commands": ["true"]},
+            "MaxConcurrency": "0",
+        },
+        V,
+        "regular expression pattern",
+    ),
+    (
+        "SendCommand",
+        {"DocumentName": "AWS-RunShellScript", "Parameters": {"commands": ["true"]}},
+        V,
+        "exactly one of InstanceIds or Targets",
+    ),
+    (
+        "SendCommand",
+        {
+            "DocumentName": "AWS-RunShellScript",
+            "Targets": [{"Key": "Hostname", "Values": ["a"]}],
+            "Parameters": {"commands": ["true"]},
+        },
+        V,
+        "Hostname",
+    ),
+    (
+        "SendCommand",
+        {
+            "DocumentName": "AWS-RunShellScript",
+            "InstanceIds": [UNKNOWN_NODE],
+            "Parameters": {"cmds": ["true"]},
+        },
+        "InvalidParameters",
+        "cmds",
+    ),
+    ("ListCommands", {"CommandId": UNKNOWN_UUID}, "InvalidCommandId", UNKNOWN_UUID),
+    ("ListCommands", {"Filters": [{"key": "Owner", "value": "x"}]}, V, "enum value set"),
+    ("ListCommands", {"MaxResults": 51}, V, "value less than or equal to 50"),
+    ("ListCommandInvocations", {"CommandId": UNKNOWN_UUID}, "InvalidCommandId", UNKNOWN_UUID),
+    (
+        "ListCommandInvocations",
+        {"Filters": [{"key": "ExecutionStage", "value": "Executing"}]},
+        "InvalidFilterKey",
+        "ExecutionStage",
+    ),
+    (
+        "GetCommandInvocation",
+        {"CommandId": UNKNOWN_UUID, "InstanceId": UNKNOWN_NODE},
+        "InvocationDoesNotExist",
+        UNKNOWN_UUID,
+    ),
+    (
+        "GetCommandInvocation",
+        {"CommandId": "short", "InstanceId": UNKNOWN_NODE},
+        V,
+        "length greater than or equal to 36",
+    ),
+    ("CancelCommand", {"CommandId": UNKNOWN_UUID}, "InvalidCommandId", UNKNOWN_UUID),
+    (
+        "CancelCommand",
+        {"CommandId": UNKNOWN_UUID, "InstanceIds": [UNKNOWN_NODE, UNKNOWN_NODE]},
+        "DuplicateInstanceId",
+        UNKNOWN_NODE,
+    ),
+    ("ListDocuments", {"MaxResults": 0}, V, "value greater than or equal to 1"),
+    ("DescribeDocument", {"Name": "AWS-Nope"}, "InvalidDocument", "AWS-Nope"),
+    (
+        "DescribeDocument",
+        {"Name": "AWS-RunShellScript", "DocumentVersion": "9"},
+        "InvalidDocumentVersion",
+        "version 1",
     ),
 ]
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from transom.domain.errors import RequestTooLargeError
 from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
@@ -40,6 +40,7 @@ def create_app(
     endpoint: AwsJsonEndpoint,
     *,
     inline: bool,
+    extra_routes: Sequence[BaseRoute] = (),
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> Starlette:
@@ -70,6 +71,10 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     return Starlette(
-        routes=[Route("/", awsjson, methods=["POST"]), Route("/health", health, methods=["GET"])],
+        routes=[
+            Route("/", awsjson, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+            *extra_routes,
+        ],
         lifespan=lifespan,
     )

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -60,6 +61,14 @@ def server_options(command: F) -> F:
             help=text,
         )(command)
     command = click.option(
+        "--node-ping-timeout",
+        envvar="TRANSOM_NODE_PING_TIMEOUT",
+        type=click.FloatRange(min=0, min_open=True),
+        default=300,
+        show_default=True,
+        help="Seconds without a heartbeat before a node shows ConnectionLost.",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -93,6 +102,7 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
             targets_per_window=server["max_targets_per_window"],
             tasks_per_window=server["max_tasks_per_window"],
         ),
+        node_ping_timeout=timedelta(seconds=server["node_ping_timeout"]),
     )
 
 
@@ -134,7 +144,7 @@ def up(data_dir: Path, database_url: str | None, **options: Any) -> None:
 
     settings = _settings(data_dir, database_url, **options)
     store = _open(settings)
-    keys = build_services(store, SystemClock(), settings.quotas).keys
+    keys = build_services(store, SystemClock(), settings).keys
     if not keys.list():
         key = keys.create("created by transom up")
         _announce_key(key, settings)

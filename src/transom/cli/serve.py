@@ -1,4 +1,4 @@
-"""Running the HTTP server in the foreground until SIGTERM or SIGINT."""
+"""Running the HTTP server in the foreground until SIGTERM or SIGINT (imported lazily)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,27 @@ import socket
 import sys
 from types import FrameType
 
+import uvicorn
+
+from transom.api.agent import Signals
 from transom.bootstrap import Settings, build_app
 from transom.store.sql import SqlStore
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, which also tells long polls to answer when shutdown begins."""
+
+    def __init__(self, config: uvicorn.Config, signals: Signals) -> None:
+        super().__init__(config)
+        self._signals = signals
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self._signals.stop()
+        super().handle_exit(sig, frame)
+
+
 def serve(settings: Settings, store: SqlStore) -> None:
     """Bind, say where in one line on stderr, serve, and close the store on the way out."""
-    import uvicorn
-
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -24,9 +37,10 @@ def serve(settings: Settings, store: SqlStore) -> None:
         sys.exit(f"transom: cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
     sock.listen(2048)  # accept (queue) connections from the moment we say where we listen
     host, port = sock.getsockname()[:2]
-    app = build_app(store, settings)
+    signals = Signals()
+    app = build_app(store, settings, signals)
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=10
+        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
     )
     where = f"[{host}]" if family == socket.AF_INET6 else host
     print(
@@ -39,7 +53,7 @@ def serve(settings: Settings, store: SqlStore) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_normally)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        _Server(config, signals).run(sockets=[sock])
     except SystemExit:
         pass
     finally:

@@ -90,3 +90,70 @@ class UnrecognizedClientError(ClientError):
 class RequestTooLargeError(ClientError):
     code = "RequestEntityTooLarge"
     status = 413
+
+
+class InvalidActivationIdError(ClientError):
+    code = "InvalidActivationId"
+
+
+class InvalidInstanceIdError(ClientError):
+    code = "InvalidInstanceId"
+
+
+class InvalidFilterKeyError(ClientError):
+    code = "InvalidFilterKey"
+
+
+class InvalidFilterValueError(ClientError):
+    code = "InvalidInstanceInformationFilterValue"
+
+
+class InvalidActivationError(ClientError):
+    """Registration with an unknown activation or a wrong code (which of the two is not said)."""
+
+    code = "InvalidActivation"
+
+
+class ActivationExpiredError(ClientError):
+    code = "ActivationExpired"
+
+
+class RegistrationLimitExceededError(ClientError):
+    code = "RegistrationLimitExceeded"
+
+
+class InvalidNodeCredentialsError(ClientError):
+    code = "InvalidNodeCredentials"
+    status = 401
+
+
+class InvalidDocumentError(ClientError):
+    code = "InvalidDocument"
+
+
+class InvalidDocumentVersionError(ClientError):
+    code = "InvalidDocumentVersion"
+
+
+class InvalidParametersError(ClientError):
+    code = "InvalidParameters"
+
+
+class DuplicateInstanceIdError(ClientError):
+    code = "DuplicateInstanceId"
+
+
+class UnsupportedPlatformTypeError(ClientError):
+    code = "UnsupportedPlatformType"
+
+
+class InvalidCommandIdError(ClientError):
+    code = "InvalidCommandId"
+
+
+class InvocationDoesNotExistError(ClientError):
+    code = "InvocationDoesNotExist"
+
+
+class InvalidPluginNameError(ClientError):
+    code = "InvalidPluginName"

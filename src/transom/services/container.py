@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from transom.services.commands import CommandService
 from transom.services.keys import KeyService
+from transom.services.nodes import NodeService
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
 from transom.services.targets import TargetService
@@ -20,3 +22,5 @@ class Services:
     tags: TagService
     keys: KeyService
     schedules: ScheduleService
+    nodes: NodeService
+    commands: CommandService

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from transom.domain.errors import InvalidResourceIdError, InvalidResourceTypeError
 from transom.domain.quotas import Quotas
 from transom.domain.windows import Tag
+from transom.services.nodes import NODE_RESOURCE
 from transom.services.tag_rules import check_tags
 from transom.services.windows import WINDOW_RESOURCE
 from transom.store.port import Store, Transaction
 
-TAGGABLE = (WINDOW_RESOURCE,)
+TAGGABLE = (WINDOW_RESOURCE, NODE_RESOURCE)
 
 
 class TagService:
@@ -25,7 +26,12 @@ class TagService:
                 f"Transom does not keep tags for ResourceType {resource_type}; "
                 f"use one of: {', '.join(TAGGABLE)}."
             )
-        if tx.get_window(resource_id) is None:
+        if resource_type == WINDOW_RESOURCE:
+            exists = tx.get_window(resource_id) is not None
+        else:
+            node = tx.get_node(resource_id)
+            exists = node is not None and node.deregistered_date is None
+        if not exists:
             raise InvalidResourceIdError(
                 f"The resource ID {resource_id!r} is not a {resource_type} that exists."
             )

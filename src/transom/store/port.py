@@ -9,12 +9,14 @@ Instants go in and come out as aware UTC datetimes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
+from transom.domain.commands import Command, Invocation
+from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import (
     AccessKey,
     Tag,
@@ -100,6 +102,72 @@ class Transaction(Protocol):
     def put_idempotency(
         self, operation: str, client_token: str, record: IdempotencyRecord, at: datetime
     ) -> None: ...
+
+    # activations
+    def insert_activation(self, activation: Activation) -> None: ...
+    def get_activation(self, activation_id: str) -> Activation | None: ...
+    def list_activations(self) -> list[Activation]:
+        """All activations, oldest first."""
+
+    def delete_activation(self, activation_id: str) -> bool: ...
+    def claim_registration(self, activation_id: str) -> bool:
+        """Count one registration against the activation's limit; False when it is used up."""
+
+    # nodes
+    def insert_node(self, node: Node) -> None: ...
+    def get_node(self, instance_id: str) -> Node | None:
+        """The node, deregistered or not."""
+
+    def list_nodes(self) -> list[Node]:
+        """Registered (not deregistered) nodes in registration order."""
+
+    def record_ping(self, instance_id: str, at: datetime, facts: NodeFacts | None) -> None:
+        """Note that the node was heard from at `at`, and its new facts if given."""
+
+    def deregister_node(self, instance_id: str, at: datetime) -> bool:
+        """Mark a registered node deregistered; False when it was not registered."""
+
+    # commands
+    def insert_command(self, command: Command, invocations: Sequence[Invocation]) -> None: ...
+    def get_command(self, command_id: str) -> Command | None: ...
+    def list_commands(self) -> list[Command]:
+        """All commands, newest first."""
+
+    def set_command_status(self, command_id: str, status: str, details: str) -> None: ...
+    def get_invocation(self, command_id: str, instance_id: str) -> Invocation | None: ...
+    def list_invocations(
+        self, command_id: str | None = None, instance_id: str | None = None
+    ) -> list[Invocation]:
+        """Invocations of a command and/or a node, oldest command first, then by node."""
+
+    def count_invocations(self, command_id: str) -> dict[str, int]:
+        """The command's invocations counted by details."""
+
+    def node_work(self, instance_id: str) -> list[Invocation]:
+        """The node's invocations that are Pending, Cancelling, or handed out but not yet
+        accepted, oldest first."""
+
+    def in_flight(self, command_id: str) -> int:
+        """How many of the command's invocations are In Progress or Cancelling."""
+
+    def transition(
+        self,
+        command_id: str,
+        instance_id: str,
+        from_details: Collection[str],
+        lease: str | None,
+        values: Mapping[str, Any],
+    ) -> bool:
+        """Set `values` on the invocation if its details are in `from_details` (and its lease
+        is `lease`, unless None); say whether it changed. Compare-and-set: safe under races."""
+
+    def transition_all(
+        self, command_id: str, from_details: Collection[str], values: Mapping[str, Any]
+    ) -> int:
+        """`transition` for every invocation of the command in `from_details`; the count."""
+
+    def undelivered(self, expired_by: datetime) -> list[Invocation]:
+        """Invocations never accepted by their agent whose command expired by then."""
 
     # access keys
     def insert_access_key(self, key: AccessKey) -> None: ...

@@ -145,3 +145,76 @@ access_keys = sa.Table(
     sa.Column("description", sa.Text),
     sa.Column("created_date", UtcDateTime, nullable=False),
 )
+
+activations = sa.Table(
+    "activations",
+    metadata,
+    sa.Column("activation_id", sa.String(36), primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("iam_role", sa.String(64), nullable=False),
+    sa.Column("registration_limit", sa.Integer, nullable=False),
+    sa.Column("registrations_count", sa.Integer, nullable=False),
+    sa.Column("expiration_date", UtcDateTime, nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("default_instance_name", sa.String(256)),
+    sa.Column("tags", sa.JSON, nullable=False),
+)
+
+nodes = sa.Table(
+    "nodes",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("instance_id", sa.String(20), nullable=False, unique=True),
+    sa.Column("activation_id", sa.String(36), nullable=False),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("computer_name", sa.String(255), nullable=False),
+    sa.Column("ip_address", sa.String(46), nullable=False),
+    sa.Column("platform_type", sa.String(16), nullable=False),
+    sa.Column("platform_name", sa.String(128), nullable=False),
+    sa.Column("platform_version", sa.String(128), nullable=False),
+    sa.Column("agent_version", sa.String(32), nullable=False),
+    sa.Column("registration_date", UtcDateTime, nullable=False),
+    sa.Column("last_ping_date", UtcDateTime, nullable=False),
+    sa.Column("iam_role", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(256)),
+    sa.Column("deregistered_date", UtcDateTime),
+)
+
+commands = sa.Table(
+    "commands",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("command_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("document_name", sa.String(128), nullable=False),
+    sa.Column("parameters", sa.JSON, nullable=False),
+    sa.Column("instance_ids", sa.JSON, nullable=False),
+    sa.Column("targets", sa.JSON, nullable=False),
+    sa.Column("requested_date", UtcDateTime, nullable=False),
+    sa.Column("expires_after", UtcDateTime, nullable=False),
+    sa.Column("timeout_seconds", sa.Integer, nullable=False),
+    sa.Column("max_concurrency", sa.String(7), nullable=False),
+    sa.Column("max_errors", sa.String(7), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("status_details", sa.String(100), nullable=False),
+    sa.Column("comment", sa.String(100), nullable=False),
+    sa.Column("request", sa.JSON),
+)
+
+invocations = sa.Table(
+    "invocations",
+    metadata,
+    sa.Column("command_id", sa.String(36), primary_key=True),
+    sa.Column("instance_id", sa.String(20), primary_key=True),
+    sa.Column("details", sa.String(32), nullable=False),
+    sa.Column("requested_date", UtcDateTime, nullable=False),
+    sa.Column("instance_name", sa.String(255), nullable=False),
+    sa.Column("response_code", sa.Integer, nullable=False),
+    sa.Column("stdout", sa.Text, nullable=False),
+    sa.Column("stderr", sa.Text, nullable=False),
+    sa.Column("lease", sa.String(64)),
+    sa.Column("dispatched_date", UtcDateTime),
+    sa.Column("started_date", UtcDateTime),
+    sa.Column("finished_date", UtcDateTime),
+)
+sa.Index("ix_invocations_node", invocations.c.instance_id, invocations.c.details)

@@ -6,9 +6,10 @@ nothing left to do; PostgreSQL `lock()` takes a transaction-scoped advisory lock
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from transom.domain.commands import CANCELLING, IN_PROGRESS, PENDING, Command, Invocation
+from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import (
     AccessKey,
     ResourceType,
@@ -132,6 +135,30 @@ _GET_WINDOW = sa.select(t.windows).where(t.windows.c.window_id == sa.bindparam("
 _GET_ACCESS_KEY = sa.select(t.access_keys).where(
     t.access_keys.c.access_key_id == sa.bindparam("id")
 )
+
+
+_GET_COMMAND = sa.select(t.commands).where(t.commands.c.command_id == sa.bindparam("id"))
+_GET_NODE = sa.select(t.nodes).where(t.nodes.c.instance_id == sa.bindparam("id"))
+_NODE_FACTS = tuple(f.name for f in dataclasses.fields(NodeFacts))
+
+
+def _activation(row: sa.Row[Any]) -> Activation:
+    m = dict(row._mapping)
+    m["tags"] = tuple(Tag(tag["Key"], tag["Value"]) for tag in m["tags"])
+    return Activation(**m)
+
+
+def _command(row: sa.Row[Any]) -> Command:
+    m = dict(row._mapping)
+    del m["seq"]
+    return Command(**m)
+
+
+def _node(row: sa.Row[Any]) -> Node:
+    m = dict(row._mapping)
+    del m["seq"]
+    facts = NodeFacts(**{name: m.pop(name) for name in _NODE_FACTS})
+    return Node(facts=facts, **m)
 
 
 class SqlTransaction:
@@ -330,6 +357,189 @@ class SqlTransaction:
                 created_date=at,
             )
         )
+
+    # activations
+    def insert_activation(self, activation: Activation) -> None:
+        row = dataclasses.asdict(activation)
+        row["tags"] = [{"Key": t.key, "Value": t.value} for t in activation.tags]
+        self._conn.execute(t.activations.insert().values(row))
+
+    def get_activation(self, activation_id: str) -> Activation | None:
+        row = self._conn.execute(
+            sa.select(t.activations).where(t.activations.c.activation_id == activation_id)
+        ).first()
+        return None if row is None else _activation(row)
+
+    def list_activations(self) -> list[Activation]:
+        rows = self._conn.execute(sa.select(t.activations).order_by(t.activations.c.created_date))
+        return [_activation(r) for r in rows]
+
+    def delete_activation(self, activation_id: str) -> bool:
+        result = self._conn.execute(
+            t.activations.delete().where(t.activations.c.activation_id == activation_id)
+        )
+        return result.rowcount > 0
+
+    def claim_registration(self, activation_id: str) -> bool:
+        result = self._conn.execute(
+            t.activations.update()
+            .where(
+                t.activations.c.activation_id == activation_id,
+                t.activations.c.registrations_count < t.activations.c.registration_limit,
+            )
+            .values(registrations_count=t.activations.c.registrations_count + 1)
+        )
+        return result.rowcount > 0
+
+    # nodes
+    def insert_node(self, node: Node) -> None:
+        row = {k: v for k, v in dataclasses.asdict(node).items() if k != "facts"}
+        row.update(dataclasses.asdict(node.facts))
+        self._conn.execute(t.nodes.insert().values(row))
+
+    def get_node(self, instance_id: str) -> Node | None:
+        row = self._conn.execute(_GET_NODE, {"id": instance_id}).first()
+        return None if row is None else _node(row)
+
+    def list_nodes(self) -> list[Node]:
+        rows = self._conn.execute(
+            sa.select(t.nodes).where(t.nodes.c.deregistered_date.is_(None)).order_by(t.nodes.c.seq)
+        )
+        return [_node(r) for r in rows]
+
+    def record_ping(self, instance_id: str, at: datetime, facts: NodeFacts | None) -> None:
+        values: dict[str, Any] = {"last_ping_date": at}
+        if facts is not None:
+            values.update(dataclasses.asdict(facts))
+        self._conn.execute(
+            t.nodes.update().where(t.nodes.c.instance_id == instance_id).values(values)
+        )
+
+    def deregister_node(self, instance_id: str, at: datetime) -> bool:
+        result = self._conn.execute(
+            t.nodes.update()
+            .where(t.nodes.c.instance_id == instance_id, t.nodes.c.deregistered_date.is_(None))
+            .values(deregistered_date=at)
+        )
+        return result.rowcount > 0
+
+    # commands
+    def insert_command(self, command: Command, invocations: Sequence[Invocation]) -> None:
+        self._conn.execute(t.commands.insert().values(dataclasses.asdict(command)))
+        if invocations:
+            self._conn.execute(t.invocations.insert(), [dataclasses.asdict(i) for i in invocations])
+
+    def get_command(self, command_id: str) -> Command | None:
+        row = self._conn.execute(_GET_COMMAND, {"id": command_id}).first()
+        return None if row is None else _command(row)
+
+    def list_commands(self) -> list[Command]:
+        rows = self._conn.execute(sa.select(t.commands).order_by(t.commands.c.seq.desc()))
+        return [_command(r) for r in rows]
+
+    def set_command_status(self, command_id: str, status: str, details: str) -> None:
+        self._conn.execute(
+            t.commands.update()
+            .where(t.commands.c.command_id == command_id)
+            .values(status=status, status_details=details)
+        )
+
+    def get_invocation(self, command_id: str, instance_id: str) -> Invocation | None:
+        row = self._conn.execute(
+            sa.select(t.invocations).where(
+                t.invocations.c.command_id == command_id,
+                t.invocations.c.instance_id == instance_id,
+            )
+        ).first()
+        return None if row is None else Invocation(**row._mapping)
+
+    def list_invocations(
+        self, command_id: str | None = None, instance_id: str | None = None
+    ) -> list[Invocation]:
+        query = (
+            sa.select(t.invocations)
+            .join(t.commands, t.commands.c.command_id == t.invocations.c.command_id)
+            .order_by(t.commands.c.seq, t.invocations.c.instance_id)
+        )
+        if command_id is not None:
+            query = query.where(t.invocations.c.command_id == command_id)
+        if instance_id is not None:
+            query = query.where(t.invocations.c.instance_id == instance_id)
+        return [Invocation(**r._mapping) for r in self._conn.execute(query)]
+
+    def count_invocations(self, command_id: str) -> dict[str, int]:
+        rows = self._conn.execute(
+            sa.select(t.invocations.c.details, sa.func.count())
+            .where(t.invocations.c.command_id == command_id)
+            .group_by(t.invocations.c.details)
+        )
+        return {details: int(n) for details, n in rows}
+
+    def node_work(self, instance_id: str) -> list[Invocation]:
+        rows = self._conn.execute(
+            sa.select(t.invocations)
+            .where(
+                t.invocations.c.instance_id == instance_id,
+                sa.or_(
+                    t.invocations.c.details.in_((PENDING, CANCELLING)),
+                    sa.and_(
+                        t.invocations.c.details == IN_PROGRESS,
+                        t.invocations.c.started_date.is_(None),
+                    ),
+                ),
+            )
+            .order_by(t.invocations.c.requested_date)
+        )
+        return [Invocation(**r._mapping) for r in rows]
+
+    def in_flight(self, command_id: str) -> int:
+        return self._count(
+            t.invocations,
+            t.invocations.c.command_id == command_id,
+            t.invocations.c.details.in_((IN_PROGRESS, CANCELLING)),
+        )
+
+    def transition(
+        self,
+        command_id: str,
+        instance_id: str,
+        from_details: Collection[str],
+        lease: str | None,
+        values: Mapping[str, Any],
+    ) -> bool:
+        query = t.invocations.update().where(
+            t.invocations.c.command_id == command_id,
+            t.invocations.c.instance_id == instance_id,
+            t.invocations.c.details.in_(list(from_details)),
+        )
+        if lease is not None:
+            query = query.where(t.invocations.c.lease == lease)
+        return self._conn.execute(query.values(dict(values))).rowcount > 0
+
+    def transition_all(
+        self, command_id: str, from_details: Collection[str], values: Mapping[str, Any]
+    ) -> int:
+        result = self._conn.execute(
+            t.invocations.update()
+            .where(
+                t.invocations.c.command_id == command_id,
+                t.invocations.c.details.in_(list(from_details)),
+            )
+            .values(dict(values))
+        )
+        return int(result.rowcount)
+
+    def undelivered(self, expired_by: datetime) -> list[Invocation]:
+        rows = self._conn.execute(
+            sa.select(t.invocations)
+            .join(t.commands, t.commands.c.command_id == t.invocations.c.command_id)
+            .where(
+                t.commands.c.expires_after <= expired_by,
+                t.invocations.c.details.in_((PENDING, IN_PROGRESS, CANCELLING)),
+                t.invocations.c.started_date.is_(None),
+            )
+        )
+        return [Invocation(**r._mapping) for r in rows]
 
     # access keys
     def insert_access_key(self, key: AccessKey) -> None:

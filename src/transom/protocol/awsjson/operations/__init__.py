@@ -1,6 +1,14 @@
 """Handlers for the implemented operations. `OPERATIONS` from here has them all registered."""
 
-from transom.protocol.awsjson.operations import schedules, tags, targets, tasks, windows
+from transom.protocol.awsjson.operations import (
+    commands,
+    nodes,
+    schedules,
+    tags,
+    targets,
+    tasks,
+    windows,
+)
 from transom.protocol.awsjson.registry import OPERATIONS
 
-__all__ = ["OPERATIONS", "schedules", "tags", "targets", "tasks", "windows"]
+__all__ = ["OPERATIONS", "commands", "nodes", "schedules", "tags", "targets", "tasks", "windows"]

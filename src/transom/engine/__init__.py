@@ -1,0 +1,1 @@
+"""Long-running loops started from the application's lifespan."""

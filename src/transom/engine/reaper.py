@@ -1,0 +1,19 @@
+"""The reaper: times out commands that were never delivered (SPEC.md §e.1 step 6)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+async def reap_forever(expire: Callable[[], Awaitable[int]], interval: float = 1.0) -> None:
+    """Call `expire` every `interval` seconds until cancelled; an error is logged, not fatal."""
+    while True:
+        try:
+            await expire()
+        except Exception:
+            log.exception("reaper pass failed; trying again")
+        await asyncio.sleep(interval)

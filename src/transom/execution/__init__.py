@@ -1,0 +1,1 @@
+"""Pure planning: rate-control limits and status aggregation. No I/O."""

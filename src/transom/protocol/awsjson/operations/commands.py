@@ -1,0 +1,294 @@
+"""Run Command: SendCommand, ListCommands, ListCommandInvocations, GetCommandInvocation,
+CancelCommand, and the documents behind them (ListDocuments, DescribeDocument)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from transom.domain.commands import Command, Invocation
+from transom.domain.documents import BUILT_IN, Document
+from transom.domain.errors import InvalidFilterKeyError, InvalidPluginNameError
+from transom.protocol.awsjson.registry import Params, operation
+from transom.protocol.awsjson.wire import page_of
+from transom.schedule import parse_iso_datetime
+from transom.services.commands import CommandView
+from transom.services.container import Services
+from transom.services.documents import find_document
+
+STDOUT_LIMIT = 24_000
+STDERR_LIMIT = 8_000
+PLUGIN_OUTPUT_LIMIT = 2_500
+_ECHOED = ("OutputS3Region", "OutputS3BucketName", "OutputS3KeyPrefix")
+_EMPTY_NOTIFICATION = {"NotificationArn": "", "NotificationEvents": [], "NotificationType": ""}
+_EMPTY_CLOUDWATCH = {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False}
+
+
+def command_members(view: CommandView) -> Params:
+    """The Command shape, with the empty strings and structures AWS returns for unset members."""
+    command = view.command
+    request = command.request or {}
+    return {
+        "CommandId": command.command_id,
+        "DocumentName": command.document_name,
+        "DocumentVersion": request.get("DocumentVersion", ""),
+        "Comment": command.comment,
+        "ExpiresAfter": command.expires_after,
+        "Parameters": command.parameters,
+        "InstanceIds": command.instance_ids,
+        "Targets": command.targets,
+        "RequestedDateTime": command.requested_date,
+        "Status": command.status,
+        "StatusDetails": command.status_details,
+        **{member: request.get(member, "") for member in _ECHOED},
+        "MaxConcurrency": command.max_concurrency,
+        "MaxErrors": command.max_errors,
+        "TargetCount": view.target_count,
+        "CompletedCount": view.completed_count,
+        "ErrorCount": view.error_count,
+        "DeliveryTimedOutCount": view.delivery_timed_out_count,
+        "ServiceRole": request.get("ServiceRoleArn", ""),
+        "NotificationConfig": request.get("NotificationConfig", _EMPTY_NOTIFICATION),
+        "CloudWatchOutputConfig": request.get("CloudWatchOutputConfig", _EMPTY_CLOUDWATCH),
+        "TimeoutSeconds": command.timeout_seconds,
+    }
+
+
+@operation("SendCommand")
+def send_command(services: Services, params: Params) -> Params:
+    echoed = (
+        *_ECHOED,
+        "DocumentVersion",
+        "ServiceRoleArn",
+        "NotificationConfig",
+        "CloudWatchOutputConfig",
+    )
+    find_document(params["DocumentName"], params.get("DocumentVersion"))
+    command = services.commands.send(
+        document_name=params["DocumentName"],
+        parameters=params.get("Parameters", {}),
+        instance_ids=params.get("InstanceIds", []),
+        targets=params.get("Targets", []),
+        timeout_seconds=params.get("TimeoutSeconds", 3600),
+        max_concurrency=params.get("MaxConcurrency", "50"),
+        max_errors=params.get("MaxErrors", "0"),
+        comment=params.get("Comment", ""),
+        request={k: params[k] for k in echoed if k in params},
+    )
+    return {"Command": command_members(services.commands.view(command.command_id))}
+
+
+_COMMAND_FILTERS = ("InvokedAfter", "InvokedBefore", "Status", "ExecutionStage", "DocumentName")
+
+
+def _iso(value: str) -> datetime:
+    return parse_iso_datetime(value, "Filter value")
+
+
+def _matches(command: Command, key: str, value: str) -> bool:
+    if key == "InvokedAfter":
+        return command.requested_date >= _iso(value)
+    if key == "InvokedBefore":
+        return command.requested_date <= _iso(value)
+    if key == "Status":
+        return value in (command.status, command.status_details.replace(" ", ""))
+    if key == "ExecutionStage":
+        final = command.status in ("Success", "Failed", "TimedOut", "Cancelled")
+        return value == ("Complete" if final else "Executing")
+    return command.document_name == value
+
+
+def _filters(params: Params, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs = [(f["key"], f["value"]) for f in params.get("Filters", [])]
+    bad = [k for k, _ in pairs if k not in allowed]
+    if bad:
+        raise InvalidFilterKeyError(
+            f"Filter key {bad[0]!r} is not supported here; use one of: {', '.join(allowed)}."
+        )
+    return pairs
+
+
+@operation("ListCommands")
+def list_commands(services: Services, params: Params) -> Params:
+    filters = _filters(params, _COMMAND_FILTERS)
+    if "CommandId" in params:
+        commands = [services.commands.view(params["CommandId"]).command]
+    else:
+        commands = services.commands.commands()
+    instance_id = params.get("InstanceId")
+    chosen = [
+        c
+        for c in commands
+        if (instance_id is None or instance_id in c.instance_ids)
+        and all(_matches(c, k, v) for k, v in filters)
+    ]
+    page, token = page_of("ListCommands", params, chosen, 50)
+    return {
+        "Commands": [command_members(v) for v in services.commands.views(page)],
+        **({"NextToken": token} if token else {}),
+    }
+
+
+def _plugin(invocation: Invocation, document: Document) -> Params:
+    return {
+        "Name": document.plugin_name,
+        "Status": invocation.status,
+        "StatusDetails": invocation.details,
+        "ResponseCode": invocation.response_code,
+        **({"ResponseStartDateTime": invocation.started_date} if invocation.started_date else {}),
+        **(
+            {"ResponseFinishDateTime": invocation.finished_date} if invocation.finished_date else {}
+        ),
+        "Output": (invocation.stdout + invocation.stderr)[:PLUGIN_OUTPUT_LIMIT],
+        "StandardOutputUrl": "",
+        "StandardErrorUrl": "",
+        "OutputS3Region": "",
+        "OutputS3BucketName": "",
+        "OutputS3KeyPrefix": "",
+    }
+
+
+@operation("ListCommandInvocations")
+def list_command_invocations(services: Services, params: Params) -> Params:
+    filters = _filters(params, ("InvokedAfter", "InvokedBefore", "Status", "DocumentName"))
+    found = services.commands.invocations(params.get("CommandId"), params.get("InstanceId"))
+    chosen = [
+        (i, c)
+        for i, c in found
+        if all(
+            i.status == v or i.details.replace(" ", "") == v if k == "Status" else _matches(c, k, v)
+            for k, v in filters
+        )
+    ]
+    page, token = page_of("ListCommandInvocations", params, chosen, 50)
+    out = []
+    for invocation, command in page:
+        item: Params = {
+            "CommandId": command.command_id,
+            "InstanceId": invocation.instance_id,
+            "InstanceName": invocation.instance_name,
+            "Comment": command.comment,
+            "DocumentName": command.document_name,
+            "DocumentVersion": "",
+            "RequestedDateTime": command.requested_date,
+            "Status": invocation.status,
+            "StatusDetails": invocation.details,
+            "StandardOutputUrl": "",
+            "StandardErrorUrl": "",
+            "CommandPlugins": [],
+            "ServiceRole": "",
+            "NotificationConfig": _EMPTY_NOTIFICATION,
+            "CloudWatchOutputConfig": _EMPTY_CLOUDWATCH,
+        }
+        if params.get("Details"):
+            item["CommandPlugins"] = [_plugin(invocation, find_document(command.document_name))]
+        out.append(item)
+    return {"CommandInvocations": out, **({"NextToken": token} if token else {})}
+
+
+def _iso_string(instant: datetime | None) -> str:
+    if instant is None:
+        return ""
+    return instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
+
+
+def _duration(span: timedelta | None) -> str:
+    return "" if span is None else f"PT{span.total_seconds():.3f}S"
+
+
+@operation("GetCommandInvocation")
+def get_command_invocation(services: Services, params: Params) -> Params:
+    invocation, command = services.commands.invocation(params["CommandId"], params["InstanceId"])
+    document = find_document(command.document_name)
+    plugin = params.get("PluginName")
+    if plugin not in (None, document.plugin_name):
+        raise InvalidPluginNameError(
+            f"{document.name} has one step, {document.plugin_name}; leave PluginName out."
+        )
+    span = (
+        invocation.finished_date - invocation.started_date
+        if invocation.finished_date and invocation.started_date
+        else None
+    )
+    return {
+        "CommandId": command.command_id,
+        "InstanceId": invocation.instance_id,
+        "Comment": command.comment,
+        "DocumentName": command.document_name,
+        "DocumentVersion": "",
+        "PluginName": document.plugin_name,
+        "ResponseCode": invocation.response_code,
+        "ExecutionStartDateTime": _iso_string(invocation.started_date),
+        "ExecutionElapsedTime": _duration(span),
+        "ExecutionEndDateTime": _iso_string(invocation.finished_date),
+        "Status": invocation.status,
+        "StatusDetails": invocation.details,
+        "StandardOutputContent": invocation.stdout[:STDOUT_LIMIT],
+        "StandardOutputUrl": "",
+        "StandardErrorContent": invocation.stderr[:STDERR_LIMIT],
+        "StandardErrorUrl": "",
+        "CloudWatchOutputConfig": _EMPTY_CLOUDWATCH,
+    }
+
+
+@operation("CancelCommand")
+def cancel_command(services: Services, params: Params) -> Params:
+    services.commands.cancel(params["CommandId"], params.get("InstanceIds", []))
+    return {}
+
+
+def _document_parameters(document: Document) -> list[Params]:
+    return [
+        {
+            "Name": p.name,
+            "Type": p.type,
+            "Description": p.description,
+            **({"DefaultValue": p.default} if p.default is not None else {}),
+        }
+        for p in document.parameters
+    ]
+
+
+@operation("ListDocuments")
+def list_documents(services: Services, params: Params) -> Params:
+    del services
+    documents = sorted(BUILT_IN.values(), key=lambda d: d.name)
+    page, token = page_of("ListDocuments", params, documents, 50)
+    return {
+        "DocumentIdentifiers": [
+            {
+                "Name": d.name,
+                "Owner": "Amazon",
+                "PlatformTypes": list(d.platform_types),
+                "DocumentVersion": "1",
+                "DocumentType": "Command",
+                "SchemaVersion": "1.2",
+                "DocumentFormat": "JSON",
+                "Tags": [],
+            }
+            for d in page
+        ],
+        **({"NextToken": token} if token else {}),
+    }
+
+
+@operation("DescribeDocument")
+def describe_document(services: Services, params: Params) -> Params:
+    del services
+    document = find_document(params["Name"], params.get("DocumentVersion"))
+    return {
+        "Document": {
+            "Name": document.name,
+            "Owner": "Amazon",
+            "Status": "Active",
+            "DocumentVersion": "1",
+            "Description": document.description,
+            "Parameters": _document_parameters(document),
+            "PlatformTypes": list(document.platform_types),
+            "DocumentType": "Command",
+            "SchemaVersion": "1.2",
+            "LatestVersion": "1",
+            "DefaultVersion": "1",
+            "DocumentFormat": "JSON",
+            "Tags": [],
+        }
+    }

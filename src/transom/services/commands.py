@@ -1,0 +1,375 @@
+"""Run Command use cases: send, hand work to agents, take their results, cancel, expire, read.
+
+Every state change is a compare-and-set on the invocation's details (and lease), so a late,
+repeated or stale report never applies twice, and an invocation is handed out at most once:
+until its agent accepts it, the same lease is offered again, and the agent runs a command id
+at most once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from transom.domain.clock import Clock
+from transom.domain.commands import (
+    CANCELLED,
+    CANCELLING,
+    DELIVERY_TIMED_OUT,
+    ERROR_DETAILS,
+    EXECUTION_TIMED_OUT,
+    FAILED,
+    FINAL_DETAILS,
+    IN_PROGRESS,
+    PENDING,
+    SUCCESS,
+    TERMINATED,
+    Command,
+    Invocation,
+    Outcome,
+)
+from transom.domain.errors import (
+    DuplicateInstanceIdError,
+    InvalidCommandIdError,
+    InvalidInstanceIdError,
+    InvocationDoesNotExistError,
+    UnsupportedPlatformTypeError,
+    ValidationError,
+)
+from transom.domain.ids import new_uuid
+from transom.execution.command_status import command_status
+from transom.execution.limits import concurrency_limit, error_threshold
+from transom.execution.targets import resolve_targets
+from transom.services.documents import find_document, resolve_parameters
+from transom.services.nodes import NODE_RESOURCE
+from transom.store.port import Store, Transaction
+
+Wake = Callable[[Collection[str]], None]
+"""Told the node ids that may have new work or cancellations, so their long polls answer."""
+
+_FINAL_OF_STATUS = {
+    "Success": SUCCESS,
+    "Failed": FAILED,
+    "TimedOut": EXECUTION_TIMED_OUT,
+    "Cancelled": CANCELLED,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Work:
+    """An invocation handed to its node, with what the agent needs to run it."""
+
+    invocation: Invocation
+    command: Command
+    plugin_name: str
+    execution_timeout: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandView:
+    command: Command
+    counts: dict[str, int]
+
+    @property
+    def target_count(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def completed_count(self) -> int:
+        return sum(n for d, n in self.counts.items() if d in FINAL_DETAILS)
+
+    @property
+    def error_count(self) -> int:
+        return sum(n for d, n in self.counts.items() if d in ERROR_DETAILS)
+
+    @property
+    def delivery_timed_out_count(self) -> int:
+        return self.counts.get(DELIVERY_TIMED_OUT, 0)
+
+
+class CommandService:
+    def __init__(self, store: Store, clock: Clock, wake: Wake) -> None:
+        self._store = store
+        self._clock = clock
+        self._wake = wake
+
+    def send(
+        self,
+        *,
+        document_name: str,
+        parameters: Mapping[str, Sequence[str]],
+        instance_ids: Sequence[str],
+        targets: Sequence[Mapping[str, Any]],
+        timeout_seconds: int = 3600,
+        max_concurrency: str = "50",
+        max_errors: str = "0",
+        comment: str = "",
+        request: Mapping[str, Any] | None = None,
+    ) -> Command:
+        """Accept a command for the named nodes, or the nodes `targets` match now."""
+        document = find_document(document_name)
+        resolved = resolve_parameters(document, parameters)
+        if bool(instance_ids) == bool(targets):
+            raise ValidationError(
+                "Give exactly one of InstanceIds or Targets to say where the command runs."
+            )
+        duplicates = sorted({i for i in instance_ids if list(instance_ids).count(i) > 1})
+        if duplicates:
+            raise DuplicateInstanceIdError(f"Instance {duplicates[0]} is listed more than once.")
+        now = self._clock.now()
+        with self._store.write() as tx:
+            nodes = {n.instance_id: n for n in tx.list_nodes()}
+            if instance_ids:
+                unknown = [i for i in instance_ids if i not in nodes]
+                if unknown:
+                    raise InvalidInstanceIdError(
+                        f"Instance {unknown[0]} is not a registered managed node "
+                        "(DescribeInstanceInformation lists them)."
+                    )
+                chosen = list(instance_ids)
+                for instance_id in chosen:
+                    if nodes[instance_id].facts.platform_type not in document.platform_types:
+                        raise UnsupportedPlatformTypeError(
+                            f"{document.name} runs on {', '.join(document.platform_types)}; "
+                            f"{instance_id} is {nodes[instance_id].facts.platform_type}."
+                        )
+            else:
+                tags = {i: {t.key: t.value for t in tx.get_tags(NODE_RESOURCE, i)} for i in nodes}
+                chosen = resolve_targets(targets, tags)
+            command = Command(
+                command_id=new_uuid(),
+                document_name=document.name,
+                parameters=resolved,
+                instance_ids=chosen,
+                targets=[dict(t) for t in targets],
+                requested_date=now,
+                expires_after=now + timedelta(seconds=timeout_seconds),
+                timeout_seconds=timeout_seconds,
+                max_concurrency=max_concurrency,
+                max_errors=max_errors,
+                status="Pending",
+                status_details="Pending",
+                comment=comment,
+                request=dict(request or {}),
+            )
+            invocations = [
+                Invocation(
+                    command.command_id,
+                    i,
+                    PENDING,
+                    now,
+                    instance_name=nodes[i].facts.computer_name,
+                )
+                for i in chosen
+            ]
+            tx.insert_command(command, invocations)
+            command = self._refresh(tx, command)
+        self._wake(chosen)
+        return command
+
+    def _refresh(
+        self, tx: Transaction, command: Command, counts: dict[str, int] | None = None
+    ) -> Command:
+        """Store the command's status as its invocations (counted by details) now say."""
+        counts = counts if counts is not None else tx.count_invocations(command.command_id)
+        threshold = error_threshold(command.max_errors, sum(counts.values()))
+        status, details = command_status(
+            counts, threshold, cancelled=command.status_details == "Cancelling"
+        )
+        if command.status_details == "Cancelling" and details == "In Progress":
+            status, details = "Cancelling", "Cancelling"
+        if (status, details) != (command.status, command.status_details):
+            tx.set_command_status(command.command_id, status, details)
+            command = dataclasses.replace(command, status=status, status_details=details)
+        return command
+
+    def work_for(self, instance_id: str) -> tuple[list[Work], list[str]]:
+        """Hand the node what it may run now (within each command's MaxConcurrency), and the
+        command ids it should cancel."""
+        work: list[Work] = []
+        cancels: list[str] = []
+        with self._store.write() as tx:
+            for invocation in tx.node_work(instance_id):
+                if invocation.details == CANCELLING:
+                    cancels.append(invocation.command_id)
+                    continue
+                command = self._require(tx, invocation.command_id)
+                handed = self._hand_out(tx, invocation, command)
+                if handed is not None:
+                    document = find_document(command.document_name)
+                    timeout = int(command.parameters.get("executionTimeout", ["3600"])[0])
+                    work.append(Work(handed, command, document.plugin_name, timeout))
+        return work, cancels
+
+    def _hand_out(
+        self, tx: Transaction, invocation: Invocation, command: Command
+    ) -> Invocation | None:
+        """The invocation with a lease, if the node may run it now; None if it must wait."""
+        if invocation.details != PENDING:
+            return invocation  # handed out before but not accepted: offer the same lease
+        limit = concurrency_limit(command.max_concurrency, len(command.instance_ids))
+        if limit < len(command.instance_ids) and tx.in_flight(command.command_id) >= limit:
+            return None
+        now = self._clock.now()
+        lease = new_uuid()
+        values = {"details": IN_PROGRESS, "lease": lease, "dispatched_date": now}
+        if not tx.transition(command.command_id, invocation.instance_id, (PENDING,), None, values):
+            return None
+        if command.status == "Pending":
+            self._refresh(tx, command)
+        return dataclasses.replace(
+            invocation, details=IN_PROGRESS, lease=lease, dispatched_date=now
+        )
+
+    def report(self, instance_id: str, outcomes: Iterable[Outcome]) -> list[str]:
+        """Apply the node's reports; return the command ids it may forget (applied now,
+        applied before, or stale)."""
+        acknowledged: list[str] = []
+        woken: set[str] = set()
+        with self._store.write() as tx:
+            for outcome in outcomes:
+                acknowledged.append(outcome.command_id)
+                if outcome.status == "InProgress":
+                    tx.transition(
+                        outcome.command_id,
+                        instance_id,
+                        (IN_PROGRESS, CANCELLING),
+                        outcome.lease,
+                        {"started_date": outcome.started_at or self._clock.now()},
+                    )
+                    continue
+                applied = tx.transition(
+                    outcome.command_id,
+                    instance_id,
+                    (IN_PROGRESS, CANCELLING),
+                    outcome.lease,
+                    {
+                        "details": _FINAL_OF_STATUS.get(outcome.status, FAILED),
+                        "response_code": outcome.response_code,
+                        "stdout": outcome.stdout,
+                        "stderr": outcome.stderr,
+                        "started_date": outcome.started_at,
+                        "finished_date": outcome.finished_at or self._clock.now(),
+                    },
+                )
+                if applied:
+                    woken |= self._after_final(tx, outcome.command_id)
+        self._wake(woken)
+        return acknowledged
+
+    def _after_final(self, tx: Transaction, command_id: str) -> set[str]:
+        """Stop a command past its error budget; refresh its status; the nodes to wake."""
+        command = tx.get_command(command_id)
+        assert command is not None
+        counts = tx.count_invocations(command_id)
+        errors = sum(counts.get(d, 0) for d in ERROR_DETAILS)
+        if errors > error_threshold(command.max_errors, sum(counts.values())) and counts.get(
+            PENDING
+        ):
+            tx.transition_all(
+                command_id, (PENDING,), {"details": TERMINATED, "finished_date": self._clock.now()}
+            )
+            counts = tx.count_invocations(command_id)
+        command = self._refresh(tx, command, counts)
+        if not counts.get(PENDING) or command.status not in ("Pending", "InProgress"):
+            return set()
+        return {i.instance_id for i in tx.list_invocations(command_id) if i.details == PENDING}
+
+    def cancel(self, command_id: str, instance_ids: Sequence[str]) -> None:
+        """Cancel pending invocations at once and ask agents to stop running ones."""
+        duplicates = sorted({i for i in instance_ids if list(instance_ids).count(i) > 1})
+        if duplicates:
+            raise DuplicateInstanceIdError(f"Instance {duplicates[0]} is listed more than once.")
+        now = self._clock.now()
+        with self._store.write() as tx:
+            command = self._require(tx, command_id)
+            invocations = {i.instance_id: i for i in tx.list_invocations(command_id)}
+            unknown = [i for i in instance_ids if i not in invocations]
+            if unknown:
+                raise InvalidInstanceIdError(f"Command {command_id} does not run on {unknown[0]}.")
+            chosen = list(instance_ids) or list(invocations)
+            for instance_id in chosen:
+                if not tx.transition(
+                    command_id,
+                    instance_id,
+                    (PENDING,),
+                    None,
+                    {"details": CANCELLED, "finished_date": now},
+                ):
+                    tx.transition(
+                        command_id, instance_id, (IN_PROGRESS,), None, {"details": CANCELLING}
+                    )
+            if command.status not in ("Success", "Failed", "TimedOut", "Cancelled"):
+                command = dataclasses.replace(command, status_details="Cancelling")
+                tx.set_command_status(command_id, command.status, "Cancelling")
+            self._refresh(tx, command)
+        self._wake(chosen)
+
+    def expire(self) -> int:
+        """Mark invocations never accepted before their command expired Delivery Timed Out."""
+        now = self._clock.now()
+        expired = 0
+        with self._store.write() as tx:
+            touched: set[str] = set()
+            for invocation in tx.undelivered(now):
+                if tx.transition(
+                    invocation.command_id,
+                    invocation.instance_id,
+                    (invocation.details,),
+                    invocation.lease,
+                    {"details": DELIVERY_TIMED_OUT, "finished_date": now},
+                ):
+                    expired += 1
+                    touched.add(invocation.command_id)
+            for command_id in touched:
+                self._after_final(tx, command_id)
+        return expired
+
+    # reads
+    def _require(self, tx: Transaction, command_id: str) -> Command:
+        command = tx.get_command(command_id)
+        if command is None:
+            raise InvalidCommandIdError(f"Command {command_id} does not exist.")
+        return command
+
+    def view(self, command_id: str) -> CommandView:
+        with self._store.read() as tx:
+            command = self._require(tx, command_id)
+            return CommandView(command, tx.count_invocations(command_id))
+
+    def views(self, commands: Iterable[Command]) -> list[CommandView]:
+        with self._store.read() as tx:
+            return [CommandView(c, tx.count_invocations(c.command_id)) for c in commands]
+
+    def commands(self) -> list[Command]:
+        with self._store.read() as tx:
+            return tx.list_commands()
+
+    def invocations(
+        self, command_id: str | None, instance_id: str | None
+    ) -> list[tuple[Invocation, Command]]:
+        with self._store.read() as tx:
+            if command_id is not None:
+                self._require(tx, command_id)
+            found = tx.list_invocations(command_id, instance_id)
+            commands = {c: tx.get_command(c) for c in {i.command_id for i in found}}
+        return [(i, c) for i in found if (c := commands[i.command_id]) is not None]
+
+    def invocation(self, command_id: str, instance_id: str) -> tuple[Invocation, Command]:
+        """Raises InvocationDoesNotExistError until the invocation exists (waiters retry)."""
+        with self._store.read() as tx:
+            invocation = tx.get_invocation(command_id, instance_id)
+            command = tx.get_command(command_id)
+        if invocation is None or command is None:
+            raise InvocationDoesNotExistError(
+                f"No invocation of command {command_id} on {instance_id} (yet)."
+            )
+        return invocation, command
+
+
+def elapsed(invocation: Invocation) -> timedelta | None:
+    if invocation.started_date is None or invocation.finished_date is None:
+        return None
+    return invocation.finished_date - invocation.started_date

@@ -1,0 +1,224 @@
+"""Use cases for activations and managed nodes: register, authenticate, heartbeat, list."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from transom.domain.clock import Clock
+from transom.domain.errors import (
+    ActivationExpiredError,
+    InvalidActivationError,
+    InvalidActivationIdError,
+    InvalidInstanceIdError,
+    InvalidNodeCredentialsError,
+    RegistrationLimitExceededError,
+    ValidationError,
+)
+from transom.domain.ids import new_instance_id, new_secret, new_uuid
+from transom.domain.nodes import Activation, Node, NodeFacts
+from transom.domain.windows import Tag
+from transom.store.port import Store
+
+NODE_RESOURCE = "ManagedInstance"
+DEFAULT_ACTIVATION_LIFETIME = timedelta(hours=24)
+MAX_ACTIVATION_LIFETIME = timedelta(days=30)
+PING_WRITE_INTERVAL = timedelta(seconds=10)
+_CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NodeView:
+    """A registered node as listed: with its ping status and tags."""
+
+    node: Node
+    ping_status: str
+    tags: tuple[Tag, ...]
+
+
+class NodeService:
+    """Activations and nodes. A node is Online while it was heard from within `ping_timeout`
+    (an agent's long poll counts), and ConnectionLost after that."""
+
+    def __init__(self, store: Store, clock: Clock, ping_timeout: timedelta) -> None:
+        self._store = store
+        self._clock = clock
+        self._ping_timeout = ping_timeout
+
+    # activations
+    def create_activation(
+        self,
+        *,
+        iam_role: str,
+        description: str | None = None,
+        default_instance_name: str | None = None,
+        registration_limit: int = 1,
+        expiration_date: datetime | None = None,
+        tags: Sequence[Tag] = (),
+    ) -> tuple[str, str]:
+        """A new activation; returns its id and its code (shown only now)."""
+        now = self._clock.now()
+        expires = expiration_date or now + DEFAULT_ACTIVATION_LIFETIME
+        if not now < expires <= now + MAX_ACTIVATION_LIFETIME:
+            raise ValidationError(
+                "ExpirationDate must be in the future and at most 30 days away; "
+                "leave it out for 24 hours."
+            )
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(20))
+        activation = Activation(
+            activation_id=new_uuid(),
+            code_hash=_digest(code),
+            iam_role=iam_role,
+            registration_limit=registration_limit,
+            registrations_count=0,
+            expiration_date=expires,
+            created_date=now,
+            description=description,
+            default_instance_name=default_instance_name,
+            tags=tuple(tags),
+        )
+        with self._store.write() as tx:
+            tx.insert_activation(activation)
+        return activation.activation_id, code
+
+    def activations(self) -> list[Activation]:
+        with self._store.read() as tx:
+            return tx.list_activations()
+
+    def is_expired(self, activation: Activation) -> bool:
+        return activation.expiration_date <= self._clock.now()
+
+    def delete_activation(self, activation_id: str) -> None:
+        """Delete an activation; nodes registered with it stay."""
+        with self._store.write() as tx:
+            if not tx.delete_activation(activation_id):
+                raise InvalidActivationIdError(
+                    f"Activation {activation_id} does not exist; DescribeActivations lists them."
+                )
+
+    # nodes
+    def register(self, activation_id: str, code: str, facts: NodeFacts) -> tuple[str, str]:
+        """Turn a host into a managed node; returns its instance id and secret.
+
+        Refuses unknown activations and wrong codes alike (InvalidActivation), expired
+        activations, and activations whose registration limit is used up. The activation's
+        tags become the node's tags.
+        """
+        now = self._clock.now()
+        secret = new_secret()
+        with self._store.write() as tx:
+            activation = tx.get_activation(activation_id)
+            if activation is None or not hmac.compare_digest(activation.code_hash, _digest(code)):
+                raise InvalidActivationError(
+                    "The activation ID or code is not valid. Check both, or create a new "
+                    "activation (aws ssm create-activation)."
+                )
+            if activation.expiration_date <= now:
+                raise ActivationExpiredError(
+                    f"Activation {activation_id} expired at "
+                    f"{activation.expiration_date.isoformat()}; create a new one."
+                )
+            if not tx.claim_registration(activation_id):
+                raise RegistrationLimitExceededError(
+                    f"Activation {activation_id} has registered its limit of "
+                    f"{activation.registration_limit} nodes; create another activation."
+                )
+            node = Node(
+                instance_id=new_instance_id(),
+                activation_id=activation_id,
+                secret_hash=_digest(secret),
+                facts=facts,
+                registration_date=now,
+                last_ping_date=now,
+                iam_role=activation.iam_role,
+                name=activation.default_instance_name,
+            )
+            tx.insert_node(node)
+            tx.put_tags(NODE_RESOURCE, node.instance_id, activation.tags)
+        return node.instance_id, secret
+
+    def authenticate(self, instance_id: str, secret: str) -> Node:
+        """The registered node these credentials belong to, or InvalidNodeCredentialsError."""
+        with self._store.read() as tx:
+            node = tx.get_node(instance_id)
+        if (
+            node is None
+            or node.deregistered_date is not None
+            or not hmac.compare_digest(node.secret_hash, _digest(secret))
+        ):
+            raise InvalidNodeCredentialsError(
+                f"The credentials of {instance_id} are not valid (wrong secret, or the node "
+                "was deregistered). Register the host again."
+            )
+        return node
+
+    def heartbeat(self, node: Node, facts: NodeFacts | None) -> None:
+        """Record that the node was heard from. The ping time is written at most every
+        `PING_WRITE_INTERVAL` (and whenever facts change): far finer than ConnectionLost needs,
+        and it spares a write per poll."""
+        now = self._clock.now()
+        if facts is None and now - node.last_ping_date < PING_WRITE_INTERVAL:
+            return
+        with self._store.write() as tx:
+            tx.record_ping(node.instance_id, now, facts)
+
+    def deregister(self, instance_id: str) -> None:
+        """Revoke the node's credentials and hide it; its history stays."""
+        with self._store.write() as tx:
+            if not tx.deregister_node(instance_id, self._clock.now()):
+                raise InvalidInstanceIdError(
+                    f"Instance {instance_id} is not a registered managed node."
+                )
+            tx.remove_tags(
+                NODE_RESOURCE, instance_id, [t.key for t in tx.get_tags(NODE_RESOURCE, instance_id)]
+            )
+
+    def ping_status(self, node: Node) -> str:
+        recent = node.last_ping_date >= self._clock.now() - self._ping_timeout
+        return "Online" if recent else "ConnectionLost"
+
+    def describe(self, filters: Mapping[str, Sequence[str]]) -> list[NodeView]:
+        """Registered nodes matching every filter (values of one filter are alternatives).
+
+        Keys: InstanceIds, AgentVersion, PingStatus, PlatformTypes, ActivationIds, IamRole,
+        ResourceType, `tag:<key>` and `tag-key`. A listed instance id that is not a
+        registered node is an InvalidInstanceIdError.
+        """
+        with self._store.read() as tx:
+            nodes = tx.list_nodes()
+            tags = {n.instance_id: tuple(tx.get_tags(NODE_RESOURCE, n.instance_id)) for n in nodes}
+        wanted = filters.get("InstanceIds")
+        if wanted:
+            unknown = sorted(set(wanted) - {n.instance_id for n in nodes})
+            if unknown:
+                raise InvalidInstanceIdError(
+                    f"Instance {unknown[0]} is not a registered managed node."
+                )
+        views = [NodeView(n, self.ping_status(n), tags[n.instance_id]) for n in nodes]
+        return [v for v in views if all(_matches(v, k, vs) for k, vs in filters.items())]
+
+
+def _matches(view: NodeView, key: str, values: Sequence[str]) -> bool:
+    node = view.node
+    if key.startswith("tag:"):
+        return any(t.key == key[4:] and t.value in values for t in view.tags)
+    if key == "tag-key":
+        return any(t.key in values for t in view.tags)
+    field = {
+        "InstanceIds": node.instance_id,
+        "AgentVersion": node.facts.agent_version,
+        "PingStatus": view.ping_status,
+        "PlatformTypes": node.facts.platform_type,
+        "ActivationIds": node.activation_id,
+        "IamRole": node.iam_role,
+        "ResourceType": "ManagedInstance",
+    }[key]
+    return field in values

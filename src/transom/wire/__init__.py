@@ -1,0 +1,52 @@
+"""The agent <-> server protocol (version 1): message types shared by both sides.
+
+Standard library only, so the agent installs and starts light. JSON over HTTP under
+`/agent/v1/`; field names are snake_case. Every call but `register` carries
+`Authorization: TransomNode <instance_id>:<secret>` with the credentials `register` issued.
+Errors are 4xx/5xx with a body `{"error": CODE, "message": TEXT}` (`AgentError`).
+
+- `POST /agent/v1/register`  `RegisterRequest` -> `RegisterResponse`
+- `POST /agent/v1/poll`      `PollRequest` -> `PollResponse`: the long poll. It is also the
+  heartbeat: the server answers as soon as there is work or a cancellation for the node, at
+  the latest after `wait_seconds` (capped at `MAX_WAIT_SECONDS`), and marks the node Online;
+  an agent polls again at once.
+- `POST /agent/v1/results`   `ResultsRequest` -> `ResultsResponse`: invocation progress and
+  final results. An agent keeps each final result on disk until it is acknowledged, and
+  sends it again after a restart or a lost answer; the server applies each once.
+"""
+
+from transom.wire.messages import (
+    AUTH_SCHEME,
+    MAX_WAIT_SECONDS,
+    RESULT_STATUSES,
+    AgentError,
+    InvocationResult,
+    PlatformFacts,
+    PollRequest,
+    PollResponse,
+    RegisterRequest,
+    RegisterResponse,
+    ResultsRequest,
+    ResultsResponse,
+    WorkItem,
+    node_authorization,
+    parse_node_authorization,
+)
+
+__all__ = [
+    "AUTH_SCHEME",
+    "MAX_WAIT_SECONDS",
+    "RESULT_STATUSES",
+    "AgentError",
+    "InvocationResult",
+    "PlatformFacts",
+    "PollRequest",
+    "PollResponse",
+    "RegisterRequest",
+    "RegisterResponse",
+    "ResultsRequest",
+    "ResultsResponse",
+    "WorkItem",
+    "node_authorization",
+    "parse_node_authorization",
+]

@@ -1,0 +1,241 @@
+"""Message types of the agent protocol, with their JSON forms (see `transom.wire`)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Self
+
+AUTH_SCHEME = "TransomNode"
+MAX_WAIT_SECONDS = 30.0
+
+
+class AgentError(Exception):
+    """An error answer of the agent channel: `code` names it, `message` says what to do.
+
+    Codes: InvalidRequest, InvalidActivation (unknown id, wrong code, or deleted),
+    ActivationExpired, RegistrationLimitExceeded, InvalidNodeCredentials (unknown node,
+    wrong secret, or deregistered node).
+    """
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message}
+
+
+def _from_json(cls: type[Any], data: object) -> Any:
+    """Build dataclass `cls` from a JSON object, refusing missing or mistyped fields."""
+    if not isinstance(data, dict):
+        raise AgentError("InvalidRequest", f"{cls.__name__} must be a JSON object")
+    values = {}
+    for f in fields(cls):
+        if f.name not in data:
+            raise AgentError("InvalidRequest", f"{cls.__name__}.{f.name} is missing")
+        values[f.name] = data[f.name]
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class PlatformFacts:
+    """What a node says about itself at registration and whenever it changes."""
+
+    computer_name: str
+    ip_address: str
+    platform_type: str  # Linux | MacOS | Windows
+    platform_name: str
+    platform_version: str
+    agent_version: str
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        facts: Self = _from_json(cls, data)
+        if not all(isinstance(v, str) for v in asdict(facts).values()):
+            raise AgentError("InvalidRequest", "every platform fact must be a string")
+        return facts
+
+
+@dataclass(frozen=True)
+class RegisterRequest:
+    activation_id: str
+    activation_code: str
+    facts: PlatformFacts
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        raw: dict[str, Any] = data if isinstance(data, dict) else {}
+        request: Self = _from_json(cls, data)
+        return cls(
+            str(request.activation_id),
+            str(request.activation_code),
+            PlatformFacts.from_json(raw.get("facts")),
+        )
+
+
+@dataclass(frozen=True)
+class RegisterResponse:
+    """The node's identity and its secret; the server keeps only a hash of the secret."""
+
+    instance_id: str
+    secret: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        response: Self = _from_json(cls, data)
+        return response
+
+
+@dataclass(frozen=True)
+class PollRequest:
+    """A long poll. `facts` is sent when they changed since the last poll, else None."""
+
+    wait_seconds: float
+    facts: PlatformFacts | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        if not isinstance(data, dict) or not isinstance(data.get("wait_seconds"), int | float):
+            raise AgentError("InvalidRequest", "PollRequest.wait_seconds must be a number")
+        facts = data.get("facts")
+        return cls(
+            float(data["wait_seconds"]),
+            None if facts is None else PlatformFacts.from_json(facts),
+        )
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One command invocation for this node: run `commands` as one script.
+
+    `lease` identifies this dispatch; results must carry it. The server sends an item again
+    until the agent has reported it InProgress, so an agent must ignore a `command_id` it
+    already knows (it runs each command at most once).
+    """
+
+    command_id: str
+    lease: str
+    document_name: str
+    plugin_name: str  # aws:runShellScript | aws:runPowerShellScript
+    commands: list[str]
+    working_directory: str
+    execution_timeout: int  # seconds
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        item: Self = _from_json(cls, data)
+        return item
+
+
+@dataclass(frozen=True)
+class PollResponse:
+    """What the node should do now: commands to run, and command ids to cancel."""
+
+    server_time: float
+    work: list[WorkItem] = field(default_factory=list)
+    cancel: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        if not isinstance(data, dict) or not isinstance(data.get("server_time"), int | float):
+            raise AgentError("InvalidRequest", "PollResponse.server_time must be a number")
+        return cls(
+            float(data["server_time"]),
+            [WorkItem.from_json(item) for item in data.get("work", [])],
+            [str(command_id) for command_id in data.get("cancel", [])],
+        )
+
+
+RESULT_STATUSES = ("InProgress", "Success", "Failed", "TimedOut", "Cancelled")
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    """The state of one invocation on the node. `status` is one of `RESULT_STATUSES`;
+    InProgress says the agent accepted the item (and `started_at` is set), the others are
+    final: `response_code` is the exit code (-1 when the script never ran), outputs are whole.
+    TimedOut means the execution timeout killed the script.
+    """
+
+    command_id: str
+    lease: str
+    status: str
+    response_code: int
+    stdout: str
+    stderr: str
+    started_at: float | None
+    finished_at: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        result: Self = _from_json(cls, data)
+        if result.status not in RESULT_STATUSES:
+            raise AgentError("InvalidRequest", f"status must be one of {RESULT_STATUSES}")
+        return result
+
+
+@dataclass(frozen=True)
+class ResultsRequest:
+    """`POST /agent/v1/results`: invocation results, oldest first."""
+
+    results: list[InvocationResult]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            raise AgentError("InvalidRequest", "ResultsRequest.results must be a list")
+        return cls([InvocationResult.from_json(r) for r in data["results"]])
+
+
+@dataclass(frozen=True)
+class ResultsResponse:
+    """The command ids whose results the server has stored for good (or no longer needs,
+    e.g. a stale lease): the agent may drop them from its spool."""
+
+    acknowledged: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        response: Self = _from_json(cls, data)
+        return response
+
+
+def node_authorization(instance_id: str, secret: str) -> str:
+    """The Authorization header value for a node's calls."""
+    return f"{AUTH_SCHEME} {instance_id}:{secret}"
+
+
+def parse_node_authorization(header: str | None) -> tuple[str, str]:
+    """(instance_id, secret) from an Authorization header, or `AgentError` (401)."""
+    scheme, _, credentials = (header or "").partition(" ")
+    instance_id, _, secret = credentials.partition(":")
+    if scheme != AUTH_SCHEME or not instance_id or not secret:
+        raise AgentError(
+            "InvalidNodeCredentials",
+            f"send Authorization: {AUTH_SCHEME} <instance-id>:<secret> as issued at registration",
+            401,
+        )
+    return instance_id, secret
