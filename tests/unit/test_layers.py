@@ -31,3 +31,13 @@ def test_the_command_line_starts_without_the_server_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_agent_imports_nothing_of_the_server() -> None:
+    code = (
+        "import sys, transom.agent.loop, transom.agent.facts, transom.cli.agent\n"
+        "print(sorted(n for n in ('starlette', 'sqlalchemy', 'uvicorn', 'botocore', 'alembic') "
+        "if n in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

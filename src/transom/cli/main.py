@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from transom.cli.agent import agent
 from transom.cli.schedule import schedule
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ def main() -> None:
 
 
 main.add_command(schedule)
+main.add_command(agent)
 
 
 @main.command()

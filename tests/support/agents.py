@@ -1,0 +1,79 @@
+"""Real `transom agent` processes on this machine, each with its own state directory."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+
+def transom_agent(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "transom", "agent", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@dataclass
+class AgentProcess:
+    """`transom agent run` for the node registered in `state_dir`."""
+
+    state_dir: Path
+    process: subprocess.Popen[str] | None = None
+    log: list[str] = field(default_factory=list)
+
+    @classmethod
+    def register(cls, server: str, activation_id: str, code: str, state_dir: Path) -> AgentProcess:
+        done = transom_agent(
+            "register",
+            "--server",
+            server,
+            "--code",
+            code,
+            "--id",
+            activation_id,
+            "--state-dir",
+            str(state_dir),
+        )
+        assert done.returncode == 0, done.stderr
+        return cls(state_dir)
+
+    @property
+    def instance_id(self) -> str:
+        import json
+
+        return str(json.loads((self.state_dir / "registration.json").read_text())["instance_id"])
+
+    def start(self) -> AgentProcess:
+        self.log = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "transom", "agent", "run", "--state-dir", str(self.state_dir)],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stderr is not None
+        threading.Thread(target=self._read, args=(self.process.stderr,), daemon=True).start()
+        return self
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.log.append(line)
+        stream.close()
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
