@@ -60,7 +60,8 @@ class AgentProcess:
             text=True,
         )
         assert self.process.stderr is not None
-        threading.Thread(target=self._read, args=(self.process.stderr,), daemon=True).start()
+        self._reader = threading.Thread(target=self._read, args=(self.process.stderr,), daemon=True)
+        self._reader.start()
         return self
 
     def _read(self, stream: IO[str]) -> None:
@@ -71,9 +72,12 @@ class AgentProcess:
     def stop(self) -> int:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=30)
+        code = self.process.wait(timeout=30)
+        self._reader.join(timeout=5)
+        return code
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=30)
+            self._reader.join(timeout=5)

@@ -53,6 +53,7 @@ class Agent:
         self._lock = threading.Lock()
         self._running: dict[str, tuple[threading.Event, threading.Thread]] = {}
         self._stopping = False
+        self._send_failing = False
 
     def run(self, stop: threading.Event) -> int:
         """Serve until `stop` is set (0), or until the server no longer knows this node
@@ -141,8 +142,11 @@ class Agent:
             answer = self._channel.results(ResultsRequest(results))
         except (ChannelDown, AgentError) as exc:
             # final results stay in the spool; an acceptance is re-sent on the next offer
-            self._log(f"could not send {len(results)} result(s) yet: {exc}")
+            if not self._send_failing:
+                self._log(f"could not send results yet ({exc}); they are kept until sent")
+            self._send_failing = True
             return
+        self._send_failing = False
         # An acknowledged acceptance must not drop a final result spooled meanwhile.
         final = {r.command_id for r in results if r.status != "InProgress"}
         with self._lock:

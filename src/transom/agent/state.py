@@ -55,9 +55,13 @@ def load_registration(state_dir: Path) -> Registration:
     path = state_dir / REGISTRATION_FILE
     try:
         data = json.loads(path.read_text())
+        return Registration(str(data["server"]), str(data["instance_id"]), str(data["secret"]))
     except FileNotFoundError:
         raise NotRegisteredError(
             f"this host is not registered (no {path}); run 'transom agent register "
             "--server URL --code CODE --id ID' first"
         ) from None
-    return Registration(data["server"], data["instance_id"], data["secret"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise NotRegisteredError(
+            f"{path} is damaged ({exc!r}); register again with 'transom agent register --force'"
+        ) from None

@@ -109,7 +109,8 @@ def run(state_dir: Path | None) -> None:
     try:
         code = worker.run(stop)
     except Stop:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)  # one stop is enough; finish it quietly
         worker.shutdown()
     finally:
         channel.close()

@@ -1,0 +1,151 @@
+"""The agent's long-poll loop against a scripted server, without real sleeping."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from transom.agent.channel import Channel
+from transom.agent.loop import EXIT_DEREGISTERED, MAX_BACKOFF, Agent
+from transom.wire import PlatformFacts
+
+FACTS = PlatformFacts("host", "10.0.0.5", "Linux", "Ubuntu", "22.04", "0.1.0")
+Step = Callable[[httpx.Request], httpx.Response]
+
+
+def ok(_: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"server_time": 1.0, "work": [], "cancel": []})
+
+
+def down(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+def unavailable(_: httpx.Request) -> httpx.Response:
+    return httpx.Response(503, json={"error": "Unavailable", "message": "restarting"})
+
+
+def deregistered(_: httpx.Request) -> httpx.Response:
+    return httpx.Response(
+        401, json={"error": "InvalidNodeCredentials", "message": "this node was deregistered"}
+    )
+
+
+class Stop(threading.Event):
+    """A stop event whose waits return at once and are recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        assert timeout is not None
+        self.waits.append(timeout)
+        return self.is_set()
+
+
+class Server:
+    """Answers polls with `steps` in order; once they are used up, stops the agent."""
+
+    def __init__(self, steps: Sequence[Step], stop: Stop) -> None:
+        self._steps: Iterator[Step] = iter(steps)
+        self._stop = stop
+        self.polls: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/agent/v1/poll"
+        self.polls.append(json.loads(request.content))
+        step = next(self._steps, None)
+        if step is None:
+            self._stop.set()
+            return ok(request)
+        return step(request)
+
+
+def run(
+    tmp_path: Path,
+    steps: Sequence[Step],
+    facts: Callable[[], PlatformFacts] = lambda: FACTS,
+    stop: Stop | None = None,
+) -> tuple[int, Server, Stop, list[str]]:
+    stop = stop or Stop()
+    server = Server(steps, stop)
+    log: list[str] = []
+    channel = Channel("http://server", "mi-0123456789abcdef0", "s", httpx.MockTransport(server))
+    code = Agent(channel, tmp_path, facts, wait_seconds=20, log=log.append).run(stop)
+    return code, server, stop, log
+
+
+def test_each_answer_is_followed_by_the_next_poll_at_once(tmp_path: Path) -> None:
+    code, server, stop, log = run(tmp_path, [ok, ok, ok])
+    assert code == 0
+    assert len(server.polls) == 4
+    assert {poll["wait_seconds"] for poll in server.polls} == {20}
+    assert stop.waits == []
+    assert log == ["connected"]
+
+
+def test_facts_are_sent_first_and_then_only_when_they_change(tmp_path: Path) -> None:
+    other = PlatformFacts("host", "10.0.0.9", "Linux", "Ubuntu", "22.04", "0.1.0")
+    answers = iter([FACTS, FACTS, other])
+    _, server, _, _ = run(tmp_path, [ok, ok, ok], facts=lambda: next(answers, other))
+    sent = [poll["facts"] and poll["facts"]["ip_address"] for poll in server.polls]
+    assert sent == ["10.0.0.5", None, "10.0.0.9", None]
+
+
+def test_an_unreachable_server_is_retried_with_jittered_backoff_capped_at_30_seconds(
+    tmp_path: Path,
+) -> None:
+    code, _, stop, log = run(tmp_path, [*[down] * 10, ok])
+    assert code == 0
+    assert len(stop.waits) == 10
+    for attempt, waited in enumerate(stop.waits, start=1):
+        ceiling = min(MAX_BACKOFF, 2.0**attempt)
+        assert ceiling / 2 <= waited <= ceiling
+    assert max(stop.waits) <= MAX_BACKOFF
+    assert len(log) == 2
+    assert log[0].startswith("lost the server")
+    assert log[1] == "connected"
+
+
+def test_losing_and_regaining_the_server_is_logged_once_each(tmp_path: Path) -> None:
+    _, _, stop, log = run(tmp_path, [ok, unavailable, down, unavailable, ok, ok])
+    assert len(stop.waits) == 3
+    assert [line.split(" (")[0] for line in log] == ["connected", "lost the server", "reconnected"]
+
+
+def test_the_backoff_starts_over_after_a_reconnection(tmp_path: Path) -> None:
+    _, _, stop, _ = run(tmp_path, [*[down] * 6, ok, down])
+    assert stop.waits[-1] <= 2.0
+
+
+def test_a_deregistered_node_stops_with_a_clear_message_and_a_non_zero_exit(
+    tmp_path: Path,
+) -> None:
+    code, server, _, log = run(tmp_path, [ok, deregistered, ok])
+    assert code == EXIT_DEREGISTERED != 0
+    assert len(server.polls) == 2
+    assert "this node was deregistered" in log[-1]
+
+
+def test_a_stop_during_the_backoff_ends_the_loop_with_exit_zero(tmp_path: Path) -> None:
+    class StopWhileWaiting(Stop):
+        def wait(self, timeout: float | None = None) -> bool:
+            self.set()
+            return super().wait(timeout)
+
+    code, server, stop, _ = run(tmp_path, [down, ok], stop=StopWhileWaiting())
+    assert code == 0
+    assert (len(server.polls), len(stop.waits)) == (1, 1)
+
+
+def test_a_stopped_agent_does_not_poll(tmp_path: Path) -> None:
+    stop = Stop()
+    stop.set()
+    code, server, _, _ = run(tmp_path, [ok], stop=stop)
+    assert (code, server.polls) == (0, [])
