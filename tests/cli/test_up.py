@@ -8,6 +8,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import boto3
@@ -96,3 +97,48 @@ def test_a_taken_port_is_reported_in_one_line(tmp_path: Path) -> None:
         )
     assert done.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_up_runs_an_agent_for_this_machine_that_runs_commands_at_once(tmp_path: Path) -> None:
+    db = Database("sqlite", tmp_path / "data")
+    install_test_key(db)
+    server = ServerProcess(db, subcommand="up").start()
+    try:
+        ssm = boto3_client(server.endpoint)
+        deadline = time.monotonic() + 30
+        while not ssm.describe_instance_information()["InstanceInformationList"]:
+            assert time.monotonic() < deadline, "the local agent never showed up"
+            time.sleep(0.2)
+        (node,) = ssm.describe_instance_information()["InstanceInformationList"]
+        assert node["PingStatus"] == "Online"
+        command_id = ssm.send_command(
+            DocumentName="AWS-RunShellScript",
+            Targets=[{"Key": "tag:transom:host", "Values": ["local"]}],
+            Parameters={"commands": ["python3 -c \"print('x' * 30000)\""]},
+        )["Command"]["CommandId"]
+        while ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"] != "Success":
+            assert time.monotonic() < deadline + 30, "the command never finished"
+            time.sleep(0.2)
+        shown = ssm.get_command_invocation(CommandId=command_id, InstanceId=node["InstanceId"])
+        assert len(shown["StandardOutputContent"]) == 24_000
+        full = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "transom",
+                "command",
+                "output",
+                command_id,
+                node["InstanceId"],
+                "--data-dir",
+                str(db.data_dir),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert full.stdout == "x" * 30000 + "\n"
+    finally:
+        assert server.stop() == 0
+    assert not any("Traceback" in line for line in server.log)

@@ -138,19 +138,26 @@ def server(data_dir: Path, database_url: str | None, **options: Any) -> None:
 
 @main.command()
 @server_options
-def up(data_dir: Path, database_url: str | None, **options: Any) -> None:
-    """Start Transom on this machine: the server on SQLite, with a first access key."""
+@click.option("--no-agent", is_flag=True, help="Do not run an agent for this machine.")
+def up(data_dir: Path, database_url: str | None, no_agent: bool, **options: Any) -> None:
+    """Start Transom on this machine: the server on SQLite with a first access key, and an
+    agent for this machine (tagged transom:host=local) so commands can run at once."""
     from transom.bootstrap import build_services
+    from transom.cli.local_agent import ensure_registered, start_agent
     from transom.cli.serve import serve
     from transom.domain.clock import SystemClock
 
     settings = _settings(data_dir, database_url, **options)
     store = _open(settings)
-    keys = build_services(store, SystemClock(), settings).keys
-    if not keys.list():
-        key = keys.create("created by transom up")
+    services = build_services(store, SystemClock(), settings)
+    if not services.keys.list():
+        key = services.keys.create("created by transom up")
         _announce_key(key, settings)
-    serve(settings, store)
+    agent_dir = settings.data_dir / "agent"
+    if not no_agent:
+        instance_id = ensure_registered(services.nodes, agent_dir)
+        click.echo(f"this machine is managed node {instance_id}", err=True)
+    serve(settings, store, None if no_agent else lambda url: start_agent(agent_dir, url))
 
 
 def _announce_key(key: AccessKey, settings: Settings) -> None:
@@ -179,6 +186,35 @@ def _announce_key(key: AccessKey, settings: Settings) -> None:
         f"boto3: boto3.client('ssm', endpoint_url='{endpoint}', region_name='{DEFAULT_REGION}')",
         err=True,
     )
+
+
+@main.group()
+def command() -> None:
+    """Run Command history kept by this server's database."""
+
+
+@command.command("output")
+@store_options
+@click.argument("command_id")
+@click.argument("instance_id")
+def command_output(
+    data_dir: Path, database_url: str | None, command_id: str, instance_id: str
+) -> None:
+    """Print a command's whole output on one node: its stdout to stdout, its stderr to
+    stderr (the API shows only the first 24,000 and 8,000 characters)."""
+    from transom.domain.clock import SystemClock
+    from transom.domain.errors import ApiError
+    from transom.services.commands import CommandService
+
+    service = CommandService(
+        _open(_settings(data_dir, database_url)), SystemClock(), lambda _ids: None
+    )
+    try:
+        invocation, _ = service.invocation(command_id, instance_id)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(invocation.stdout, nl=False)
+    click.echo(invocation.stderr, nl=False, err=True)
 
 
 @main.group()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import signal
 import socket
+import subprocess
 import sys
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
@@ -26,8 +28,14 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def serve(settings: Settings, store: SqlStore) -> None:
-    """Bind, say where in one line on stderr, serve, and close the store on the way out."""
+def serve(
+    settings: Settings,
+    store: SqlStore,
+    companion: Callable[[str], subprocess.Popen[bytes]] | None = None,
+) -> None:
+    """Bind, say where in one line on stderr, serve, and close the store on the way out.
+    `companion`, given the server's URL once it listens, starts a child process that is
+    stopped (SIGTERM) when the server stops."""
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -52,11 +60,15 @@ def serve(settings: Settings, store: SqlStore) -> None:
     # handlers it found; these turn that into a normal exit so the store is closed.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_normally)
+    child = None if companion is None else companion(f"http://{where}:{port}")
     try:
         _Server(config, signals).run(sockets=[sock])
     except SystemExit:
         pass
     finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=30)
         store.close()
     print("transom server stopped", file=sys.stderr, flush=True)
 
