@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.cli import AwsCli
+from tests.support.nodes import activation, register
 from tests.support.servers import ServerProcess
 from transom.schedule import (
     Timetable,
@@ -318,3 +319,32 @@ def test_the_aws_cli_lists_the_schedule_of_a_window(
         (window_id, "2031-01-06T09:00+09:00"),
         (window_id, "2031-01-13T09:00+09:00"),
     ]
+
+
+def test_a_registered_node_is_found_through_the_tag_targets_its_tags_meet(
+    ssm: Any, server: ServerProcess
+) -> None:
+    marker = f"tier-{uuid.uuid4().hex[:8]}"
+    activation_id, code = activation(ssm, Tags=[{"Key": "Tier", "Value": marker}])
+    node = register(server.endpoint, activation_id, code).instance_id
+    window_id = ssm.create_maintenance_window(
+        Name="node-tags",
+        Schedule="rate(1 day)",
+        Duration=2,
+        Cutoff=1,
+        AllowUnassociatedTargets=False,
+    )["WindowId"]
+    ssm.register_target_with_maintenance_window(
+        WindowId=window_id,
+        ResourceType="INSTANCE",
+        Targets=[{"Key": "tag:Tier", "Values": [marker, "other"]}],
+    )
+    found = ssm.describe_maintenance_windows_for_target(
+        Targets=[{"Key": "InstanceIds", "Values": [node]}], ResourceType="INSTANCE"
+    )["WindowIdentities"]
+    assert {"WindowId": window_id, "Name": "node-tags"} in found
+    untagged = ssm.describe_maintenance_windows_for_target(
+        Targets=[{"Key": "InstanceIds", "Values": ["mi-0123456789abcdef0"]}],
+        ResourceType="INSTANCE",
+    )["WindowIdentities"]
+    assert window_id not in {w["WindowId"] for w in untagged}

@@ -19,7 +19,9 @@ from transom.domain.clock import Clock
 from transom.domain.errors import ValidationError
 from transom.domain.windows import ResourceType, TargetList, Window
 from transom.schedule import format_aws_datetime, parse_iso_datetime
+from transom.services.nodes import NODE_RESOURCE
 from transom.services.target_matching import TargetQuery
+from transom.services.target_rules import is_instance_ids
 from transom.services.windows import require_window, timetable
 from transom.store.port import Page, Store, WindowQuery
 
@@ -104,13 +106,24 @@ class ScheduleService:
                 "Give WindowId, or Targets with ResourceType, to say whose schedule to list."
             )
         else:
-            windows = self._windows_about(TargetQuery(resource_type, targets))
+            windows = self._windows_about(self._query(resource_type, targets))
         return self._runs_page(windows, span, after, min(limit, MAX_SCHEDULE_PAGE))
 
     def windows_for_target(self, resource_type: ResourceType, targets: TargetList) -> list[Window]:
         """Every window, enabled or not, about the targets (see `target_matching`), in
         creation order."""
-        return self._windows_about(TargetQuery(resource_type, targets))
+        return self._windows_about(self._query(resource_type, targets))
+
+    def _query(self, resource_type: ResourceType, targets: TargetList) -> TargetQuery:
+        """The query, with the tags of the registered nodes it names by instance ID."""
+        ids = {v for t in targets if is_instance_ids(t["Key"]) for v in t.get("Values", [])}
+        with self._store.read() as tx:
+            node_tags = {
+                i: {tag.key: tag.value for tag in tx.get_tags(NODE_RESOURCE, i)}
+                for i in sorted(ids)
+                if (node := tx.get_node(i)) is not None and node.deregistered_date is None
+            }
+        return TargetQuery(resource_type, targets, node_tags)
 
     def _windows_about(self, query: TargetQuery) -> list[Window]:
         found: list[Window] = []

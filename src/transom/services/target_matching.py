@@ -14,10 +14,14 @@ select such a node, or one of its tasks names a queried instance directly:
   key of Ks being among the queried tag keys (of `tag:K` or `tag-key` entries);
 - a resource-group window target names the queried group, and its ResourceTypeFilters, when
   both it and the query give them, share a type;
-- a task has an `InstanceIds` task target naming one of the queried instance IDs.
+- a task has an `InstanceIds` task target naming one of the queried instance IDs;
+- a queried instance ID is a registered node whose own tags meet every entry of a tag window
+  target (`node_tags`: what `tag:`/`tag-key` targets resolve against at run time).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from transom.domain.windows import ResourceType, TargetList, WindowTarget, WindowTask
 from transom.services.target_rules import check_window_targets, is_instance_ids
@@ -29,9 +33,16 @@ _GROUP_TYPES = "resource-groups:ResourceTypeFilters"
 class TargetQuery:
     """A validated query; construction raises `ValidationError` for a malformed one."""
 
-    def __init__(self, resource_type: ResourceType, targets: TargetList) -> None:
+    def __init__(
+        self,
+        resource_type: ResourceType,
+        targets: TargetList,
+        node_tags: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         check_window_targets(resource_type, targets)
         self.resource_type = resource_type
+        self.node_tags = dict(node_tags or {})
+        """The tags of the queried instances that are registered nodes."""
         self.instance_ids: set[str] = set()
         self.tags: dict[str, set[str]] = {}
         self.tag_keys: set[str] = set()
@@ -53,8 +64,12 @@ class TargetQuery:
 
     def selects(self, target: WindowTarget) -> bool:
         """Whether the window target would select a node the query describes."""
-        return target.spec.resource_type is self.resource_type and all(
-            self._meets(entry["Key"], set(entry.get("Values", []))) for entry in target.spec.targets
+        if target.spec.resource_type is not self.resource_type:
+            return False
+        entries = [(e["Key"], set(e.get("Values", []))) for e in target.spec.targets]
+        return all(self._meets(k, v) for k, v in entries) or any(
+            all(_node_meets(instance_id, tags, k, v) for k, v in entries)
+            for instance_id, tags in self.node_tags.items()
         )
 
     def names_instance_in(self, task: WindowTask) -> bool:
@@ -65,8 +80,6 @@ class TargetQuery:
         )
 
     def _meets(self, key: str, values: set[str]) -> bool:
-        # Managed nodes will carry tags: then an InstanceIds query also meets tag entries
-        # through the tags of the nodes it names. Until then only the queried tags count.
         if is_instance_ids(key):
             return not self.instance_ids.isdisjoint(values)
         if key.startswith("tag:"):
@@ -78,3 +91,14 @@ class TargetQuery:
         if key == _GROUP_TYPES:
             return self.group_types is None or not self.group_types.isdisjoint(values)
         return False
+
+
+def _node_meets(instance_id: str, tags: Mapping[str, str], key: str, values: set[str]) -> bool:
+    """Whether one registered node meets one window-target entry."""
+    if is_instance_ids(key):
+        return instance_id in values
+    if key.startswith("tag:"):
+        return tags.get(key[4:]) in values
+    if key == "tag-key":
+        return values <= set(tags)
+    return False
