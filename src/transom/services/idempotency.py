@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 from transom.domain.errors import IdempotentParameterMismatchError
-from transom.store.port import IdempotencyRecord, Transaction
+from transom.store.port import IdempotencyRecord, Store, Transaction
 
 
 def fingerprint(request: object) -> str:
@@ -41,3 +42,23 @@ def remember(
     """Record that `token` created `resource_id`."""
     if token is not None:
         tx.put_idempotency(operation, token, IdempotencyRecord(digest, resource_id), at)
+
+
+def create_once(
+    store: Store,
+    operation: str,
+    token: str | None,
+    digest: str,
+    at: datetime,
+    create: Callable[[Transaction], str],
+) -> str:
+    """Run `create` in one write transaction, unless `token` already created something with
+    the same request; the id created now or then."""
+    with store.write() as tx:
+        tx.lock(operation)
+        earlier = replayed(tx, operation, token, digest)
+        if earlier is not None:
+            return earlier
+        resource_id = create(tx)
+        remember(tx, operation, token, digest, resource_id, at)
+        return resource_id

@@ -65,11 +65,8 @@ class TargetService:
     def register(self, window_id: str, spec: TargetSpec, client_token: str | None) -> str:
         check_window_targets(spec.resource_type, spec.targets)
         digest = idempotency.fingerprint([window_id, dataclasses.asdict(spec)])
-        with self._store.write() as tx:
-            tx.lock(_OPERATION)
-            earlier = idempotency.replayed(tx, _OPERATION, client_token, digest)
-            if earlier is not None:
-                return earlier
+
+        def create(tx: Transaction) -> str:
             require_window(tx, window_id)
             if tx.count_targets(window_id) >= self._quotas.targets_per_window:
                 raise ResourceLimitExceededError(
@@ -78,10 +75,11 @@ class TargetService:
                 )
             target = WindowTarget(window_id, new_uuid(), spec)
             tx.insert_target(target)
-            idempotency.remember(
-                tx, _OPERATION, client_token, digest, target.window_target_id, self._clock.now()
-            )
-        return target.window_target_id
+            return target.window_target_id
+
+        return idempotency.create_once(
+            self._store, _OPERATION, client_token, digest, self._clock.now(), create
+        )
 
     def update(
         self, window_id: str, window_target_id: str, changes: Mapping[str, Any], replace: bool

@@ -96,24 +96,22 @@ class TaskService:
         if spec.cutoff_behavior is None:
             spec = dataclasses.replace(spec, cutoff_behavior=DEFAULT_CUTOFF_BEHAVIOR)
         digest = idempotency.fingerprint([window_id, dataclasses.asdict(spec)])
-        with self._store.write() as tx:
-            tx.lock(_OPERATION)
-            earlier = idempotency.replayed(tx, _OPERATION, client_token, digest)
-            if earlier is not None:
-                return earlier
+
+        def create(tx: Transaction) -> str:
             window = require_window(tx, window_id)
-            spec = _check_task(tx, window, spec, explicit)
+            checked = _check_task(tx, window, spec, explicit)
             if tx.count_tasks(window_id) >= self._quotas.tasks_per_window:
                 raise ResourceLimitExceededError(
                     f"Maintenance window {window_id} already has the maximum of "
                     f"{self._quotas.tasks_per_window} tasks. Deregister a task first."
                 )
-            task = WindowTask(window_id, new_uuid(), spec)
+            task = WindowTask(window_id, new_uuid(), checked)
             tx.insert_task(task)
-            idempotency.remember(
-                tx, _OPERATION, client_token, digest, task.window_task_id, self._clock.now()
-            )
-        return task.window_task_id
+            return task.window_task_id
+
+        return idempotency.create_once(
+            self._store, _OPERATION, client_token, digest, self._clock.now(), create
+        )
 
     def update(
         self, window_id: str, window_task_id: str, changes: Mapping[str, Any], replace: bool

@@ -85,11 +85,8 @@ class WindowService:
         check_window_spec(spec, now)
         check_tags(tags, set(), self._quotas.tags_per_resource, "A maintenance window")
         digest = idempotency.fingerprint([dataclasses.asdict(spec), [vars(t) for t in tags]])
-        with self._store.write() as tx:
-            tx.lock("CreateMaintenanceWindow")
-            earlier = idempotency.replayed(tx, "CreateMaintenanceWindow", client_token, digest)
-            if earlier is not None:
-                return earlier
+
+        def create(tx: Transaction) -> str:
             if tx.count_windows() >= self._quotas.windows:
                 raise ResourceLimitExceededError(
                     f"You have reached the quota of {self._quotas.windows} maintenance windows. "
@@ -99,10 +96,11 @@ class WindowService:
             window = Window(new_window_id(), spec, now, now, now)
             tx.insert_window(window)
             tx.put_tags(WINDOW_RESOURCE, window.window_id, tags)
-            idempotency.remember(
-                tx, "CreateMaintenanceWindow", client_token, digest, window.window_id, now
-            )
-        return window.window_id
+            return window.window_id
+
+        return idempotency.create_once(
+            self._store, "CreateMaintenanceWindow", client_token, digest, now, create
+        )
 
     def get(self, window_id: str) -> Window:
         with self._store.read() as tx:
