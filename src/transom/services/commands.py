@@ -210,8 +210,10 @@ class CommandService:
         if invocation.details != PENDING:
             return invocation  # handed out before but not accepted: offer the same lease
         limit = concurrency_limit(command.max_concurrency, len(command.instance_ids))
-        if limit < len(command.instance_ids) and tx.in_flight(command.command_id) >= limit:
-            return None
+        if limit < len(command.instance_ids):
+            tx.lock(f"command:{command.command_id}")  # replicas must not both fill the last slot
+            if tx.in_flight(command.command_id) >= limit:
+                return None
         now = self._clock.now()
         lease = new_uuid()
         values = {"details": IN_PROGRESS, "lease": lease, "dispatched_date": now}
@@ -261,6 +263,7 @@ class CommandService:
 
     def _after_final(self, tx: Transaction, command_id: str) -> set[str]:
         """Stop a command past its error budget; refresh its status; the nodes to wake."""
+        tx.lock(f"command:{command_id}")  # results counted one at a time, across replicas
         command = tx.get_command(command_id)
         assert command is not None
         counts = tx.count_invocations(command_id)
