@@ -240,3 +240,21 @@ def test_registration_refuses_a_bad_code_and_a_second_registration(
     registration = tmp_path / "b" / "registration.json"
     assert oct(registration.stat().st_mode & 0o777) == "0o600"
     assert oct((tmp_path / "b").stat().st_mode & 0o777) == "0o700"
+
+
+def test_boto3s_command_executed_waiter_waits_for_the_result(
+    ssm: Any, fleet: tuple[str, list[AgentProcess]]
+) -> None:
+    _, agents = fleet
+    command_id = ssm.send_command(
+        DocumentName="AWS-RunShellScript",
+        InstanceIds=[agents[2].instance_id],
+        Parameters={"commands": ["sleep 1", "echo waited"]},
+    )["Command"]["CommandId"]
+    ssm.get_waiter("command_executed").wait(
+        CommandId=command_id,
+        InstanceId=agents[2].instance_id,
+        WaiterConfig={"Delay": 1, "MaxAttempts": 30},
+    )
+    got = ssm.get_command_invocation(CommandId=command_id, InstanceId=agents[2].instance_id)
+    assert (got["Status"], got["StandardOutputContent"]) == ("Success", "waited\n")
