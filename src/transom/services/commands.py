@@ -190,6 +190,9 @@ class CommandService:
         command ids it should cancel."""
         work: list[Work] = []
         cancels: list[str] = []
+        with self._store.read() as tx:
+            if not tx.node_work(instance_id):
+                return work, cancels  # an idle node's poll costs one read, no write
         with self._store.write() as tx:
             for invocation in tx.node_work(instance_id):
                 if invocation.details == CANCELLING:
