@@ -52,10 +52,6 @@ class TargetInUseError(ClientError):
     code = "TargetInUseException"
 
 
-class FeatureNotAvailableError(ClientError):
-    code = "FeatureNotAvailableException"
-
-
 class InvalidResourceTypeError(ClientError):
     code = "InvalidResourceType"
 
@@ -66,10 +62,6 @@ class InvalidResourceIdError(ClientError):
 
 class TooManyTagsError(ClientError):
     code = "TooManyTagsError"
-
-
-class InvalidNextTokenError(ClientError):
-    code = "InvalidNextToken"
 
 
 class MissingAuthenticationTokenError(ClientError):

@@ -373,9 +373,3 @@ class CommandService:
                 f"No invocation of command {command_id} on {instance_id} (yet)."
             )
         return invocation, command
-
-
-def elapsed(invocation: Invocation) -> timedelta | None:
-    if invocation.started_date is None or invocation.finished_date is None:
-        return None
-    return invocation.finished_date - invocation.started_date

@@ -10,7 +10,7 @@ from transom.services.schedules import MAX_SCHEDULE_PAGE, SCHEDULE_FILTERS, sche
 
 _SCHEDULE = "DescribeMaintenanceWindowSchedule"
 _FOR_TARGET = "DescribeMaintenanceWindowsForTarget"
-DEFAULT_PAGE = 100
+_DEFAULT_PAGE = 100
 
 
 def _resource_type(params: Params) -> ResourceType | None:
@@ -46,5 +46,5 @@ def describe_for_target(services: Services, params: Params) -> Params:
         ResourceType(params["ResourceType"]), params["Targets"]
     )
     identities = [{"WindowId": w.window_id, "Name": w.spec.name} for w in windows]
-    page, token = page_of(_FOR_TARGET, params, identities, DEFAULT_PAGE)
+    page, token = page_of(_FOR_TARGET, params, identities, _DEFAULT_PAGE)
     return {"WindowIdentities": list(page), **({"NextToken": token} if token else {})}
