@@ -248,3 +248,22 @@ def test_get_command_invocation_says_it_does_not_exist_until_it_does(ssm: Any) -
         "workingDirectory",
         "executionTimeout",
     ]
+
+
+def test_a_command_cancelled_before_its_node_accepted_it_ends_cancelled(
+    ssm: Any, server: ServerProcess
+) -> None:
+    _, (node,) = _fleet(ssm, server, 1)
+    command_id = ssm.send_command(
+        DocumentName="AWS-RunShellScript",
+        InstanceIds=[node.instance_id],
+        Parameters={"commands": ["true"]},
+    )["Command"]["CommandId"]
+    (item,) = _work(server, node)  # handed out, never accepted
+    ssm.cancel_command(CommandId=command_id)
+    assert poll(server.endpoint, node.instance_id, node.secret).json()["cancel"] == []
+    command = _command(ssm, command_id)
+    assert (command["Status"], command["StatusDetails"]) == ("Cancelled", "Cancelled")
+    late = results(server.endpoint, node.instance_id, node.secret, outcome(item, "Success"))
+    assert late["acknowledged"] == [command_id]
+    assert _command(ssm, command_id)["Status"] == "Cancelled"

@@ -195,6 +195,9 @@ class CommandService:
                 return work, cancels  # an idle node's poll costs one read, no write
         with self._store.write() as tx:
             for invocation in tx.node_work(instance_id):
+                if invocation.details == CANCELLING and invocation.started_date is None:
+                    self._cancel_unaccepted(tx, invocation)
+                    continue
                 if invocation.details == CANCELLING:
                     cancels.append(invocation.command_id)
                     continue
@@ -205,6 +208,18 @@ class CommandService:
                     timeout = int(command.parameters.get("executionTimeout", ["3600"])[0])
                     work.append(Work(handed, command, document.plugin_name, timeout))
         return work, cancels
+
+    def _cancel_unaccepted(self, tx: Transaction, invocation: Invocation) -> None:
+        """The node polls again without having accepted a cancelled invocation: it will
+        never run it (an acceptance arriving later no longer matches), so it is Cancelled."""
+        if tx.transition(
+            invocation.command_id,
+            invocation.instance_id,
+            (CANCELLING,),
+            invocation.lease,
+            {"details": CANCELLED, "finished_date": self._clock.now()},
+        ):
+            self._after_final(tx, invocation.command_id)
 
     def _hand_out(
         self, tx: Transaction, invocation: Invocation, command: Command
