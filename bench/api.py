@@ -3,9 +3,10 @@ against moto's server (the usual AWS emulator) and a trivial route, in the same 
 
 Each client process replays requests signed once with botocore's SigV4 signer over its own
 keep-alive HTTP connection, so clients cost far less CPU than boto3 would (one boto3 client
-alone tops out near 750 calls/s here) and the figure is the server's. Create requests carry
-no ClientToken, so every replay creates a window. `GET /health` (no auth, no database) is the
-ceiling of the HTTP stack on this machine. moto is measured when it is installed
+alone tops out near 750 calls/s here). The server's own CPU time per call is measured too
+(from /proc): 1e6 divided by it is what one core could serve with the clients elsewhere.
+Create requests carry no ClientToken, so every replay creates a window. `GET /health` (no
+auth, no database) is the ceiling of the HTTP stack on this machine. moto is measured when it is installed
 (`pip install 'moto[server]'`); it returns every window from Describe, whatever MaxResults.
 
 Run: .venv/bin/python bench/api.py [--seconds 5] [--processes 3]
@@ -107,6 +108,7 @@ def run(endpoint: str, requests: list[Request], processes: int, seconds: float) 
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
+        "calls": len(latencies),
         "calls_per_s": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
@@ -138,13 +140,21 @@ def plans(endpoint: str, windows: int) -> dict[str, list[Request]]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def transom(tmp: Path) -> Iterator[str]:
+def transom(tmp: Path) -> Iterator[tuple[str, int]]:
+    """The server's URL and process id."""
     db = Database("sqlite", tmp)
     install_test_key(db)
     server = ServerProcess(db, ["--max-windows", "1000000"]).start()
+    assert server.process is not None
     try:
-        yield server.endpoint
+        yield server.endpoint, server.process.pid
     finally:
         server.stop()
 
@@ -179,15 +189,24 @@ def main() -> None:
         f"{platform.python_version()}; {args.seconds:g} s per row, {args.windows} windows "
         "stored; servers and clients share the machine"
     )
-    print("| operation | clients | Transom calls/s | p50 ms | p99 ms | moto calls/s | ratio |")
-    print("|---|---|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory() as tmp, transom(Path(tmp)) as ours, moto() as peer:
+    print(
+        "| operation | clients | Transom calls/s | p50 ms | p99 ms | server CPU us/call "
+        "| moto calls/s | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        transom(Path(tmp)) as (ours, pid),
+        moto() as peer,
+    ):
         ours_plans = plans(ours, args.windows)
         ours_plans["GET /health (HTTP stack ceiling)"] = [("GET", b"", {})]
         peer_plans = plans(peer, args.windows) if peer else {}
         for name, requests in ours_plans.items():
             for processes in (1, args.processes):
+                cpu = cpu_seconds(pid)
                 mine = run(ours, requests, processes, args.seconds)
+                cpu_per_call = (cpu_seconds(pid) - cpu) / mine["calls"] * 1e6
                 theirs = (
                     run(peer, peer_plans[name], processes, args.seconds)
                     if peer and name in peer_plans
@@ -199,7 +218,7 @@ def main() -> None:
                     peer_text = f"{theirs['calls_per_s']:.0f} | {ratio:.1f}x"
                 print(
                     f"| {name} | {processes} | {mine['calls_per_s']:.0f} | {mine['p50_ms']:.2f} "
-                    f"| {mine['p99_ms']:.2f} | {peer_text} |",
+                    f"| {mine['p99_ms']:.2f} | {cpu_per_call:.0f} | {peer_text} |",
                     flush=True,
                 )
 

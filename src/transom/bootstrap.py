@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from transom.api.agent import Signals
 from transom.domain.clock import Clock, SystemClock
@@ -67,7 +68,7 @@ def build_services(
 
 def build_app(
     store: SqlStore, settings: Settings, signals: Signals, clock: Clock | None = None
-) -> Starlette:
+) -> ASGIApp:
     """The application with its engine loops; `signals.stop()` when shutdown begins."""
     from starlette.concurrency import run_in_threadpool
 

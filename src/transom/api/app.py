@@ -1,10 +1,11 @@
-"""The Starlette application: AWS JSON 1.1 at `POST /`, health at `GET /health`."""
+"""The ASGI application: AWS JSON 1.1 at `POST /`, health at `GET /health`, and the routes
+of the other adapters (the agent channel)."""
 
 from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
@@ -12,28 +13,82 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from transom.domain.errors import RequestTooLargeError
 from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
 from transom.protocol.awsjson.framing import CONTENT_TYPE, encode_error
 
 MAX_BODY_BYTES = 1 << 20
+_CONTENT_TYPE = CONTENT_TYPE.encode()
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None once it grows past `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
+async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None when it is (or grows) larger than `limit` bytes."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            return None
     chunks: list[bytes] = []
     size = 0
-    stream: AsyncIterator[bytes] = request.stream()
-    async for chunk in stream:
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             return None
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+class _AwsJsonFront:
+    """`POST /` goes straight to the AWS JSON endpoint, the hot path, without routing or
+    middleware; every other request (and the lifespan) goes to the Starlette app."""
+
+    def __init__(
+        self, app: ASGIApp, endpoint: AwsJsonEndpoint, inline: bool, max_body_bytes: int
+    ) -> None:
+        self._app = app
+        self._endpoint = endpoint
+        self._inline = inline
+        self._limit = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/" or scope["method"] != "POST":
+            await self._app(scope, receive, send)
+            return
+        body = await _read_body(scope, receive, self._limit)
+        if body is None:
+            error = RequestTooLargeError(
+                f"The request body is larger than {self._limit} bytes; send less data."
+            )
+            await self._reply(send, error.status, encode_error(error))
+            return
+        call = functools.partial(
+            self._endpoint.handle,
+            "POST",
+            scope.get("raw_path", b"/").decode("latin-1"),
+            scope["query_string"].decode("latin-1"),
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+            body,
+        )
+        reply = call() if self._inline else await run_in_threadpool(call)
+        await self._reply(send, reply.status, reply.body)
+
+    @staticmethod
+    async def _reply(send: Send, status: int, body: bytes) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", _CONTENT_TYPE),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-amzn-requestid", str(uuid.uuid4()).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 def create_app(
@@ -43,38 +98,16 @@ def create_app(
     extra_routes: Sequence[BaseRoute] = (),
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
-) -> Starlette:
+) -> ASGIApp:
     """The application. With `inline`, API calls run on the event loop itself: right for
     SQLite, whose calls take microseconds and where a worker-thread hand-off (~0.3 ms here)
     would cost more than the call; with a network database they run in worker threads."""
 
-    async def awsjson(request: Request) -> Response:
-        headers = {"x-amzn-RequestId": str(uuid.uuid4())}
-        body = await _read_body(request, max_body_bytes)
-        if body is None:
-            error = RequestTooLargeError(
-                f"The request body is larger than {max_body_bytes} bytes; send less data."
-            )
-            return Response(encode_error(error), error.status, headers, CONTENT_TYPE)
-        call = functools.partial(
-            endpoint.handle,
-            request.method,
-            request.scope.get("raw_path", b"/").decode("latin-1"),
-            request.scope["query_string"].decode("latin-1"),
-            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
-            body,
-        )
-        reply = call() if inline else await run_in_threadpool(call)
-        return Response(reply.body, reply.status, headers, CONTENT_TYPE)
-
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(
-        routes=[
-            Route("/", awsjson, methods=["POST"]),
-            Route("/health", health, methods=["GET"]),
-            *extra_routes,
-        ],
+    app = Starlette(
+        routes=[Route("/health", health, methods=["GET"]), *extra_routes],
         lifespan=lifespan,
     )
+    return _AwsJsonFront(app, endpoint, inline, max_body_bytes)
