@@ -6,8 +6,9 @@ keep-alive HTTP connection, so clients cost far less CPU than boto3 would (one b
 alone tops out near 750 calls/s here). The server's own CPU time per call is measured too
 (from /proc): 1e6 divided by it is what one core could serve with the clients elsewhere.
 Create requests carry no ClientToken, so every replay creates a window. `GET /health` (no
-auth, no database) is the ceiling of the HTTP stack on this machine. moto is measured when it is installed
-(`pip install 'moto[server]'`); it returns every window from Describe, whatever MaxResults.
+auth, no database) is the ceiling of the HTTP stack on this machine. moto is measured when it
+is installed (`pip install 'moto[server]'`); it returns every window from Describe, whatever
+MaxResults.
 
 Run: .venv/bin/python bench/api.py [--seconds 5] [--processes 3]
 """
