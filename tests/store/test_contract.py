@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests.support.servers import BACKEND_PARAMS, Database
 from transom.domain.windows import (
@@ -158,6 +159,10 @@ def test_writers_holding_the_same_lock_do_not_interleave(store: SqlStore) -> Non
         assert tx.count_windows() == limit
 
 
-def test_opening_twice_migrates_once(fresh_db: Database) -> None:
-    fresh_db.open_store().close()
-    fresh_db.open_store().close()
+def test_opening_twice_migrates_once_to_the_newest_revision(fresh_db: Database) -> None:
+    for _ in range(2):
+        store = fresh_db.open_store()
+        with store.engine.connect() as conn:
+            versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+        store.close()
+        assert [v for (v,) in versions] == ["0003"]
