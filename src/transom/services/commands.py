@@ -249,7 +249,8 @@ class CommandService:
         acknowledged: list[str] = []
         woken: set[str] = set()
         with self._store.write() as tx:
-            for outcome in outcomes:
+            # command order = lock order, so two nodes' batches cannot deadlock on PostgreSQL
+            for outcome in sorted(outcomes, key=lambda o: o.command_id):
                 acknowledged.append(outcome.command_id)
                 if outcome.status == "InProgress":
                     tx.transition(
