@@ -115,9 +115,7 @@ class CommandService:
             raise ValidationError(
                 "Give exactly one of InstanceIds or Targets to say where the command runs."
             )
-        duplicates = sorted({i for i in instance_ids if list(instance_ids).count(i) > 1})
-        if duplicates:
-            raise DuplicateInstanceIdError(f"Instance {duplicates[0]} is listed more than once.")
+        _refuse_duplicates(instance_ids)
         now = self._clock.now()
         with self._store.write() as tx:
             nodes = {n.instance_id: n for n in tx.list_nodes()}
@@ -301,9 +299,7 @@ class CommandService:
 
     def cancel(self, command_id: str, instance_ids: Sequence[str]) -> None:
         """Cancel pending invocations at once and ask agents to stop running ones."""
-        duplicates = sorted({i for i in instance_ids if list(instance_ids).count(i) > 1})
-        if duplicates:
-            raise DuplicateInstanceIdError(f"Instance {duplicates[0]} is listed more than once.")
+        _refuse_duplicates(instance_ids)
         now = self._clock.now()
         with self._store.write() as tx:
             command = self._require(tx, command_id)
@@ -389,3 +385,11 @@ class CommandService:
                 f"No invocation of command {command_id} on {instance_id} (yet)."
             )
         return invocation, command
+
+
+def _refuse_duplicates(instance_ids: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for instance_id in instance_ids:
+        if instance_id in seen:
+            raise DuplicateInstanceIdError(f"Instance {instance_id} is listed more than once.")
+        seen.add(instance_id)

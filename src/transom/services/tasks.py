@@ -74,14 +74,17 @@ def _check_task(tx: Transaction, window: Window, spec: TaskSpec, explicit: set[s
     return spec
 
 
-def _require_task(tx: Transaction, window_id: str, window_task_id: str) -> WindowTask:
-    require_window(tx, window_id)
+def _require_task(
+    tx: Transaction, window_id: str, window_task_id: str
+) -> tuple[Window, WindowTask]:
+    """The window and its task, or `DoesNotExistError` naming whichever is missing."""
+    window = require_window(tx, window_id)
     task = tx.get_task(window_id, window_task_id)
     if task is None:
         raise DoesNotExistError(
             f"Task {window_task_id} does not exist in maintenance window {window_id}"
         )
-    return task
+    return window, task
 
 
 class TaskService:
@@ -119,7 +122,7 @@ class TaskService:
         """Apply the given fields; TaskInvocationParameters, when given, replaces the old value
         whole. With `replace`, TaskArn is required and unsent optional fields are reset."""
         with self._store.write() as tx:
-            current = _require_task(tx, window_id, window_task_id)
+            window, current = _require_task(tx, window_id, window_task_id)
             if replace:
                 if changes.get("task_arn") is None:
                     raise ValidationError("Replace=true needs TaskArn, as registration does.")
@@ -129,7 +132,6 @@ class TaskService:
                 )
             else:
                 spec = dataclasses.replace(current.spec, **changes)
-            window = require_window(tx, window_id)
             spec = _check_task(tx, window, spec, set(changes))
             task = WindowTask(window_id, window_task_id, spec)
             tx.update_task(task)
@@ -142,7 +144,7 @@ class TaskService:
 
     def get(self, window_id: str, window_task_id: str) -> WindowTask:
         with self._store.read() as tx:
-            return _require_task(tx, window_id, window_task_id)
+            return _require_task(tx, window_id, window_task_id)[1]
 
     def list(self, window_id: str) -> list[WindowTask]:
         with self._store.read() as tx:
