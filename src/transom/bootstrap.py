@@ -17,8 +17,11 @@ from transom.domain.clock import Clock, SystemClock
 from transom.domain.quotas import Quotas
 from transom.services.commands import CommandService, Wake
 from transom.services.container import Services
+from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
+from transom.services.runner import WindowRunner
+from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
 from transom.services.targets import TargetService
@@ -36,6 +39,7 @@ class Settings:
     port: int = 8770
     quotas: Quotas = field(default_factory=Quotas)
     node_ping_timeout: timedelta = timedelta(minutes=5)
+    history_retention: timedelta = timedelta(days=30)
 
     @property
     def url(self) -> str:
@@ -54,6 +58,7 @@ def build_services(
     store: Store, clock: Clock, settings: Settings, wake: Wake = lambda _ids: None
 ) -> Services:
     """The use cases; `wake` is told which nodes may have new work (their long polls)."""
+    commands = CommandService(store, clock, wake)
     return Services(
         windows=WindowService(store, clock, settings.quotas),
         targets=TargetService(store, clock, settings.quotas),
@@ -62,7 +67,10 @@ def build_services(
         keys=KeyService(store, clock),
         schedules=ScheduleService(store, clock),
         nodes=NodeService(store, clock, settings.node_ping_timeout),
-        commands=CommandService(store, clock, wake),
+        commands=commands,
+        scheduler=Scheduler(store, clock),
+        runner=WindowRunner(store, clock, commands),
+        history=HistoryService(store, clock, settings.history_retention),
     )
 
 
@@ -75,6 +83,7 @@ def build_app(
     from transom.api.agent import agent_routes
     from transom.api.app import create_app
     from transom.engine.reaper import reap_forever
+    from transom.engine.windows import WindowEngine
     from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
 
     clock = clock or SystemClock()
@@ -87,11 +96,16 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        reaper = asyncio.create_task(reap_forever(expire))
+        engine = WindowEngine(services.scheduler, services.runner, services.history, clock)
+        loops = [
+            asyncio.create_task(reap_forever(expire)),
+            asyncio.create_task(engine.run_forever()),
+        ]
         try:
             yield
         finally:
-            reaper.cancel()
+            for loop in loops:
+                loop.cancel()
 
     return create_app(
         AwsJsonEndpoint(services, clock),

@@ -59,6 +59,7 @@ class Command:
     status_details: str
     comment: str = ""
     request: dict[str, Any] | None = None
+    window_execution_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,6 @@ from transom.execution.command_status import command_status
 from transom.execution.limits import concurrency_limit, error_threshold
 from transom.execution.targets import resolve_targets
 from transom.services.documents import find_document, resolve_parameters
-from transom.services.nodes import NODE_RESOURCE
 from transom.store.port import Store, Transaction
 
 Wake = Callable[[Collection[str]], None]
@@ -55,6 +54,9 @@ _FINAL_OF_STATUS = {
     "TimedOut": EXECUTION_TIMED_OUT,
     "Cancelled": CANCELLED,
 }
+
+
+_FINAL_STATUSES = frozenset({"Success", "Failed", "TimedOut", "Cancelled"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,63 +111,94 @@ class CommandService:
         request: Mapping[str, Any] | None = None,
     ) -> Command:
         """Accept a command for the named nodes, or the nodes `targets` match now."""
-        document = find_document(document_name)
-        resolved = resolve_parameters(document, parameters)
         if bool(instance_ids) == bool(targets):
             raise ValidationError(
                 "Give exactly one of InstanceIds or Targets to say where the command runs."
             )
-        _refuse_duplicates(instance_ids)
-        now = self._clock.now()
         with self._store.write() as tx:
-            nodes = {n.instance_id: n for n in tx.list_nodes()}
-            if instance_ids:
-                unknown = [i for i in instance_ids if i not in nodes]
-                if unknown:
-                    raise InvalidInstanceIdError(
-                        f"Instance {unknown[0]} is not a registered managed node "
-                        "(DescribeInstanceInformation lists them)."
-                    )
-                chosen = list(instance_ids)
-                for instance_id in chosen:
-                    if nodes[instance_id].facts.platform_type not in document.platform_types:
-                        raise UnsupportedPlatformTypeError(
-                            f"{document.name} runs on {', '.join(document.platform_types)}; "
-                            f"{instance_id} is {nodes[instance_id].facts.platform_type}."
-                        )
-            else:
-                tags = {i: {t.key: t.value for t in tx.get_tags(NODE_RESOURCE, i)} for i in nodes}
-                chosen = resolve_targets(targets, tags)
-            command = Command(
-                command_id=new_uuid(),
-                document_name=document.name,
-                parameters=resolved,
-                instance_ids=chosen,
-                targets=[dict(t) for t in targets],
-                requested_date=now,
-                expires_after=now + timedelta(seconds=timeout_seconds),
+            command = self.send_in(
+                tx,
+                document_name=document_name,
+                parameters=parameters,
+                instance_ids=instance_ids,
+                targets=targets,
                 timeout_seconds=timeout_seconds,
                 max_concurrency=max_concurrency,
                 max_errors=max_errors,
-                status="Pending",
-                status_details="Pending",
                 comment=comment,
-                request=dict(request or {}),
+                request=request,
             )
-            invocations = [
-                Invocation(
-                    command.command_id,
-                    i,
-                    PENDING,
-                    now,
-                    instance_name=nodes[i].facts.computer_name,
-                )
-                for i in chosen
-            ]
-            tx.insert_command(command, invocations)
-            command = self._refresh(tx, command)
-        self._wake(chosen)
+        self._wake(command.instance_ids)
         return command
+
+    def send_in(
+        self,
+        tx: Transaction,
+        *,
+        document_name: str,
+        parameters: Mapping[str, Sequence[str]],
+        instance_ids: Sequence[str],
+        targets: Sequence[Mapping[str, Any]] = (),
+        timeout_seconds: int = 3600,
+        max_concurrency: str = "50",
+        max_errors: str = "0",
+        comment: str = "",
+        request: Mapping[str, Any] | None = None,
+        window_execution_id: str | None = None,
+    ) -> Command:
+        """`send` inside the caller's transaction; the caller wakes the command's nodes
+        (`wake`) once it commits. Raises before writing anything when the request is bad."""
+        document = find_document(document_name)
+        resolved = resolve_parameters(document, parameters)
+        _refuse_duplicates(instance_ids)
+        now = self._clock.now()
+        if instance_ids:
+            nodes = {i: n for i in instance_ids if (n := tx.get_node(i)) is not None}
+            unknown = [i for i in instance_ids if i not in nodes or nodes[i].deregistered_date]
+            if unknown:
+                raise InvalidInstanceIdError(
+                    f"Instance {unknown[0]} is not a registered managed node "
+                    "(DescribeInstanceInformation lists them)."
+                )
+            chosen = list(instance_ids)
+            for instance_id in chosen:
+                if nodes[instance_id].facts.platform_type not in document.platform_types:
+                    raise UnsupportedPlatformTypeError(
+                        f"{document.name} runs on {', '.join(document.platform_types)}; "
+                        f"{instance_id} is {nodes[instance_id].facts.platform_type}."
+                    )
+        else:
+            chosen = resolve_targets(targets, tx.node_tags())
+            nodes = {i: n for i in chosen if (n := tx.get_node(i)) is not None}
+        command = Command(
+            command_id=new_uuid(),
+            document_name=document.name,
+            parameters=resolved,
+            instance_ids=chosen,
+            targets=[dict(t) for t in targets],
+            requested_date=now,
+            expires_after=now + timedelta(seconds=timeout_seconds),
+            timeout_seconds=timeout_seconds,
+            max_concurrency=max_concurrency,
+            max_errors=max_errors,
+            status="Pending",
+            status_details="Pending",
+            comment=comment,
+            request=dict(request or {}),
+            window_execution_id=window_execution_id,
+        )
+        invocations = [
+            Invocation(
+                command.command_id, i, PENDING, now, instance_name=nodes[i].facts.computer_name
+            )
+            for i in chosen
+        ]
+        tx.insert_command(command, invocations)
+        return self._refresh(tx, command)
+
+    def wake(self, instance_ids: Collection[str]) -> None:
+        """Answer the long polls of these nodes: they may have new work or cancellations."""
+        self._wake(instance_ids)
 
     def _refresh(
         self, tx: Transaction, command: Command, counts: dict[str, int] | None = None
@@ -181,6 +214,8 @@ class CommandService:
         if (status, details) != (command.status, command.status_details):
             tx.set_command_status(command.command_id, status, details)
             command = dataclasses.replace(command, status=status, status_details=details)
+            if command.window_execution_id and status in _FINAL_STATUSES:
+                tx.wake_window_execution(command.window_execution_id, self._clock.now())
         return command
 
     def work_for(self, instance_id: str) -> tuple[list[Work], list[str]]:
@@ -300,30 +335,38 @@ class CommandService:
     def cancel(self, command_id: str, instance_ids: Sequence[str]) -> None:
         """Cancel pending invocations at once and ask agents to stop running ones."""
         _refuse_duplicates(instance_ids)
-        now = self._clock.now()
         with self._store.write() as tx:
-            command = self._require(tx, command_id)
-            invocations = {i.instance_id: i for i in tx.list_invocations(command_id)}
-            unknown = [i for i in instance_ids if i not in invocations]
-            if unknown:
-                raise InvalidInstanceIdError(f"Command {command_id} does not run on {unknown[0]}.")
-            chosen = list(instance_ids) or list(invocations)
-            for instance_id in chosen:
-                if not tx.transition(
-                    command_id,
-                    instance_id,
-                    (PENDING,),
-                    None,
-                    {"details": CANCELLED, "finished_date": now},
-                ):
-                    tx.transition(
-                        command_id, instance_id, (IN_PROGRESS,), None, {"details": CANCELLING}
-                    )
-            if command.status not in ("Success", "Failed", "TimedOut", "Cancelled"):
-                command = dataclasses.replace(command, status_details="Cancelling")
-                tx.set_command_status(command_id, command.status, "Cancelling")
-            self._refresh(tx, command)
+            chosen = self.cancel_in(tx, command_id, instance_ids)
         self._wake(chosen)
+
+    def cancel_in(
+        self, tx: Transaction, command_id: str, instance_ids: Sequence[str] = ()
+    ) -> list[str]:
+        """`cancel` (all nodes when none are named) inside the caller's transaction; the
+        nodes to `wake` once it commits."""
+        now = self._clock.now()
+        command = self._require(tx, command_id)
+        invocations = {i.instance_id: i for i in tx.list_invocations(command_id)}
+        unknown = [i for i in instance_ids if i not in invocations]
+        if unknown:
+            raise InvalidInstanceIdError(f"Command {command_id} does not run on {unknown[0]}.")
+        chosen = list(instance_ids) or list(invocations)
+        for instance_id in chosen:
+            if not tx.transition(
+                command_id,
+                instance_id,
+                (PENDING,),
+                None,
+                {"details": CANCELLED, "finished_date": now},
+            ):
+                tx.transition(
+                    command_id, instance_id, (IN_PROGRESS,), None, {"details": CANCELLING}
+                )
+        if command.status not in _FINAL_STATUSES:
+            command = dataclasses.replace(command, status_details="Cancelling")
+            tx.set_command_status(command_id, command.status, "Cancelling")
+        self._refresh(tx, command)
+        return chosen
 
     def expire(self) -> int:
         """Mark invocations never accepted before their command expired Delivery Timed Out."""

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from transom.services.commands import CommandService
+from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
+from transom.services.runner import WindowRunner
+from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
 from transom.services.targets import TargetService
@@ -24,3 +27,6 @@ class Services:
     schedules: ScheduleService
     nodes: NodeService
     commands: CommandService
+    scheduler: Scheduler
+    runner: WindowRunner
+    history: HistoryService

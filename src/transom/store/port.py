@@ -16,6 +16,12 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from transom.domain.commands import Command, Invocation
+from transom.domain.executions import (
+    ExecutionStatus,
+    TaskExecution,
+    TaskInvocation,
+    WindowExecution,
+)
 from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import (
     AccessKey,
@@ -168,6 +174,85 @@ class Transaction(Protocol):
 
     def undelivered(self, expired_by: datetime) -> list[Invocation]:
         """Invocations never accepted by their agent whose command expired by then."""
+
+    # window executions
+    def insert_window_execution(self, execution: WindowExecution) -> None:
+        """Raises the database's integrity error when the window already has an execution
+        for the same scheduled time."""
+
+    def get_window_execution(self, window_execution_id: str) -> WindowExecution | None: ...
+    def update_window_execution(
+        self,
+        window_execution_id: str,
+        from_statuses: Collection[ExecutionStatus],
+        values: Mapping[str, Any],
+    ) -> bool:
+        """Compare-and-set: set `values` if the status is in `from_statuses`; whether it did."""
+
+    def list_window_executions(
+        self, window_id: str, started_after: datetime | None, started_before: datetime | None
+    ) -> list[WindowExecution]:
+        """The window's executions started in the (inclusive) range, newest first."""
+
+    def active_window_execution(self, window_id: str) -> WindowExecution | None:
+        """An execution of the window that is PENDING, IN_PROGRESS or CANCELLING, if any."""
+
+    def due_window_executions(self, at: datetime, limit: int) -> list[str]:
+        """Ids of executions whose `wake_at` is at or before `at`, most overdue first."""
+
+    def next_window_execution_wake(self) -> datetime | None:
+        """The earliest `wake_at` of all executions."""
+
+    def wake_window_execution(self, window_execution_id: str, at: datetime) -> None:
+        """Bring the execution's `wake_at` forward to `at` unless it has ended."""
+
+    # task executions and their invocations
+    def insert_task_execution(self, execution: TaskExecution) -> None: ...
+    def list_task_executions(self, window_execution_id: str) -> list[TaskExecution]:
+        """In start order."""
+
+    def update_task_execution(
+        self,
+        task_execution_id: str,
+        from_statuses: Collection[ExecutionStatus],
+        values: Mapping[str, Any],
+    ) -> bool:
+        """Compare-and-set, as `update_window_execution`."""
+
+    def insert_task_invocations(self, invocations: Sequence[TaskInvocation]) -> None: ...
+    def list_task_invocations(self, task_execution_id: str) -> list[TaskInvocation]:
+        """In `seq` order."""
+
+    def update_task_invocation(
+        self,
+        invocation_id: str,
+        from_statuses: Collection[ExecutionStatus],
+        values: Mapping[str, Any],
+    ) -> bool:
+        """Compare-and-set, as `update_window_execution`."""
+
+    def purge_history(self, ended_before: datetime) -> int:
+        """Delete window executions that ended before the instant (with their task executions
+        and invocations) and finished commands requested before it; how many records went."""
+
+    # the scheduler's cursors
+    def unsynced_windows(self) -> list[str]:
+        """Enabled windows without a cursor, or modified since their cursor was computed."""
+
+    def drop_stale_cursors(self) -> int:
+        """Delete the cursors of windows deleted or disabled; how many went."""
+
+    def set_cursor(self, window_id: str, due_at: datetime | None, anchor: datetime) -> None: ...
+    def due_cursors(self, at: datetime) -> list[tuple[str, datetime]]:
+        """(window id, due time) of cursors due at or before `at`, earliest first."""
+
+    def advance_cursor(self, window_id: str, due_at: datetime, to: datetime | None) -> bool:
+        """Compare-and-set the cursor from `due_at` to `to`; False when another moved it."""
+
+    def next_cursor_due(self) -> datetime | None: ...
+
+    def node_tags(self) -> dict[str, dict[str, str]]:
+        """Every registered node (in registration order) with its tags."""
 
     # access keys
     def insert_access_key(self, key: AccessKey) -> None: ...

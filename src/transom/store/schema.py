@@ -199,6 +199,7 @@ commands = sa.Table(
     sa.Column("status_details", sa.String(100), nullable=False),
     sa.Column("comment", sa.String(100), nullable=False),
     sa.Column("request", sa.JSON),
+    sa.Column("window_execution_id", sa.String(36)),
 )
 
 invocations = sa.Table(
@@ -218,3 +219,77 @@ invocations = sa.Table(
     sa.Column("finished_date", UtcDateTime),
 )
 sa.Index("ix_invocations_node", invocations.c.instance_id, invocations.c.details)
+
+window_executions = sa.Table(
+    "window_executions",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("window_execution_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("window_id", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("status_details", sa.String(250), nullable=False),
+    sa.Column("start_time", UtcDateTime, nullable=False),
+    sa.Column("end_time", UtcDateTime),
+    sa.Column("scheduled_time", UtcDateTime),
+    sa.Column("window_end", UtcDateTime, nullable=False),
+    sa.Column("cutoff_at", UtcDateTime, nullable=False),
+    sa.Column("plan", sa.JSON, nullable=False),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False),
+    sa.Column("wake_at", UtcDateTime),
+    sa.UniqueConstraint("window_id", "scheduled_time", name="uq_window_executions_occurrence"),
+)
+sa.Index("ix_window_executions_window", window_executions.c.window_id, window_executions.c.status)
+sa.Index("ix_window_executions_wake", window_executions.c.wake_at)
+
+task_executions = sa.Table(
+    "task_executions",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("task_execution_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("window_execution_id", sa.String(36), nullable=False, index=True),
+    sa.Column("window_task_id", sa.String(36), nullable=False),
+    sa.Column("task_arn", sa.String(1600), nullable=False),
+    sa.Column("task_type", sa.String(32), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("service_role_arn", sa.Text),
+    sa.Column("max_concurrency", sa.String(7), nullable=False),
+    sa.Column("max_errors", sa.String(7), nullable=False),
+    sa.Column("cutoff_behavior", sa.String(32), nullable=False),
+    sa.Column("invocation_parameters", sa.JSON, nullable=False),
+    sa.Column("task_parameters", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("status_details", sa.String(250), nullable=False),
+    sa.Column("start_time", UtcDateTime, nullable=False),
+    sa.Column("end_time", UtcDateTime),
+    sa.UniqueConstraint("window_execution_id", "window_task_id", name="uq_task_executions_task"),
+)
+
+task_invocations = sa.Table(
+    "task_invocations",
+    metadata,
+    sa.Column("invocation_id", sa.String(36), primary_key=True),
+    sa.Column("task_execution_id", sa.String(36), nullable=False),
+    sa.Column("window_execution_id", sa.String(36), nullable=False, index=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("batch", sa.Integer, nullable=False),
+    sa.Column("window_target_id", sa.String(36)),
+    sa.Column("owner_information", sa.Text),
+    sa.Column("resource_id", sa.String(2048)),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("status_details", sa.String(250), nullable=False),
+    sa.Column("parameters", sa.Text),
+    sa.Column("execution_id", sa.String(36)),
+    sa.Column("start_time", UtcDateTime),
+    sa.Column("end_time", UtcDateTime),
+    sa.UniqueConstraint("task_execution_id", "seq", name="uq_task_invocations_seq"),
+)
+
+window_cursors = sa.Table(
+    "window_cursors",
+    metadata,
+    sa.Column("window_id", sa.String(20), primary_key=True),
+    sa.Column("due_at", UtcDateTime, index=True),
+    sa.Column("anchor", UtcDateTime, nullable=False),
+)
+"""The scheduler's place in each enabled window's timetable: `due_at` is the next occurrence
+not yet handled (None when none is left), computed for the window as modified at `anchor`."""

@@ -35,6 +35,7 @@ from transom.store import schema as t
 from transom.store.engine import BEGIN_MODE, create_engine
 from transom.store.migrate import upgrade
 from transom.store.port import IdempotencyRecord, Page, WindowQuery
+from transom.store.sql_executions import ExecutionQueries
 
 _WINDOW_SPEC_COLUMNS = (
     "name",
@@ -161,7 +162,7 @@ def _node(row: sa.Row[Any]) -> Node:
     return Node(facts=facts, **m)
 
 
-class SqlTransaction:
+class SqlTransaction(ExecutionQueries):
     """One database transaction; see `transom.store.port.Transaction` for the contract."""
 
     def __init__(self, conn: Connection) -> None:

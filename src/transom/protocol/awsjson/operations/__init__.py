@@ -2,6 +2,7 @@
 
 from transom.protocol.awsjson.operations import (
     commands,
+    executions,
     nodes,
     schedules,
     tags,
@@ -11,4 +12,14 @@ from transom.protocol.awsjson.operations import (
 )
 from transom.protocol.awsjson.registry import OPERATIONS
 
-__all__ = ["OPERATIONS", "commands", "nodes", "schedules", "tags", "targets", "tasks", "windows"]
+__all__ = [
+    "OPERATIONS",
+    "commands",
+    "executions",
+    "nodes",
+    "schedules",
+    "tags",
+    "targets",
+    "tasks",
+    "windows",
+]

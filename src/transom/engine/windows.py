@@ -1,0 +1,79 @@
+"""The window engine loop: start due occurrences, advance running executions, purge old
+history. Every replica runs it; the store decides who does what (see services.scheduler and
+services.runner)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from transom.domain.clock import Clock
+from transom.services.history import HistoryService
+from transom.services.runner import WindowRunner
+from transom.services.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How often the loop looks: at most `idle` seconds apart when nothing runs, `busy` while
+    executions run (commands ending wake them in the store), re-reading window changes every
+    `sync` seconds and purging every `purge` seconds."""
+
+    idle: float = 1.0
+    busy: float = 0.2
+    sync: float = 1.0
+    purge: float = 600.0
+
+
+class WindowEngine:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        runner: WindowRunner,
+        history: HistoryService,
+        clock: Clock,
+        pacing: Pacing = Pacing(),
+    ) -> None:
+        self._scheduler = scheduler
+        self._runner = runner
+        self._history = history
+        self._clock = clock
+        self._pacing = pacing
+        self._synced = self._purged = float("-inf")
+
+    def run_once(self) -> float:
+        """One pass; the seconds to wait before the next."""
+        pacing, mono = self._pacing, time.monotonic()
+        if mono - self._synced >= pacing.sync:
+            self._scheduler.sync()
+            self._synced = mono
+        self._scheduler.tick()
+        self._runner.advance_due()
+        if mono - self._purged >= pacing.purge:
+            self._history.purge()
+            self._purged = mono
+        now = self._clock.now()
+        wake = self._runner.next_wake()
+        delay = pacing.idle if wake is None else pacing.busy
+        due = self._scheduler.next_due()
+        if due is not None:
+            delay = min(delay, (due - now) / timedelta(seconds=1))
+        if wake is not None:
+            delay = min(delay, (wake - now) / timedelta(seconds=1))
+        return max(delay, 0.01)
+
+    async def run_forever(self) -> None:
+        """Pass after pass in a worker thread until cancelled; a failed pass is logged and
+        retried after a second."""
+        while True:
+            try:
+                delay = await asyncio.to_thread(self.run_once)
+            except Exception:
+                log.exception("window engine pass failed; trying again")
+                delay = 1.0
+            await asyncio.sleep(delay)

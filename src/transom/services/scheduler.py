@@ -1,0 +1,183 @@
+"""Starting window executions: one per scheduled occurrence, exactly once, and by hand.
+
+Each enabled window has a cursor: the next occurrence not yet handled. Handling an occurrence
+moves the cursor by compare-and-set in the same transaction that records the execution, and
+the store refuses a second execution for the same (window, scheduled time), so replicas and
+restarts never start an occurrence twice. After downtime, each occurrence missed is recorded:
+started late while its cutoff has not passed, else TIMED_OUT as missed; one that finds the
+window still running is SKIPPED_OVERLAPPING (SPEC.md §d.1).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from transom.domain.clock import Clock
+from transom.domain.errors import ValidationError
+from transom.domain.executions import ExecutionStatus, PlannedTask, WindowExecution
+from transom.domain.ids import new_uuid
+from transom.domain.windows import Window
+from transom.schedule.duration import cutoff_at, window_end
+from transom.schedule.timestamps import format_aws_datetime
+from transom.services.windows import require_window, timetable
+from transom.store.port import Store, Transaction
+
+log = logging.getLogger(__name__)
+
+LATE_AFTER = timedelta(seconds=10)
+"""A run starting later than this after its scheduled time says so in its status details."""
+MAX_CATCH_UP = 1000
+"""At most this many past occurrences of one window are recorded per pass (more follow)."""
+
+
+class Scheduler:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def sync(self) -> None:
+        """Give new, re-enabled and modified windows a cursor at their next occurrence after
+        the change; drop the cursors of deleted and disabled windows."""
+        with self._store.write() as tx:
+            tx.drop_stale_cursors()
+            for window_id in tx.unsynced_windows():
+                window = tx.get_window(window_id)
+                if window is None:
+                    continue
+                try:
+                    due = timetable(window.spec, window.schedule_changed_date).next_after(
+                        window.modified_date
+                    )
+                except ValidationError:
+                    log.exception("window %s has a schedule Transom cannot place", window_id)
+                    due = None
+                tx.set_cursor(window_id, due, window.modified_date)
+
+    def next_due(self) -> datetime | None:
+        with self._store.read() as tx:
+            return tx.next_cursor_due()
+
+    def tick(self) -> int:
+        """Record every occurrence due by now; how many windows were handled. One window's
+        failure is logged and does not stop the others."""
+        now = self._clock.now()
+        with self._store.read() as tx:
+            due = tx.due_cursors(now)
+        handled = 0
+        for window_id, due_at in due:
+            try:
+                handled += self._fire(window_id, due_at, now)
+            except Exception:
+                log.exception(
+                    "could not start window %s for %s; it is not scheduled again until it "
+                    "is modified",
+                    window_id,
+                    due_at,
+                )
+                with self._store.write() as tx:
+                    tx.advance_cursor(window_id, due_at, None)
+        return handled
+
+    def _fire(self, window_id: str, due_at: datetime, now: datetime) -> int:
+        with self._store.write() as tx:
+            tx.lock(f"window-run:{window_id}")
+            window = tx.get_window(window_id)
+            if window is None or not window.spec.enabled:
+                return 0
+            placed = timetable(window.spec, window.schedule_changed_date)
+            runs: list[datetime] = []
+            run: datetime | None = due_at
+            while run is not None and run <= now and len(runs) < MAX_CATCH_UP:
+                runs.append(run)
+                run = placed.next_after(run)
+            if not tx.advance_cursor(window_id, due_at, run):
+                return 0  # another replica handled it
+            for scheduled in runs:
+                self._record(tx, window, scheduled, now)
+            return 1
+
+    def _record(self, tx: Transaction, window: Window, scheduled: datetime, now: datetime) -> None:
+        spec = window.spec
+        end = window_end(scheduled, spec.duration)
+        cutoff = cutoff_at(scheduled, spec.duration, spec.cutoff)
+        when = format_aws_datetime(scheduled)
+        if now >= cutoff:
+            status, details = (
+                ExecutionStatus.TIMED_OUT,
+                (
+                    f"Missed: Transom was not running from the scheduled time {when} until the "
+                    f"cutoff {format_aws_datetime(cutoff)}, so no task started."
+                ),
+            )
+            start, ended = scheduled, now
+        elif (active := tx.active_window_execution(window.window_id)) is not None:
+            status, details = (
+                ExecutionStatus.SKIPPED_OVERLAPPING,
+                (
+                    f"Skipped: execution {active.window_execution_id} of this window was still "
+                    f"running at the scheduled time {when}."
+                ),
+            )
+            start, ended = now, now
+        else:
+            late = now - scheduled
+            status, start, ended = ExecutionStatus.PENDING, now, None
+            details = (
+                f"Started {int(late.total_seconds())} s late: Transom was not running at the "
+                f"scheduled time {when}."
+                if late > LATE_AFTER
+                else ""
+            )
+        tx.insert_window_execution(
+            WindowExecution(
+                window_execution_id=new_uuid(),
+                window_id=window.window_id,
+                status=status,
+                status_details=details,
+                start_time=start,
+                end_time=ended,
+                scheduled_time=scheduled,
+                window_end=end,
+                cutoff_at=cutoff,
+                plan=_plan(tx, window.window_id),
+                wake_at=now if ended is None else None,
+            )
+        )
+
+    def run_now(self, window_id: str) -> str:
+        """Start an execution of the window at once, outside its schedule (enabled or not);
+        its id. Refused while an execution of the window is still running."""
+        now = self._clock.now()
+        with self._store.write() as tx:
+            tx.lock(f"window-run:{window_id}")
+            window = require_window(tx, window_id)
+            active = tx.active_window_execution(window_id)
+            if active is not None:
+                raise ValidationError(
+                    f"Window {window_id} is already running (execution "
+                    f"{active.window_execution_id}); wait for it to end or cancel it with "
+                    "CancelMaintenanceWindowExecution."
+                )
+            execution = WindowExecution(
+                window_execution_id=new_uuid(),
+                window_id=window_id,
+                status=ExecutionStatus.PENDING,
+                status_details="Started by hand (transom window run).",
+                start_time=now,
+                end_time=None,
+                scheduled_time=None,
+                window_end=window_end(now, window.spec.duration),
+                cutoff_at=cutoff_at(now, window.spec.duration, window.spec.cutoff),
+                plan=_plan(tx, window_id),
+                wake_at=now,
+            )
+            tx.insert_window_execution(execution)
+        return execution.window_execution_id
+
+
+def _plan(tx: Transaction, window_id: str) -> tuple[PlannedTask, ...]:
+    """The window's tasks by priority (registration order within a priority)."""
+    tasks = tx.list_tasks(window_id)
+    ordered = sorted(enumerate(tasks), key=lambda p: (p[1].spec.priority, p[0]))
+    return tuple(PlannedTask(t.window_task_id, t.spec.priority) for _, t in ordered)
