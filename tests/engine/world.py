@@ -29,7 +29,6 @@ from transom.services.container import Services
 from transom.store.sql import SqlStore
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # a Monday
-STEP = timedelta(seconds=5)
 
 Script = Callable[[str, list[str]], "Finish | None"]
 """(node, the command's `commands` parameter) -> how it ends, or None to keep running."""
@@ -173,7 +172,7 @@ class World:
 
     def run_until(self, instant: datetime) -> None:
         """Step, then jump to the next thing due (a schedule, a runner timer, a command's
-        end) or `STEP` later while commands are being handed out, until `instant`."""
+        end), until `instant`."""
         while True:
             self.step()
             now = self.clock.now()
@@ -188,8 +187,6 @@ class World:
                 )
                 if d is not None
             ]
-            if self.agents.running or self.services.runner.next_wake() is not None:
-                due.append(now + STEP)
             self.clock.set(min([instant, *(d for d in due if d > now)]))
 
     def run_for(self, span: timedelta) -> None:

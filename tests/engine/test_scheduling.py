@@ -1,0 +1,155 @@
+"""Starting runs on schedule over days of fake time: once per occurrence, overlap, downtime."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.engine.world import START, Finish, World
+from tests.support.servers import BACKEND_PARAMS
+from transom.domain.executions import ExecutionStatus as S
+from transom.services.scheduler import Scheduler
+
+pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
+
+
+def test_a_daily_window_runs_once_a_day_at_its_time_in_its_zone(world: World) -> None:
+    window = world.window("cron(30 9 ? * * *)", schedule_timezone="Europe/Berlin")
+
+    world.run_until(START + timedelta(days=3))
+
+    executions = world.executions(window)
+    assert [e.scheduled_time for e in executions] == [
+        START + timedelta(days=d, hours=8, minutes=30)
+        for d in range(3)  # 09:30 CET
+    ]
+    assert [e.status for e in executions] == [S.SUCCESS] * 3
+    assert all(e.start_time == e.scheduled_time for e in executions)
+
+
+def test_a_run_still_going_at_the_next_occurrence_skips_it_as_overlapping(world: World) -> None:
+    world.node("n", role="web")
+    window = world.window("rate(1 hour)", duration=3, cutoff=1)
+    target = world.target(window, role="web")
+    world.task(window, [{"Key": "WindowTargetIds", "Values": [target]}], ["slow"])
+    world.agents.script = lambda _n, _c: Finish(after=timedelta(minutes=90))
+
+    world.run_until(START + timedelta(hours=4, minutes=30))
+
+    executions = world.executions(window)
+    assert [e.status for e in executions] == [
+        S.SUCCESS,  # 01:00, ends 02:30
+        S.SKIPPED_OVERLAPPING,  # 02:00
+        S.SUCCESS,  # 03:00
+        S.SKIPPED_OVERLAPPING,  # 04:00
+    ]
+    skipped = executions[1]
+    assert executions[0].window_execution_id in skipped.status_details
+    assert skipped.start_time == skipped.end_time
+
+
+def test_after_downtime_a_run_before_its_cutoff_starts_late_and_says_so(world: World) -> None:
+    window = world.window("cron(0 1 * * ? *)", duration=4, cutoff=1)
+    world.run_until(START)
+
+    world.clock.set(START + timedelta(hours=2))  # the server was down 00:00-02:00
+    world.run_until(START + timedelta(hours=2, minutes=1))
+
+    [execution] = world.executions(window)
+    assert execution.status is S.SUCCESS
+    assert execution.start_time == START + timedelta(hours=2)
+    assert execution.status_details.startswith("Started 3600 s late")
+
+
+def test_after_downtime_runs_past_their_cutoff_are_recorded_as_missed(world: World) -> None:
+    window = world.window("cron(0 1 * * ? *)", duration=2, cutoff=1)
+    world.run_until(START)
+
+    world.clock.set(START + timedelta(days=2, hours=1, minutes=30))  # down for two days
+    world.run_until(START + timedelta(days=2, hours=2))
+
+    executions = world.executions(window)
+    assert [e.scheduled_time for e in executions] == [
+        START + timedelta(days=d, hours=1) for d in range(3)
+    ]
+    assert [e.status for e in executions] == [S.TIMED_OUT, S.TIMED_OUT, S.SUCCESS]
+    assert all(e.status_details.startswith("Missed") for e in executions[:2])
+    assert executions[2].status_details.startswith("Started 1800 s late")
+
+
+def test_each_occurrence_starts_once_with_two_schedulers_on_one_store(world: World) -> None:
+    window = world.window("rate(30 minutes)")
+    other = Scheduler(world.store, world.clock)
+
+    for _ in range(12):
+        world.clock.advance(timedelta(minutes=15))
+        other.sync()
+        world.services.scheduler.sync()
+        other.tick()
+        world.services.scheduler.tick()
+        world.services.runner.advance_due()
+
+    scheduled = [e.scheduled_time for e in world.executions(window)]
+    assert scheduled == [START + timedelta(minutes=30 * i) for i in range(1, 7)]
+
+
+def test_a_disabled_window_does_not_run_and_resumes_from_when_it_is_enabled(
+    world: World,
+) -> None:
+    window = world.window("rate(1 hour)")
+    world.run_until(START + timedelta(hours=1, minutes=10))
+    world.services.windows.update(window, {"enabled": False}, replace=False)
+    world.run_until(START + timedelta(hours=5, minutes=10))
+
+    world.services.windows.update(window, {"enabled": True}, replace=False)
+    world.run_until(START + timedelta(hours=7, minutes=10))
+
+    scheduled = [e.scheduled_time for e in world.executions(window)]
+    assert scheduled == [START + timedelta(hours=h) for h in (1, 6, 7)]
+    assert all(e.status is S.SUCCESS for e in world.executions(window))
+
+
+def test_a_changed_schedule_applies_from_the_change(world: World) -> None:
+    window = world.window("cron(0 1 * * ? *)")
+    world.run_until(START + timedelta(hours=1, minutes=10))
+    world.services.windows.update(window, {"schedule": "cron(0 3 * * ? *)"}, replace=False)
+
+    world.run_until(START + timedelta(days=1, hours=4))
+
+    scheduled = [e.scheduled_time for e in world.executions(window)]
+    assert scheduled == [
+        START + timedelta(hours=1),
+        START + timedelta(hours=3),
+        START + timedelta(days=1, hours=3),
+    ]
+
+
+def test_a_one_time_window_runs_once(world: World) -> None:
+    window = world.window("at(2026-03-02T05:00:00)")
+
+    world.run_until(START + timedelta(days=2))
+
+    assert [e.scheduled_time for e in world.executions(window)] == [START + timedelta(hours=5)]
+
+
+def test_a_deleted_window_stops_running_and_keeps_its_history(world: World) -> None:
+    window = world.window("rate(1 hour)")
+    world.run_until(START + timedelta(hours=2, minutes=10))
+    world.services.windows.delete(window)
+
+    world.run_until(START + timedelta(hours=5))
+
+    assert len(world.executions(window)) == 2
+
+
+def test_history_older_than_the_retention_is_purged(world: World) -> None:
+    window = world.window("cron(0 1 * * ? *)")
+    world.run_until(START + timedelta(days=32))
+    assert len(world.executions(window)) == 32
+
+    world.services.history.purge()
+
+    kept = world.executions(window)
+    assert len(kept) == 30
+    assert kept[0].scheduled_time == START + timedelta(days=2, hours=1)
