@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,29 +31,6 @@ def wait_for(condition: Callable[[], Any], seconds: float = 30, what: str = "") 
 def command_done(ssm: Any, command_id: str) -> dict[str, Any] | None:
     command = ssm.list_commands(CommandId=command_id)["Commands"][0]
     return dict(command) if command["Status"] in FINAL else None
-
-
-@pytest.fixture
-def fleet(
-    ssm: Any, server: ServerProcess, tmp_path: Path
-) -> Iterator[tuple[str, list[AgentProcess]]]:
-    """Three running agents whose nodes carry tag Fleet=<marker> and Index=0..2."""
-    marker = f"e2e-{uuid.uuid4().hex[:8]}"
-    activation_id, code = activation(ssm, Tags=[{"Key": "Fleet", "Value": marker}])
-    agents = [
-        AgentProcess.register(server.endpoint, activation_id, code, tmp_path / f"agent{i}")
-        for i in range(3)
-    ]
-    for i, agent in enumerate(agents):
-        ssm.add_tags_to_resource(
-            ResourceType="ManagedInstance",
-            ResourceId=agent.instance_id,
-            Tags=[{"Key": "Index", "Value": str(i)}],
-        )
-        agent.start()
-    yield marker, agents
-    for agent in agents:
-        agent.kill()
 
 
 def test_a_command_by_tag_returns_every_hosts_output_byte_for_byte(

@@ -1,0 +1,190 @@
+"""Maintenance windows run by the server's engine on real agents, seen through the history API
+with boto3 and the `aws` CLI, and across a kill -9 of the server mid-window."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.agent.test_agents_end_to_end import wait_for
+from tests.agent.test_restarts import _free_port
+from tests.support.agents import AgentProcess
+from tests.support.cli import AwsCli
+from tests.support.nodes import activation
+from tests.support.servers import BACKEND_PARAMS, Database, ServerProcess, boto3_client
+
+ENDED = ("SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED_OVERLAPPING")
+
+
+def soon(seconds: float = 3) -> str:
+    """An `at(...)` schedule this many seconds ahead (UTC)."""
+    at = datetime.now(UTC) + timedelta(seconds=seconds)
+    return f"at({at:%Y-%m-%dT%H:%M:%S})"
+
+
+def window_with_task(ssm: Any, marker: str, commands: list[str], **task: Any) -> str:
+    """A window due in a few seconds whose one task runs `commands` on the nodes tagged
+    Fleet=marker, one at a time, stopping after more than one error (the seed's settings)."""
+    window = ssm.create_maintenance_window(
+        Name=f"e2e-{marker}", Schedule=soon(), Duration=1, Cutoff=0, AllowUnassociatedTargets=False
+    )["WindowId"]
+    target = ssm.register_target_with_maintenance_window(
+        WindowId=window,
+        ResourceType="INSTANCE",
+        Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
+        OwnerInformation="Database servers",
+    )["WindowTargetId"]
+    ssm.register_task_with_maintenance_window(
+        WindowId=window,
+        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
+        TaskArn="AWS-RunShellScript",
+        ServiceRoleArn="arn:aws:iam::123456789012:role/mw-task-role",
+        TaskType="RUN_COMMAND",
+        TaskParameters={"commands": {"Values": commands}},
+        MaxConcurrency=task.pop("MaxConcurrency", "1"),
+        MaxErrors=task.pop("MaxErrors", "1"),
+        Priority=1,
+        **task,
+    )
+    return window
+
+
+def ended_execution(ssm: Any, window: str, seconds: float = 60) -> dict[str, Any]:
+    def ended() -> dict[str, Any] | None:
+        found = ssm.describe_maintenance_window_executions(WindowId=window)["WindowExecutions"]
+        return found[0] if found and found[0]["Status"] in ENDED else None
+
+    return dict(wait_for(ended, seconds, what=f"an execution of {window} to end"))
+
+
+def test_the_seed_scenario_stops_after_one_error_and_shows_each_commands_output(
+    ssm: Any, fleet: tuple[str, list[AgentProcess]], server: ServerProcess, tmp_path: Path
+) -> None:
+    marker, agents = fleet
+    for agent in agents[:2]:
+        (agent.state_dir / "fail").touch()
+    window = window_with_task(
+        ssm,
+        marker,
+        ["if [ -e ../../fail ]; then echo broken; exit 3; fi", "echo fine on {{TARGET_ID}}"],
+    )
+
+    execution = ended_execution(ssm, window)
+
+    assert execution["Status"] == "FAILED"
+    aws = AwsCli(server.endpoint, tmp_path)
+    executions = aws("describe-maintenance-window-executions", "--window-id", window)
+    assert [e["WindowExecutionId"] for e in executions["WindowExecutions"]] == [
+        execution["WindowExecutionId"]
+    ]
+    tasks = aws(
+        "describe-maintenance-window-execution-tasks",
+        "--window-execution-id",
+        execution["WindowExecutionId"],
+    )["WindowExecutionTaskIdentities"]
+    assert [(t["TaskArn"], t["TaskType"], t["Status"]) for t in tasks] == [
+        ("AWS-RunShellScript", "RUN_COMMAND", "FAILED")
+    ]
+    invocations = aws(
+        "describe-maintenance-window-execution-task-invocations",
+        "--window-execution-id",
+        execution["WindowExecutionId"],
+        "--task-id",
+        tasks[0]["TaskExecutionId"],
+    )["WindowExecutionTaskInvocationIdentities"]
+    # one at a time; the second error passes MaxErrors 1, so the third never starts
+    assert [i["Status"] for i in invocations] == ["FAILED", "FAILED", "CANCELLED"]
+    assert {i["OwnerInformation"] for i in invocations} == {"Database servers"}
+    for invocation, agent in zip(invocations[:2], agents, strict=False):
+        request = json.loads(invocation["Parameters"])
+        assert request["instanceIds"] == [agent.instance_id]
+        [command] = aws("list-commands", "--command-id", invocation["ExecutionId"])["Commands"]
+        assert (command["Status"], command["DocumentName"]) == ("Failed", "AWS-RunShellScript")
+        output = ssm.get_command_invocation(
+            CommandId=invocation["ExecutionId"], InstanceId=agent.instance_id
+        )
+        assert (output["StandardOutputContent"], output["ResponseCode"]) == ("broken\n", 3)
+    assert "ExecutionId" not in invocations[2]
+
+
+def test_a_window_runs_on_every_host_and_substitutes_pseudo_parameters(
+    ssm: Any, fleet: tuple[str, list[AgentProcess]]
+) -> None:
+    marker, agents = fleet
+    window = window_with_task(
+        ssm, marker, ["echo {{WINDOW_ID}} {{RESOURCE_ID}}"], MaxConcurrency="100%"
+    )
+
+    execution = ended_execution(ssm, window)
+
+    assert execution["Status"] == "SUCCESS"
+    got = ssm.get_maintenance_window_execution(WindowExecutionId=execution["WindowExecutionId"])
+    [task_id] = got["TaskIds"]
+    task = ssm.get_maintenance_window_execution_task(
+        WindowExecutionId=execution["WindowExecutionId"], TaskId=task_id
+    )
+    assert sorted(task["TaskParameters"][0]["aws:InstanceId"]["Values"]) == sorted(
+        a.instance_id for a in agents
+    )
+    invocations = ssm.describe_maintenance_window_execution_task_invocations(
+        WindowExecutionId=execution["WindowExecutionId"], TaskId=task_id
+    )["WindowExecutionTaskInvocationIdentities"]
+    for invocation in invocations:
+        node = json.loads(invocation["Parameters"])["instanceIds"][0]
+        output = ssm.get_command_invocation(CommandId=invocation["ExecutionId"], InstanceId=node)
+        assert output["StandardOutputContent"] == f"{window} {node}\n"
+
+
+@pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
+def test_a_window_survives_a_kill_of_the_server_and_runs_nothing_twice(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    port = ["--port", str(_free_port())]
+    server = ServerProcess(fresh_db, port).start()
+    ssm = boto3_client(server.endpoint)
+    activation_id, code = activation(
+        ssm, RegistrationLimit=3, Tags=[{"Key": "Fleet", "Value": "kill"}]
+    )
+    agents = [
+        AgentProcess.register(server.endpoint, activation_id, code, tmp_path / f"agent{i}")
+        for i in range(3)
+    ]
+    runs = tmp_path / "runs"
+    try:
+        for agent in agents:
+            agent.start()
+        window = window_with_task(
+            ssm, "kill", [f"echo {{{{RESOURCE_ID}}}} >> {runs}", "sleep 2", "echo done"]
+        )
+        wait_for(
+            lambda: runs.exists() and len(runs.read_text().splitlines()) >= 2,
+            seconds=60,
+            what="the second host to start",
+        )
+        server.kill()  # kill -9 in the middle of the window
+        time.sleep(1)
+        server = ServerProcess(fresh_db, port).start()
+        ssm = boto3_client(server.endpoint)
+
+        execution = ended_execution(ssm, window, seconds=90)
+
+        assert execution["Status"] == "SUCCESS"
+        assert sorted(runs.read_text().split()) == sorted(a.instance_id for a in agents)
+        [task] = ssm.describe_maintenance_window_execution_tasks(
+            WindowExecutionId=execution["WindowExecutionId"]
+        )["WindowExecutionTaskIdentities"]
+        invocations = ssm.describe_maintenance_window_execution_task_invocations(
+            WindowExecutionId=execution["WindowExecutionId"], TaskId=task["TaskExecutionId"]
+        )["WindowExecutionTaskInvocationIdentities"]
+        assert [i["Status"] for i in invocations] == ["SUCCESS"] * 3
+        commands = ssm.list_commands()["Commands"]
+        assert len(commands) == 3  # one per host, none sent twice
+    finally:
+        for agent in agents:
+            agent.kill()
+        server.kill()
