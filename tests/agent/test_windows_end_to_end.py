@@ -51,7 +51,7 @@ def window_with_task(ssm: Any, marker: str, commands: list[str], **task: Any) ->
         Priority=1,
         **task,
     )
-    return window
+    return str(window)
 
 
 def ended_execution(ssm: Any, window: str, seconds: float = 60) -> dict[str, Any]:
