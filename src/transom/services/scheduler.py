@@ -38,8 +38,13 @@ class Scheduler:
 
     def sync(self) -> None:
         """Give new, re-enabled and modified windows a cursor at their next occurrence after
-        the change; drop the cursors of deleted and disabled windows."""
+        the change; drop the cursors of deleted and disabled windows. Writes only when
+        something changed."""
+        with self._store.read() as tx:
+            if not tx.unsynced_windows() and not tx.stale_cursors():
+                return
         with self._store.write() as tx:
+            tx.lock("scheduler-sync")  # replicas must not both insert a window's cursor
             tx.drop_stale_cursors()
             for window_id in tx.unsynced_windows():
                 window = tx.get_window(window_id)

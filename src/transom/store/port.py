@@ -239,6 +239,9 @@ class Transaction(Protocol):
     def unsynced_windows(self) -> list[str]:
         """Enabled windows without a cursor, or modified since their cursor was computed."""
 
+    def stale_cursors(self) -> bool:
+        """Whether a deleted or disabled window still has a cursor."""
+
     def drop_stale_cursors(self) -> int:
         """Delete the cursors of windows deleted or disabled; how many went."""
 

@@ -25,6 +25,7 @@ _WX = t.window_executions
 _TX = t.task_executions
 _TI = t.task_invocations
 _CUR = t.window_cursors
+_ENABLED = sa.select(t.windows.c.window_id).where(t.windows.c.enabled.is_(True))
 
 
 def _window_execution(row: sa.Row[Any]) -> WindowExecution:
@@ -214,11 +215,13 @@ class ExecutionQueries:
         )
         return [w for (w,) in rows]
 
+    def stale_cursors(self) -> bool:
+        query = sa.select(_CUR.c.window_id).where(_CUR.c.window_id.not_in(_ENABLED)).limit(1)
+        return self._conn.execute(query).first() is not None
+
     def drop_stale_cursors(self) -> int:
-        enabled = sa.select(t.windows.c.window_id).where(t.windows.c.enabled.is_(True))
-        return int(
-            self._conn.execute(_CUR.delete().where(_CUR.c.window_id.not_in(enabled))).rowcount
-        )
+        stale = _CUR.delete().where(_CUR.c.window_id.not_in(_ENABLED))
+        return int(self._conn.execute(stale).rowcount)
 
     def set_cursor(self, window_id: str, due_at: datetime | None, anchor: datetime) -> None:
         updated = self._conn.execute(
