@@ -82,6 +82,7 @@ def build_app(
 
     from transom.api.agent import agent_routes
     from transom.api.app import create_app
+    from transom.api.rest import rest_routes
     from transom.engine.reaper import reap_forever
     from transom.engine.windows import WindowEngine
     from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
@@ -110,6 +111,7 @@ def build_app(
     return create_app(
         AwsJsonEndpoint(services, clock),
         inline=inline,
-        extra_routes=agent_routes(services, signals, inline=inline),
+        extra_routes=agent_routes(services, signals, inline=inline)
+        + rest_routes(services, clock, inline=inline),
         lifespan=lifespan,
     )

@@ -14,6 +14,7 @@ import click
 
 from transom.cli.agent import agent
 from transom.cli.schedule import schedule
+from transom.cli.window import window
 
 if TYPE_CHECKING:
     from transom.bootstrap import Settings
@@ -70,6 +71,14 @@ def server_options(command: F) -> F:
         help="Seconds without a heartbeat before a node shows ConnectionLost.",
     )(command)
     command = click.option(
+        "--history-retention-days",
+        envvar="TRANSOM_HISTORY_RETENTION_DAYS",
+        type=click.IntRange(min=1),
+        default=30,
+        show_default=True,
+        help="Days window executions and commands are kept before they are purged.",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -104,6 +113,7 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
             tasks_per_window=server["max_tasks_per_window"],
         ),
         node_ping_timeout=timedelta(seconds=server["node_ping_timeout"]),
+        history_retention=timedelta(days=server["history_retention_days"]),
     )
 
 
@@ -124,6 +134,7 @@ def main() -> None:
 
 main.add_command(schedule)
 main.add_command(agent)
+main.add_command(window)
 
 
 @main.command()
