@@ -110,6 +110,18 @@ def test_the_seed_scenario_stops_after_one_error_and_shows_each_commands_output(
         )
         assert (output["StandardOutputContent"], output["ResponseCode"]) == ("broken\n", 3)
     assert "ExecutionId" not in invocations[2]
+    cancelled = ssm.describe_maintenance_window_execution_task_invocations(
+        WindowExecutionId=execution["WindowExecutionId"],
+        TaskId=tasks[0]["TaskExecutionId"],
+        Filters=[{"Key": "STATUS", "Values": ["CANCELLED"]}],
+    )["WindowExecutionTaskInvocationIdentities"]
+    got = ssm.get_maintenance_window_execution_task_invocation(
+        WindowExecutionId=execution["WindowExecutionId"],
+        TaskId=tasks[0]["TaskExecutionId"],
+        InvocationId=invocations[2]["InvocationId"],
+    )
+    del got["ResponseMetadata"]
+    assert cancelled == [got]
 
 
 def test_a_window_runs_on_every_host_and_substitutes_pseudo_parameters(
@@ -138,6 +150,40 @@ def test_a_window_runs_on_every_host_and_substitutes_pseudo_parameters(
         node = json.loads(invocation["Parameters"])["instanceIds"][0]
         output = ssm.get_command_invocation(CommandId=invocation["ExecutionId"], InstanceId=node)
         assert output["StandardOutputContent"] == f"{window} {node}\n"
+
+
+def test_cancelling_a_running_window_lets_the_running_task_finish_and_starts_no_more(
+    ssm: Any, fleet: tuple[str, list[AgentProcess]], tmp_path: Path
+) -> None:
+    marker, _ = fleet
+    started = tmp_path / "started"
+    window = window_with_task(
+        ssm, marker, [f"touch {started}", "sleep 2", "echo done"], MaxConcurrency="100%"
+    )
+    ssm.register_task_with_maintenance_window(
+        WindowId=window,
+        TaskArn="AWS-RunShellScript",
+        TaskType="RUN_COMMAND",
+        Targets=ssm.describe_maintenance_window_tasks(WindowId=window)["Tasks"][0]["Targets"],
+        TaskInvocationParameters={"RunCommand": {"Parameters": {"commands": ["echo never"]}}},
+        MaxConcurrency="1",
+        MaxErrors="0",
+        Priority=2,
+    )
+    wait_for(started.exists, seconds=30, what="the first task to start")
+    [running] = ssm.describe_maintenance_window_executions(WindowId=window)["WindowExecutions"]
+    ssm.cancel_maintenance_window_execution(WindowExecutionId=running["WindowExecutionId"])
+    assert ssm.get_maintenance_window_execution(WindowExecutionId=running["WindowExecutionId"])[
+        "Status"
+    ] in ("CANCELLING", "CANCELLED")
+
+    execution = ended_execution(ssm, window)
+
+    assert execution["Status"] == "CANCELLED"
+    [task] = ssm.describe_maintenance_window_execution_tasks(
+        WindowExecutionId=execution["WindowExecutionId"]
+    )["WindowExecutionTaskIdentities"]
+    assert task["Status"] == "SUCCESS"  # the running task finished; the second never started
 
 
 @pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
