@@ -234,3 +234,36 @@ def test_a_window_survives_a_kill_of_the_server_and_runs_nothing_twice(
         for agent in agents:
             agent.kill()
         server.kill()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fresh_db", ["postgresql"], indirect=True)
+def test_two_replicas_on_one_database_run_each_window_once(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    replicas = [ServerProcess(fresh_db).start() for _ in range(2)]
+    ssm = boto3_client(replicas[0].endpoint)
+    activation_id, code = activation(ssm, Tags=[{"Key": "Fleet", "Value": "replicas"}])
+    agent = AgentProcess.register(replicas[1].endpoint, activation_id, code, tmp_path / "agent")
+    runs = tmp_path / "runs"
+    try:
+        agent.start()
+        windows = [
+            window_with_task(ssm, "replicas", [f"echo {i} >> {runs}"], MaxConcurrency="1")
+            for i in range(5)
+        ]
+        for window in windows:
+            assert ended_execution(ssm, window)["Status"] == "SUCCESS"
+        time.sleep(1)  # a second start, were there one, would have shown by now
+
+        for window in windows:
+            assert (
+                len(ssm.describe_maintenance_window_executions(WindowId=window)["WindowExecutions"])
+                == 1
+            )
+        assert sorted(runs.read_text().split()) == [str(i) for i in range(5)]
+        assert len(ssm.list_commands()["Commands"]) == 5
+    finally:
+        agent.kill()
+        for replica in replicas:
+            replica.kill()
