@@ -51,7 +51,7 @@ class HistoryService:
             return tx.list_window_executions(window_id, after, before)
 
     def execution(self, window_execution_id: str) -> tuple[WindowExecution, list[TaskExecution]]:
-        with self._store.write() as tx:  # one snapshot for the execution and its tasks
+        with self._store.read() as tx:
             execution = _require(tx, window_execution_id)
             return execution, tx.list_task_executions(window_execution_id)
 
