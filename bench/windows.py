@@ -1,0 +1,354 @@
+"""Window engine: N maintenance windows due at the same instant on M simulated agents.
+
+Agent j is tagged `group=j % G` (G = agents / nodes-per-window) and window i targets
+`group=i % G` with one RUN_COMMAND task (`AWS-RunShellScript`, `echo ok`, MaxConcurrency 100%).
+All windows are scheduled `at(...)` the same second, far enough ahead to create them. The
+agents speak the real agent protocol over HTTP from a separate process (bench/run_command.py's
+client) and report Success at once, so this measures the control plane.
+
+From the history API: per window, the delay from the scheduled time to its first invocation's
+StartTime (when its command was sent), p50/p99/max; the time from the scheduled instant until
+the last window execution ended; and the server's CPU time (from /proc) from one second before
+the instant until then, per window. Target: p99 start delay under 1 s.
+
+Run: python -m bench.windows [--windows 1000] [--agents 200] [--database sqlite|postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import multiprocessing
+import os
+import platform
+import statistics
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from tests.support.servers import ServerProcess, boto3_client, database, install_test_key
+
+from bench.run_command import FACTS, Connection, cpu_seconds
+from transom.wire import PollRequest, RegisterRequest, RegisterResponse, node_authorization
+
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
+
+THREADS = 4
+"""Client threads creating windows and reading the history."""
+
+
+# simulated agents (in a separate process)
+
+
+async def _agent(host: str, port: int, node: RegisterResponse, done: Synchronized[int]) -> None:
+    """Long-poll; report every command handed out as Success at once, in one results call."""
+    connection = Connection(host, port, node_authorization(node.instance_id, node.secret))
+    while True:
+        answer = await connection.post("/agent/v1/poll", PollRequest(20).to_json())
+        if not answer["work"]:
+            continue
+        now = time.time()
+        results = [
+            {
+                "command_id": item["command_id"],
+                "lease": item["lease"],
+                "status": "Success",
+                "response_code": 0,
+                "stdout": "ok\n",
+                "stderr": "",
+                "started_at": now,
+                "finished_at": now,
+            }
+            for item in answer["work"]
+        ]
+        await connection.post("/agent/v1/results", {"results": results})
+        with done.get_lock():
+            done.value += len(results)
+
+
+async def _fleet(
+    endpoint: str, activation: tuple[str, str], size: int, ids: Any, done: Synchronized[int]
+) -> None:
+    parts = urlsplit(endpoint)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    registrar = Connection(host, port)
+    nodes = []
+    for _ in range(size):
+        request = RegisterRequest(activation[0], activation[1], FACTS).to_json()
+        nodes.append(
+            RegisterResponse.from_json(await registrar.post("/agent/v1/register", request))
+        )
+    ids.put([n.instance_id for n in nodes])
+    await asyncio.gather(*(_agent(host, port, n, done) for n in nodes))
+
+
+def run_fleet(
+    endpoint: str, activation: tuple[str, str], size: int, ids: Any, done: Synchronized[int]
+) -> None:
+    """Register `size` agents, send their instance ids to `ids`, then serve them forever,
+    counting the results reported in `done`."""
+    asyncio.run(_fleet(endpoint, activation, size, ids, done))
+
+
+# the run
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One window's execution as the history API tells it."""
+
+    status: str
+    recorded: datetime
+    """The execution's StartTime: when the engine recorded the occurrence."""
+    ended: datetime
+    first_invocation: datetime
+    invocations: list[str]
+    """The invocations' statuses."""
+
+
+class CpuSampler(threading.Thread):
+    """The server process's CPU seconds, sampled every 20 ms with the wall-clock time."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.samples: list[tuple[float, float]] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            self.samples.append((time.time(), cpu_seconds(self.pid)))
+            self.stopped.wait(0.02)
+
+    def used_until(self, end: float) -> float:
+        """CPU seconds from the first sample to the first sample after `end`."""
+        return next(cpu for wall, cpu in self.samples if wall >= end) - self.samples[0][1]
+
+
+def pooled(work: Callable[[Any, int], Any], count: int, endpoint: str, label: str) -> list[Any]:
+    """`work(client, i)` for i in range(count) on THREADS threads, one boto3 client each,
+    printing progress every tenth; the results in order."""
+    local = threading.local()
+    started = time.perf_counter()
+    finished = 0
+    lock = threading.Lock()
+
+    def one(i: int) -> Any:
+        nonlocal finished
+        if not hasattr(local, "ssm"):
+            local.ssm = boto3_client(endpoint)
+        result = work(local.ssm, i)
+        with lock:
+            finished += 1
+            if finished % max(count // 10, 1) == 0:
+                elapsed = time.perf_counter() - started
+                print(f"  {label} {finished}/{count} ({elapsed:.1f} s)", flush=True)
+        return result
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def create_window(ssm: Any, i: int, groups: int, schedule: str) -> str:
+    window_id: str = ssm.create_maintenance_window(
+        Name=f"bench-{i}",
+        Schedule=schedule,
+        Duration=1,
+        Cutoff=0,
+        AllowUnassociatedTargets=False,
+    )["WindowId"]
+    target = ssm.register_target_with_maintenance_window(
+        WindowId=window_id,
+        ResourceType="INSTANCE",
+        Targets=[{"Key": "tag:group", "Values": [str(i % groups)]}],
+    )["WindowTargetId"]
+    ssm.register_task_with_maintenance_window(
+        WindowId=window_id,
+        TaskArn="AWS-RunShellScript",
+        TaskType="RUN_COMMAND",
+        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
+        MaxConcurrency="100%",
+        MaxErrors="0",
+        TaskInvocationParameters={"RunCommand": {"Parameters": {"commands": ["echo ok"]}}},
+    )
+    return window_id
+
+
+def ended_execution(ssm: Any, window_id: str) -> dict[str, Any] | None:
+    executions = ssm.describe_maintenance_window_executions(WindowId=window_id)
+    ended = [e for e in executions["WindowExecutions"] if "EndTime" in e]
+    return ended[0] if ended else None
+
+
+def outcome(ssm: Any, window_id: str) -> Outcome:
+    execution = ended_execution(ssm, window_id)
+    assert execution is not None, window_id
+    execution_id = execution["WindowExecutionId"]
+    tasks = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=execution_id)
+    invocations = [
+        invocation
+        for task in tasks["WindowExecutionTaskIdentities"]
+        for invocation in ssm.describe_maintenance_window_execution_task_invocations(
+            WindowExecutionId=execution_id, TaskId=task["TaskExecutionId"]
+        )["WindowExecutionTaskInvocationIdentities"]
+    ]
+    return Outcome(
+        status=execution["Status"],
+        recorded=execution["StartTime"],
+        ended=execution["EndTime"],
+        first_invocation=min(i["StartTime"] for i in invocations),
+        invocations=[i["Status"] for i in invocations],
+    )
+
+
+def measure(windows: int, agents: int, per_window: int, kind: str, lead: float) -> dict[str, float]:
+    groups = max(agents // per_window, 1)
+    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as db:
+        install_test_key(db)
+        server = ServerProcess(db).start()
+        assert server.process is not None
+        fleet: multiprocessing.Process | None = None
+        try:
+            ssm = boto3_client(server.endpoint)
+            created = ssm.create_activation(IamRole="bench", RegistrationLimit=agents)
+            ids: Any = multiprocessing.Queue()
+            done: Synchronized[int] = multiprocessing.Value("i", 0)
+            fleet = multiprocessing.Process(
+                target=run_fleet,
+                args=(
+                    server.endpoint,
+                    (created["ActivationId"], created["ActivationCode"]),
+                    agents,
+                    ids,
+                    done,
+                ),
+            )
+            fleet.start()
+            for j, instance_id in enumerate(ids.get(timeout=600)):
+                ssm.add_tags_to_resource(
+                    ResourceType="ManagedInstance",
+                    ResourceId=instance_id,
+                    Tags=[{"Key": "group", "Value": str(j % groups)}],
+                )
+            print(f"  {agents} agents registered and tagged ({groups} groups)", flush=True)
+
+            scheduled = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
+            schedule = f"at({scheduled:%Y-%m-%dT%H:%M:%S})"
+            window_ids: list[str] = pooled(
+                lambda client, i: create_window(client, i, groups, schedule),
+                windows,
+                server.endpoint,
+                f"windows due {schedule}: created",
+            )
+            instant = scheduled.timestamp()
+            if time.time() > instant - 2:
+                raise SystemExit(f"creating the windows took too long; try --lead {lead * 2:.0f}")
+
+            time.sleep(instant - 1 - time.time())
+            sampler = CpuSampler(server.process.pid)
+            sampler.start()
+            expected = windows * min(per_window, agents)
+            while done.value < expected and time.time() < instant + 600:
+                time.sleep(0.05)
+            print(f"  agents reported {done.value}/{expected} results", flush=True)
+            # one window at a time, so that waiting costs the server little
+            for window_id in window_ids:
+                while ended_execution(ssm, window_id) is None:
+                    if time.time() > instant + 600:
+                        raise SystemExit(f"{window_id} had no ended execution in 600 s")
+                    time.sleep(0.1)
+            sampler.stopped.set()
+
+            outcomes: list[Outcome] = pooled(
+                lambda client, i: outcome(client, window_ids[i]),
+                windows,
+                server.endpoint,
+                "history read:",
+            )
+        finally:
+            if fleet is not None:
+                fleet.terminate()
+                fleet.join()
+            server.stop()
+
+    def since(instant: datetime) -> float:
+        return (instant - scheduled).total_seconds()
+
+    delays = sorted(since(o.first_invocation) for o in outcomes)
+    last_end = max(o.ended for o in outcomes)
+    statuses = Counter(o.status for o in outcomes)
+    invocations = Counter(s for o in outcomes for s in o.invocations)
+    recorded = [since(o.recorded) for o in outcomes]
+    print(
+        f"  window executions: {dict(statuses)}; invocations: {dict(invocations)}\n"
+        f"  executions recorded (StartTime) {min(recorded):.2f}..{max(recorded):.2f} s, "
+        f"first invocations {delays[0]:.2f}..{delays[-1]:.2f} s after the scheduled time",
+        flush=True,
+    )
+    cpu = sampler.used_until(last_end.timestamp())
+    return {
+        "p50": statistics.median(delays),
+        "p99": delays[math.ceil(len(delays) * 0.99) - 1],
+        "max": delays[-1],
+        "total": since(last_end),
+        "cpu_ms_per_window": cpu / windows * 1000,
+    }
+
+
+def machine() -> str:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores ({model}), Python "
+        f"{platform.python_version()}; server, agents and client share the machine"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--windows", type=int, default=1000)
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument(
+        "--nodes-per-window", type=int, default=1, help="agents each window targets"
+    )
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--lead",
+        type=float,
+        help="seconds from the start of creation to the scheduled instant "
+        "(default: 20, plus 30 ms per window)",
+    )
+    args = parser.parse_args()
+    lead = args.lead or 20 + 0.03 * args.windows
+    print(f"machine: {machine()}", flush=True)
+    result = measure(args.windows, args.agents, args.nodes_per_window, args.database, lead)
+    print(
+        "| windows | agents | nodes per window | database | start delay p50 | p99 | max "
+        "| scheduled to last execution end | server CPU per window |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
+        f"| {args.windows} | {args.agents} | {args.nodes_per_window} | {args.database} "
+        f"| {result['p50']:.2f} s | {result['p99']:.2f} s | {result['max']:.2f} s "
+        f"| {result['total']:.2f} s | {result['cpu_ms_per_window']:.1f} ms |"
+    )
+    verdict = "met" if result["p99"] < 1 else "missed"
+    print(f"target p99 start delay under 1 s: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
