@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.servers import BACKEND_PARAMS, Database
+from transom.domain.executions import ExecutionStatus, PlannedTask, WindowExecution
 from transom.domain.windows import (
     AccessKey,
     ResourceType,
@@ -166,3 +169,99 @@ def test_opening_twice_migrates_once_to_the_newest_revision(fresh_db: Database) 
             versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
         store.close()
         assert [v for (v,) in versions] == ["0004"]
+
+
+def _execution(n: int, status: ExecutionStatus = ExecutionStatus.PENDING) -> WindowExecution:
+    return WindowExecution(
+        window_execution_id=f"00000000-0000-0000-0000-{n:012d}",
+        window_id=_window(1).window_id,
+        status=status,
+        status_details="",
+        start_time=NOW,
+        end_time=None,
+        scheduled_time=NOW + timedelta(days=n),
+        window_end=NOW + timedelta(hours=2),
+        cutoff_at=NOW + timedelta(hours=1),
+        plan=(PlannedTask("t-1", 0), PlannedTask("t-2", 5)),
+        wake_at=NOW,
+    )
+
+
+def test_window_executions_round_trip_and_are_unique_per_occurrence(store: SqlStore) -> None:
+    first, second = _execution(1), _execution(2)
+    with store.write() as tx:
+        tx.insert_window_executions([first, second])
+    with store.read() as tx:
+        assert sorted(
+            tx.get_window_executions([first.window_execution_id, second.window_execution_id]),
+            key=lambda e: e.window_execution_id,
+        ) == [first, second]
+    again = dataclasses.replace(first, window_execution_id="00000000-0000-0000-0000-000000000009")
+    with pytest.raises(sa.exc.IntegrityError), store.write() as tx:
+        tx.insert_window_execution(again)
+
+
+def test_compare_and_set_applies_only_to_records_still_in_the_status_given(
+    store: SqlStore,
+) -> None:
+    first, second = _execution(1), _execution(2)
+    with store.write() as tx:
+        tx.insert_window_executions([first, second])
+        changed = tx.set_window_executions(
+            [
+                (first.window_execution_id, ExecutionStatus.PENDING, {"status": "IN_PROGRESS"}),
+                (second.window_execution_id, ExecutionStatus.IN_PROGRESS, {"wake_at": None}),
+            ]
+        )
+    assert changed == 1
+    with store.read() as tx:
+        got = {
+            e.window_execution_id: e
+            for e in tx.get_window_executions(
+                [first.window_execution_id, second.window_execution_id]
+            )
+        }
+    assert got[first.window_execution_id].status is ExecutionStatus.IN_PROGRESS
+    assert got[second.window_execution_id] == second
+
+
+def test_cursors_move_only_from_where_the_mover_saw_them(store: SqlStore) -> None:
+    with store.write() as tx:
+        tx.insert_window(_window(1))
+        tx.insert_window(_window(2))
+        tx.set_cursor(_window(1).window_id, NOW, NOW)
+        tx.set_cursor(_window(2).window_id, NOW, NOW)
+        moved = tx.advance_cursors(
+            [
+                (_window(1).window_id, NOW, NOW + timedelta(days=1)),
+                (_window(2).window_id, NOW - timedelta(days=1), None),
+            ]
+        )
+    assert moved == 1
+    with store.read() as tx:
+        assert tx.due_cursors(NOW + timedelta(days=2)) == [
+            (_window(2).window_id, NOW),
+            (_window(1).window_id, NOW + timedelta(days=1)),
+        ]
+
+
+def test_writers_locking_overlapping_key_sets_do_not_interleave(store: SqlStore) -> None:
+    order: list[str] = []
+    entered = threading.Event()
+
+    def hold() -> None:
+        with store.write() as tx:
+            tx.lock_all(["a", "b"])
+            entered.set()
+            order.append("first in")
+            time.sleep(0.3)
+            order.append("first out")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    entered.wait(5)
+    with store.write() as tx:
+        tx.lock_all(["b", "c"])
+        order.append("second in")
+    holder.join()
+    assert order == ["first in", "first out", "second in"]

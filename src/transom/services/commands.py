@@ -39,6 +39,7 @@ from transom.domain.errors import (
     ValidationError,
 )
 from transom.domain.ids import new_uuid
+from transom.domain.nodes import Node
 from transom.execution.command_status import command_status
 from transom.execution.limits import concurrency_limit, error_threshold
 from transom.execution.targets import resolve_targets
@@ -144,45 +145,79 @@ class CommandService:
         max_errors: str = "0",
         comment: str = "",
         request: Mapping[str, Any] | None = None,
-        window_execution_id: str | None = None,
     ) -> Command:
         """`send` inside the caller's transaction; the caller wakes the command's nodes
         (`wake`) once it commits. Raises before writing anything when the request is bad."""
+        chosen = list(instance_ids) or resolve_targets(targets, tx.node_tags())
+        command, invocations = self.prepare(
+            tx.get_node,
+            document_name=document_name,
+            parameters=parameters,
+            instance_ids=chosen,
+            named=bool(instance_ids),
+            targets=targets,
+            timeout_seconds=timeout_seconds,
+            max_concurrency=max_concurrency,
+            max_errors=max_errors,
+            comment=comment,
+            request=request,
+        )
+        tx.insert_command(command, invocations)
+        return command
+
+    def prepare(
+        self,
+        node_of: Callable[[str], Node | None],
+        *,
+        document_name: str,
+        parameters: Mapping[str, Sequence[str]],
+        instance_ids: Sequence[str],
+        named: bool = True,
+        targets: Sequence[Mapping[str, Any]] = (),
+        timeout_seconds: int = 3600,
+        max_concurrency: str = "50",
+        max_errors: str = "0",
+        comment: str = "",
+        request: Mapping[str, Any] | None = None,
+        window_execution_id: str | None = None,
+    ) -> tuple[Command, list[Invocation]]:
+        """A new command and its invocations, validated, for the caller to store. Nodes the
+        caller `named` must be registered and of a platform the document runs on."""
         document = find_document(document_name)
         resolved = resolve_parameters(document, parameters)
         _refuse_duplicates(instance_ids)
-        now = self._clock.now()
-        if instance_ids:
-            nodes = {i: n for i in instance_ids if (n := tx.get_node(i)) is not None}
+        nodes = {i: n for i in instance_ids if (n := node_of(i)) is not None}
+        if named:
             unknown = [i for i in instance_ids if i not in nodes or nodes[i].deregistered_date]
             if unknown:
                 raise InvalidInstanceIdError(
                     f"Instance {unknown[0]} is not a registered managed node "
                     "(DescribeInstanceInformation lists them)."
                 )
-            chosen = list(instance_ids)
-            for instance_id in chosen:
+            for instance_id in instance_ids:
                 if nodes[instance_id].facts.platform_type not in document.platform_types:
                     raise UnsupportedPlatformTypeError(
                         f"{document.name} runs on {', '.join(document.platform_types)}; "
                         f"{instance_id} is {nodes[instance_id].facts.platform_type}."
                     )
-        else:
-            chosen = resolve_targets(targets, tx.node_tags())
-            nodes = {i: n for i in chosen if (n := tx.get_node(i)) is not None}
+        now = self._clock.now()
+        counts = {PENDING: len(instance_ids)} if instance_ids else {}
+        status, details = command_status(
+            counts, error_threshold(max_errors, len(instance_ids)), cancelled=False
+        )
         command = Command(
             command_id=new_uuid(),
             document_name=document.name,
             parameters=resolved,
-            instance_ids=chosen,
+            instance_ids=list(instance_ids),
             targets=[dict(t) for t in targets],
             requested_date=now,
             expires_after=now + timedelta(seconds=timeout_seconds),
             timeout_seconds=timeout_seconds,
             max_concurrency=max_concurrency,
             max_errors=max_errors,
-            status="Pending",
-            status_details="Pending",
+            status=status,
+            status_details=details,
             comment=comment,
             request=dict(request or {}),
             window_execution_id=window_execution_id,
@@ -191,10 +226,9 @@ class CommandService:
             Invocation(
                 command.command_id, i, PENDING, now, instance_name=nodes[i].facts.computer_name
             )
-            for i in chosen
+            for i in instance_ids
         ]
-        tx.insert_command(command, invocations)
-        return self._refresh(tx, command)
+        return command, invocations
 
     def wake(self, instance_ids: Collection[str]) -> None:
         """Answer the long polls of these nodes: they may have new work or cancellations."""

@@ -11,7 +11,6 @@ one twice; after a restart the next step simply carries on.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from collections.abc import Mapping
@@ -37,12 +36,15 @@ from transom.execution.pseudo_parameters import substitute
 from transom.execution.run_status import invocation_status, task_status, window_status
 from transom.execution.window_targets import plan_invocations
 from transom.services.commands import CommandService
-from transom.store.port import Store, Transaction
+from transom.services.run_state import RunState
+from transom.store.port import Store
 
 log = logging.getLogger(__name__)
 
 RECHECK = timedelta(seconds=30)
 """A running execution is looked at at least this often, whatever else wakes it."""
+BATCH = 200
+"""Executions advanced in one transaction."""
 _RUNNING = (S.IN_PROGRESS, S.CANCELLING)
 _DETAILS_MAX = 250
 
@@ -57,66 +59,87 @@ class WindowRunner:
         with self._store.read() as tx:
             return tx.next_window_execution_wake()
 
-    def advance_due(self, limit: int = 500) -> int:
-        """Advance every execution due by now; how many. One execution's failure is logged,
-        and it is looked at again later, without stopping the others."""
+    def advance_due(self, limit: int = 1000) -> int:
+        """Advance every execution due by now, `BATCH` per transaction; how many. The nodes
+        given work hear of it once the whole pass has committed, so launching the last batch
+        does not wait behind the first batch's agents. When a batch fails, its executions are
+        advanced one by one: one execution's failure is logged, and it is looked at again
+        later, without stopping the others."""
         now = self._clock.now()
         with self._store.read() as tx:
             due = tx.due_window_executions(now, limit)
-        for execution_id in due:
+        woken: set[str] = set()
+        for start in range(0, len(due), BATCH):
+            batch = due[start : start + BATCH]
             try:
-                self.advance(execution_id)
+                woken |= self._advance(batch, due_by=now)
             except Exception:
-                log.exception("could not advance window execution %s", execution_id)
-                with self._store.write() as tx:
-                    tx.update_window_execution(
-                        execution_id, ACTIVE, {"wake_at": self._clock.now() + RECHECK}
-                    )
+                log.info("a batch of window executions failed; advancing them one by one")
+                for execution_id in batch:
+                    woken |= self._advance_alone(execution_id)
+        self._commands.wake(woken)
         return len(due)
 
-    def advance(self, window_execution_id: str) -> None:
-        """Do what is due now for the execution."""
+    def _advance_alone(self, execution_id: str) -> set[str]:
+        try:
+            return self._advance([execution_id], due_by=None)
+        except Exception:
+            log.exception("could not advance window execution %s", execution_id)
+            with self._store.write() as tx:
+                tx.update_window_execution(
+                    execution_id, ACTIVE, {"wake_at": self._clock.now() + RECHECK}
+                )
+            return set()
+
+    def _advance(self, execution_ids: list[str], due_by: datetime | None) -> set[str]:
+        """Advance the executions that are still active (and due by `due_by`, if given) in one
+        transaction, holding each one's lock; the nodes to wake once it has committed."""
         woken: set[str] = set()
         with self._store.write() as tx:
-            tx.lock(f"window-execution:{window_execution_id}")
-            execution = tx.get_window_execution(window_execution_id)
-            if execution is None or execution.status not in ACTIVE:
-                return
-            _Step(tx, execution, self._clock.now(), self._commands, woken).run()
-        self._commands.wake(woken)
+            tx.lock_all([f"window-execution:{execution_id}" for execution_id in execution_ids])
+            executions = [
+                e
+                for e in tx.get_window_executions(execution_ids)
+                if e.status in ACTIVE
+                and (due_by is None or (e.wake_at is not None and e.wake_at <= due_by))
+            ]
+            state = RunState(tx, executions)
+            now = self._clock.now()
+            for execution in executions:
+                _Step(state, execution, now, self._commands, woken).run()
+            state.flush()
+        return woken
 
 
 class _Step:
-    """One look at one window execution, inside one transaction."""
+    """One look at one window execution, through the batch's `RunState`."""
 
     def __init__(
         self,
-        tx: Transaction,
+        state: RunState,
         execution: WindowExecution,
         now: datetime,
         commands: CommandService,
         woken: set[str],
     ) -> None:
-        self.tx = tx
+        self.state = state
         self.wx = execution
         self.now = now
         self.commands = commands
         self.woken = woken
-        self._node_tags: dict[str, dict[str, str]] | None = None
 
     def run(self) -> None:
-        wx = self.wx
-        if wx.status is S.PENDING:
-            self.tx.update_window_execution(
-                wx.window_execution_id, (S.PENDING,), {"status": S.IN_PROGRESS}
-            )
+        state = self.state
+        if self.wx.status is S.PENDING:
+            self.wx = state.change_execution(self.wx, status=S.IN_PROGRESS)
         tasks = [
             self.advance_task(t) if t.status in ACTIVE else t
-            for t in self.tx.list_task_executions(wx.window_execution_id)
+            for t in state.task_executions(self.wx.window_execution_id)
         ]
         if any(t.status in ACTIVE for t in tasks):
             self.sleep()
             return
+        wx = self.wx
         plan = list(wx.plan)
         started = {t.window_task_id for t in tasks}
         while True:
@@ -127,12 +150,12 @@ class _Step:
             priority = min(p.priority for p in remaining)
             group = [p for p in remaining if p.priority == priority]
             found = [
-                (p, task)
+                task
                 for p in group
-                if (task := self.tx.get_task(wx.window_id, p.window_task_id)) is not None
+                if (task := state.task(wx.window_id, p.window_task_id)) is not None
             ]
             if found:
-                tasks += [self.start_task(task) for _, task in found]
+                tasks += [self.start_task(task) for task in found]
                 if any(t.status in ACTIVE for t in tasks):
                     self.sleep()
                     return
@@ -140,11 +163,7 @@ class _Step:
                 continue
             # the whole group was deregistered since the run began: it has nothing to run
             plan = [p for p in plan if p not in group]
-            self.tx.update_window_execution(
-                wx.window_execution_id,
-                ACTIVE,
-                {"plan": [[p.window_task_id, p.priority] for p in plan]},
-            )
+            self.wx = wx = state.change_execution(wx, plan=tuple(plan))
 
     def sleep(self) -> None:
         """Come back when a timer of the run falls due, or RECHECK at the latest (commands
@@ -153,9 +172,7 @@ class _Step:
         for instant in (self.wx.cutoff_at, self.wx.window_end):
             if instant > self.now:
                 timers.append(instant)
-        self.tx.update_window_execution(
-            self.wx.window_execution_id, ACTIVE, {"wake_at": min(timers)}
-        )
+        self.wx = self.state.change_execution(self.wx, wake_at=min(timers))
 
     def finish(self, tasks: list[TaskExecution], *, cut_short: bool) -> None:
         wx = self.wx
@@ -164,7 +181,7 @@ class _Step:
         status = window_status(
             statuses, cut_short=cut_short, cancelled=wx.cancel_requested, past_end=past_end
         )
-        if not wx.plan:
+        if not wx.plan and not tasks:
             outcome = "No tasks to execute."
         elif cut_short:
             outcome = (
@@ -180,32 +197,22 @@ class _Step:
             outcome = "A task was cut off at the cutoff, or the run went past the window's end."
         else:
             outcome = ""
-        self.tx.update_window_execution(
-            wx.window_execution_id,
-            ACTIVE,
-            {
-                "status": status,
-                "status_details": _join(wx.status_details, outcome),
-                "end_time": self.now,
-                "wake_at": None,
-            },
+        self.wx = self.state.change_execution(
+            wx,
+            status=status,
+            status_details=_join(wx.status_details, outcome),
+            end_time=self.now,
+            wake_at=None,
         )
 
     # tasks
-    def node_tags(self) -> dict[str, dict[str, str]]:
-        if self._node_tags is None:
-            self._node_tags = self.tx.node_tags()
-        return self._node_tags
-
     def start_task(self, task: WindowTask) -> TaskExecution:
         """Snapshot the task, resolve its targets now, and launch what it may run at once."""
-        wx, spec = self.wx, task.spec
+        wx, spec, state = self.wx, task.spec, self.state
         invocation_parameters = _effective_parameters(task)
         failure = ""
         try:
-            planned = plan_invocations(
-                spec.targets, self.tx.list_targets(wx.window_id), self.node_tags()
-            )
+            planned = plan_invocations(spec.targets, state.targets(wx.window_id), state.node_tags())
         except ValidationError as error:
             planned, failure = [], error.message
         run_parameters = invocation_parameters.get("RunCommand", {}).get("Parameters", {})
@@ -229,10 +236,10 @@ class _Step:
             status_details=failure,
             start_time=self.now,
         )
-        self.tx.insert_task_execution(execution)
+        state.add_task_execution(execution)
         if failure:
             return self.end_task(execution, S.FAILED, failure)
-        self.tx.insert_task_invocations(
+        state.add_invocations(
             [
                 TaskInvocation(
                     invocation_id=new_uuid(),
@@ -254,25 +261,25 @@ class _Step:
     def advance_task(self, te: TaskExecution) -> TaskExecution:
         """Take in finished commands, apply the cutoff and the error budget, launch what the
         concurrency allows, and end the task once every invocation has ended."""
+        state = self.state
         cut_off = te.cutoff_behavior == "CANCEL_TASK" and self.now >= self.wx.cutoff_at
+        for invocation in state.invocations(te.task_execution_id):
+            if invocation.status in _RUNNING:
+                self.take_in(invocation)
         while True:
-            invocations = self.tx.list_task_invocations(te.task_execution_id)
-            invocations = [self.take_in(i) if i.status in _RUNNING else i for i in invocations]
+            invocations = state.invocations(te.task_execution_id)
             errors = sum(1 for i in invocations if i.status in ERRORS)
             over = errors > error_threshold(te.max_errors, len(invocations))
             if cut_off:
                 self.cut_off(invocations)
-                invocations = self.tx.list_task_invocations(te.task_execution_id)
             elif over:
                 self.hold_back(
                     invocations, f"Not started: the task's MaxErrors ({te.max_errors}) was passed."
                 )
-                invocations = self.tx.list_task_invocations(te.task_execution_id)
-            elif not self.launch_next(te, invocations):
-                break
-            else:
+            elif self.launch_next(te, invocations):
                 continue  # a launch may have failed at once: count again
             break
+        invocations = state.invocations(te.task_execution_id)
         if any(i.status in ACTIVE for i in invocations):
             return te
         statuses = [i.status for i in invocations]
@@ -280,41 +287,38 @@ class _Step:
         return self.end_task(te, status, _task_details(status, statuses, cut_off))
 
     def end_task(self, te: TaskExecution, status: ExecutionStatus, details: str) -> TaskExecution:
-        values: dict[str, Any] = {
-            "status": status,
-            "status_details": details[:_DETAILS_MAX],
-            "end_time": self.now,
-        }
-        self.tx.update_task_execution(te.task_execution_id, ACTIVE, values)
-        return dataclasses.replace(te, **values)
+        return self.state.change_task_execution(
+            te, status=status, status_details=details[:_DETAILS_MAX], end_time=self.now
+        )
 
-    def take_in(self, invocation: TaskInvocation) -> TaskInvocation:
-        """The invocation, ended if its command has."""
+    def take_in(self, invocation: TaskInvocation, fresh: bool = False) -> None:
+        """End the invocation if its command has ended (as loaded, or read now if `fresh`)."""
         if invocation.execution_id is None or invocation.resource_id is None:
-            return invocation
-        found = self.tx.get_invocation(invocation.execution_id, invocation.resource_id)
+            return
+        found = (
+            self.state.tx.get_invocation(invocation.execution_id, invocation.resource_id)
+            if fresh
+            else self.state.command_invocation(invocation.execution_id, invocation.resource_id)
+        )
         if found is None or found.details not in FINAL_DETAILS:
-            return invocation
-        values: dict[str, Any] = {
-            "status": invocation_status(found.details),
-            "status_details": found.details,
-            "end_time": found.finished_date or self.now,
-        }
-        self.tx.update_task_invocation(invocation.invocation_id, _RUNNING, values)
-        return dataclasses.replace(invocation, **values)
+            return
+        self.state.change_invocation(
+            invocation,
+            status=invocation_status(found.details),
+            status_details=found.details,
+            end_time=found.finished_date or self.now,
+        )
 
     def cut_off(self, invocations: list[TaskInvocation]) -> None:
         """CutoffBehavior CANCEL_TASK at the cutoff: cancel the running commands and start
         nothing more."""
         for invocation in invocations:
             if invocation.status is S.IN_PROGRESS and invocation.execution_id is not None:
-                self.woken |= set(self.commands.cancel_in(self.tx, invocation.execution_id))
-                self.tx.update_task_invocation(
-                    invocation.invocation_id,
-                    (S.IN_PROGRESS,),
-                    {"status": S.CANCELLING, "status_details": "Cancelling"},
+                self.woken |= set(self.commands.cancel_in(self.state.tx, invocation.execution_id))
+                cancelling = self.state.change_invocation(
+                    invocation, status=S.CANCELLING, status_details="Cancelling"
                 )
-                self.take_in(dataclasses.replace(invocation, status=S.CANCELLING))
+                self.take_in(cancelling, fresh=True)
         self.hold_back(
             invocations, "Not started: the window's cutoff passed (CutoffBehavior CANCEL_TASK)."
         )
@@ -322,10 +326,8 @@ class _Step:
     def hold_back(self, invocations: list[TaskInvocation], details: str) -> None:
         for invocation in invocations:
             if invocation.status is S.PENDING:
-                self.tx.update_task_invocation(
-                    invocation.invocation_id,
-                    (S.PENDING,),
-                    {"status": S.CANCELLED, "status_details": details, "end_time": self.now},
+                self.state.change_invocation(
+                    invocation, status=S.CANCELLED, status_details=details, end_time=self.now
                 )
 
     def launch_next(self, te: TaskExecution, invocations: list[TaskInvocation]) -> bool:
@@ -381,8 +383,8 @@ class _Step:
                 )
             if invocation.resource_id is None:
                 raise ValidationError("A RUN_COMMAND task needs targets to run on.")
-            command = self.commands.send_in(
-                self.tx,
+            command, command_invocations = self.commands.prepare(
+                self.state.node,
                 document_name=te.task_arn,
                 parameters=request["parameters"],
                 instance_ids=[invocation.resource_id],
@@ -394,20 +396,22 @@ class _Step:
                 window_execution_id=wx.window_execution_id,
             )
         except ApiError as error:
-            launched |= {
-                "status": S.FAILED,
-                "status_details": _undeliverable(error)[:_DETAILS_MAX],
-                "end_time": self.now,
-            }
-            self.tx.update_task_invocation(invocation.invocation_id, (S.PENDING,), launched)
+            self.state.change_invocation(
+                invocation,
+                **launched,
+                status=S.FAILED,
+                status_details=_undeliverable(error)[:_DETAILS_MAX],
+                end_time=self.now,
+            )
             return
-        launched |= {
-            "status": S.IN_PROGRESS,
-            "status_details": "In Progress",
-            "execution_id": command.command_id,
-        }
-        if not self.tx.update_task_invocation(invocation.invocation_id, (S.PENDING,), launched):
-            raise RuntimeError(f"invocation {invocation.invocation_id} changed under its lock")
+        self.state.add_command(command, command_invocations)
+        self.state.change_invocation(
+            invocation,
+            **launched,
+            status=S.IN_PROGRESS,
+            status_details="In Progress",
+            execution_id=command.command_id,
+        )
         self.woken |= set(command.instance_ids)
 
 

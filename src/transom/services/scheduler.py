@@ -17,16 +17,19 @@ from transom.domain.clock import Clock
 from transom.domain.errors import ValidationError
 from transom.domain.executions import ExecutionStatus, PlannedTask, WindowExecution
 from transom.domain.ids import new_uuid
-from transom.domain.windows import Window
+from transom.domain.windows import Window, WindowTask
 from transom.schedule.duration import cutoff_at, window_end
 from transom.schedule.timestamps import format_aws_datetime
+from transom.services.run_state import ConcurrentChange
 from transom.services.windows import require_window, timetable
-from transom.store.port import Store, Transaction
+from transom.store.port import Store
 
 log = logging.getLogger(__name__)
 
 LATE_AFTER = timedelta(seconds=10)
 """A run starting later than this after its scheduled time says so in its status details."""
+BATCH = 200
+"""Due windows handled in one transaction."""
 MAX_CATCH_UP = 1000
 """At most this many past occurrences of one window are recorded per pass (more follow)."""
 
@@ -64,91 +67,66 @@ class Scheduler:
             return tx.next_cursor_due()
 
     def tick(self) -> int:
-        """Record every occurrence due by now; how many windows were handled. One window's
-        failure is logged and does not stop the others."""
+        """Record every occurrence due by now, `BATCH` windows per transaction; how many
+        windows were handled. When a batch fails, its windows are handled one by one, and a
+        window that fails alone is logged and left unscheduled until it is modified."""
         now = self._clock.now()
         with self._store.read() as tx:
             due = tx.due_cursors(now)
         handled = 0
-        for window_id, due_at in due:
+        for start in range(0, len(due), BATCH):
+            batch = due[start : start + BATCH]
             try:
-                handled += self._fire(window_id, due_at, now)
+                handled += self._fire(batch, now)
             except Exception:
-                log.exception(
-                    "could not start window %s for %s; it is not scheduled again until it "
-                    "is modified",
-                    window_id,
-                    due_at,
-                )
-                with self._store.write() as tx:
-                    tx.advance_cursor(window_id, due_at, None)
+                log.info("a batch of due windows failed; starting them one by one")
+                for window_id, due_at in batch:
+                    handled += self._fire_alone(window_id, due_at, now)
         return handled
 
-    def _fire(self, window_id: str, due_at: datetime, now: datetime) -> int:
-        with self._store.write() as tx:
-            tx.lock(f"window-run:{window_id}")
-            window = tx.get_window(window_id)
-            if window is None or not window.spec.enabled:
-                return 0
-            placed = timetable(window.spec, window.schedule_changed_date)
-            runs: list[datetime] = []
-            run: datetime | None = due_at
-            while run is not None and run <= now and len(runs) < MAX_CATCH_UP:
-                runs.append(run)
-                run = placed.next_after(run)
-            if not tx.advance_cursor(window_id, due_at, run):
-                return 0  # another replica handled it
-            for scheduled in runs:
-                self._record(tx, window, scheduled, now)
-            return 1
+    def _fire_alone(self, window_id: str, due_at: datetime, now: datetime) -> int:
+        try:
+            return self._fire([(window_id, due_at)], now)
+        except Exception:
+            log.exception(
+                "could not start window %s for %s; it is not scheduled again until it is modified",
+                window_id,
+                due_at,
+            )
+            with self._store.write() as tx:
+                tx.advance_cursor(window_id, due_at, None)
+            return 0
 
-    def _record(self, tx: Transaction, window: Window, scheduled: datetime, now: datetime) -> None:
-        spec = window.spec
-        end = window_end(scheduled, spec.duration)
-        cutoff = cutoff_at(scheduled, spec.duration, spec.cutoff)
-        when = format_aws_datetime(scheduled)
-        if now >= cutoff:
-            status, details = (
-                ExecutionStatus.TIMED_OUT,
-                (
-                    f"Missed: Transom was not running from the scheduled time {when} until the "
-                    f"cutoff {format_aws_datetime(cutoff)}, so no task started."
-                ),
-            )
-            start, ended = scheduled, now
-        elif (active := tx.active_window_execution(window.window_id)) is not None:
-            status, details = (
-                ExecutionStatus.SKIPPED_OVERLAPPING,
-                (
-                    f"Skipped: execution {active.window_execution_id} of this window was still "
-                    f"running at the scheduled time {when}."
-                ),
-            )
-            start, ended = now, now
-        else:
-            late = now - scheduled
-            status, start, ended = ExecutionStatus.PENDING, now, None
-            details = (
-                f"Started {int(late.total_seconds())} s late: Transom was not running at the "
-                f"scheduled time {when}."
-                if late > LATE_AFTER
-                else ""
-            )
-        tx.insert_window_execution(
-            WindowExecution(
-                window_execution_id=new_uuid(),
-                window_id=window.window_id,
-                status=status,
-                status_details=details,
-                start_time=start,
-                end_time=ended,
-                scheduled_time=scheduled,
-                window_end=end,
-                cutoff_at=cutoff,
-                plan=_plan(tx, window.window_id),
-                wake_at=now if ended is None else None,
-            )
-        )
+    def _fire(self, due: list[tuple[str, datetime]], now: datetime) -> int:
+        """Record the due occurrences of these windows and move their cursors, in one
+        transaction; raises `ConcurrentChange` (rolling back) if a cursor moved meanwhile."""
+        ids = [window_id for window_id, _ in due]
+        with self._store.write() as tx:
+            tx.lock_all([f"window-run:{window_id}" for window_id in ids])
+            windows = {w.window_id: w for w in tx.windows_of(ids)}
+            active = {e.window_id: e for e in tx.active_window_executions_of(ids)}
+            tasks: dict[str, list[WindowTask]] = {}
+            for task in tx.tasks_of(ids):
+                tasks.setdefault(task.window_id, []).append(task)
+            moves: list[tuple[str, datetime, datetime | None]] = []
+            executions: list[WindowExecution] = []
+            for window_id, due_at in due:
+                window = windows.get(window_id)
+                if window is None or not window.spec.enabled:
+                    continue  # deleted or disabled meanwhile: `sync` drops its cursor
+                runs, following = _runs(window, due_at, now)
+                moves.append((window_id, due_at, following))
+                for scheduled in runs:
+                    execution = _record(
+                        window, scheduled, now, active.get(window_id), tasks.get(window_id, [])
+                    )
+                    executions.append(execution)
+                    if execution.status is ExecutionStatus.PENDING:
+                        active[window_id] = execution
+            if tx.advance_cursors(moves) != len(moves):
+                raise ConcurrentChange("another scheduler moved a cursor; trying again")
+            tx.insert_window_executions(executions)
+        return len(moves)
 
     def run_now(self, window_id: str) -> str:
         """Start an execution of the window at once, outside its schedule (enabled or not);
@@ -174,15 +152,84 @@ class Scheduler:
                 scheduled_time=None,
                 window_end=window_end(now, window.spec.duration),
                 cutoff_at=cutoff_at(now, window.spec.duration, window.spec.cutoff),
-                plan=_plan(tx, window_id),
+                plan=_plan(tx.list_tasks(window_id)),
                 wake_at=now,
             )
             tx.insert_window_execution(execution)
         return execution.window_execution_id
 
 
-def _plan(tx: Transaction, window_id: str) -> tuple[PlannedTask, ...]:
-    """The window's tasks by priority (registration order within a priority)."""
-    tasks = tx.list_tasks(window_id)
+def _plan(tasks: list[WindowTask]) -> tuple[PlannedTask, ...]:
+    """The tasks (in registration order) by priority, registration order within one."""
     ordered = sorted(enumerate(tasks), key=lambda p: (p[1].spec.priority, p[0]))
     return tuple(PlannedTask(t.window_task_id, t.spec.priority) for _, t in ordered)
+
+
+def _runs(
+    window: Window, due_at: datetime, now: datetime
+) -> tuple[list[datetime], datetime | None]:
+    """The window's occurrences from `due_at` to `now` (at most MAX_CATCH_UP), and the one
+    after them."""
+    placed = timetable(window.spec, window.schedule_changed_date)
+    runs: list[datetime] = []
+    run: datetime | None = due_at
+    while run is not None and run <= now and len(runs) < MAX_CATCH_UP:
+        runs.append(run)
+        run = placed.next_after(run)
+    return runs, run
+
+
+def _record(
+    window: Window,
+    scheduled: datetime,
+    now: datetime,
+    active: WindowExecution | None,
+    tasks: list[WindowTask],
+) -> WindowExecution:
+    """The execution for the occurrence at `scheduled`, seen at `now` while `active` runs:
+    missed past its cutoff, skipped while another runs, else starting (late, if so)."""
+    spec = window.spec
+    end = window_end(scheduled, spec.duration)
+    cutoff = cutoff_at(scheduled, spec.duration, spec.cutoff)
+    when = format_aws_datetime(scheduled)
+    ended: datetime | None
+    if now >= cutoff:
+        status, details = (
+            ExecutionStatus.TIMED_OUT,
+            (
+                f"Missed: Transom was not running from the scheduled time {when} until the "
+                f"cutoff {format_aws_datetime(cutoff)}, so no task started."
+            ),
+        )
+        start, ended = scheduled, now
+    elif active is not None:
+        status, details = (
+            ExecutionStatus.SKIPPED_OVERLAPPING,
+            (
+                f"Skipped: execution {active.window_execution_id} of this window was still "
+                f"running at the scheduled time {when}."
+            ),
+        )
+        start, ended = now, now
+    else:
+        late = now - scheduled
+        status, start, ended = ExecutionStatus.PENDING, now, None
+        details = (
+            f"Started {int(late.total_seconds())} s late: Transom was not running at the "
+            f"scheduled time {when}."
+            if late > LATE_AFTER
+            else ""
+        )
+    return WindowExecution(
+        window_execution_id=new_uuid(),
+        window_id=window.window_id,
+        status=status,
+        status_details=details,
+        start_time=start,
+        end_time=ended,
+        scheduled_time=scheduled,
+        window_end=end,
+        cutoff_at=cutoff,
+        plan=_plan(tasks),
+        wake_at=now if ended is None else None,
+    )

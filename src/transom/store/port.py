@@ -52,6 +52,10 @@ class Page(Generic[T]):
     next_after: int | None
 
 
+Change = tuple[str, ExecutionStatus, Mapping[str, Any]]
+"""(record id, the status it must still have, the values to set)."""
+
+
 @dataclass(frozen=True)
 class IdempotencyRecord:
     fingerprint: str
@@ -62,9 +66,15 @@ class Transaction(Protocol):
     def lock(self, key: str) -> None:
         """Hold `key` until the transaction ends; other writers locking it wait."""
 
+    def lock_all(self, keys: Collection[str]) -> None:
+        """`lock` every key, in an order every caller shares (so two never deadlock)."""
+
     # windows
     def insert_window(self, window: Window) -> None: ...
     def get_window(self, window_id: str) -> Window | None: ...
+    def windows_of(self, window_ids: Collection[str]) -> list[Window]:
+        """The windows with these ids that exist, in no particular order."""
+
     def update_window(self, window: Window) -> None:
         """Overwrite the window with the same id; it must exist."""
 
@@ -81,6 +91,9 @@ class Transaction(Protocol):
     def update_target(self, target: WindowTarget) -> None: ...
     def delete_target(self, window_id: str, window_target_id: str) -> bool: ...
     def count_targets(self, window_id: str) -> int: ...
+    def targets_of(self, window_ids: Collection[str]) -> list[WindowTarget]:
+        """All targets of these windows in registration order."""
+
     def list_targets(self, window_id: str) -> list[WindowTarget]:
         """All targets of the window in registration order."""
 
@@ -90,6 +103,9 @@ class Transaction(Protocol):
     def update_task(self, task: WindowTask) -> None: ...
     def delete_task(self, window_id: str, window_task_id: str) -> bool: ...
     def count_tasks(self, window_id: str) -> int: ...
+    def tasks_of(self, window_ids: Collection[str]) -> list[WindowTask]:
+        """All tasks of these windows in registration order."""
+
     def list_tasks(self, window_id: str) -> list[WindowTask]:
         """All tasks of the window in registration order."""
 
@@ -135,12 +151,18 @@ class Transaction(Protocol):
 
     # commands
     def insert_command(self, command: Command, invocations: Sequence[Invocation]) -> None: ...
+    def insert_commands(self, commands: Sequence[tuple[Command, Sequence[Invocation]]]) -> None:
+        """`insert_command` for many, in a few statements."""
+
     def get_command(self, command_id: str) -> Command | None: ...
     def list_commands(self) -> list[Command]:
         """All commands, newest first."""
 
     def set_command_status(self, command_id: str, status: str, details: str) -> None: ...
     def get_invocation(self, command_id: str, instance_id: str) -> Invocation | None: ...
+    def invocations_of(self, command_ids: Collection[str]) -> list[Invocation]:
+        """Every invocation of these commands, in no particular order."""
+
     def list_invocations(
         self, command_id: str | None = None, instance_id: str | None = None
     ) -> list[Invocation]:
@@ -176,6 +198,29 @@ class Transaction(Protocol):
         """Invocations never accepted by their agent whose command expired by then."""
 
     # window executions
+    def insert_window_executions(self, executions: Sequence[WindowExecution]) -> None:
+        """`insert_window_execution` for many, in one statement."""
+
+    def get_window_executions(self, ids: Collection[str]) -> list[WindowExecution]:
+        """The executions with these ids that exist, in no particular order."""
+
+    def task_executions_of(self, window_execution_ids: Collection[str]) -> list[TaskExecution]:
+        """Every task execution of these window executions, in start order."""
+
+    def task_invocations_of(self, window_execution_ids: Collection[str]) -> list[TaskInvocation]:
+        """Every invocation of these window executions, in `seq` order within a task."""
+
+    def insert_task_executions(self, executions: Sequence[TaskExecution]) -> None: ...
+    def set_window_executions(self, changes: Sequence[Change]) -> int:
+        """Compare-and-set many: each change applies if its record still has the status
+        given; how many applied."""
+
+    def set_task_executions(self, changes: Sequence[Change]) -> int:
+        """As `set_window_executions`."""
+
+    def set_task_invocations(self, changes: Sequence[Change]) -> int:
+        """As `set_window_executions`."""
+
     def insert_window_execution(self, execution: WindowExecution) -> None:
         """Raises the database's integrity error when the window already has an execution
         for the same scheduled time."""
@@ -194,6 +239,9 @@ class Transaction(Protocol):
     ) -> list[WindowExecution]:
         """The window's executions started in the (inclusive) range, newest first."""
 
+    def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
+        """The PENDING, IN_PROGRESS or CANCELLING executions of these windows."""
+
     def active_window_execution(self, window_id: str) -> WindowExecution | None:
         """An execution of the window that is PENDING, IN_PROGRESS or CANCELLING, if any."""
 
@@ -207,29 +255,12 @@ class Transaction(Protocol):
         """Bring the execution's `wake_at` forward to `at` unless it has ended."""
 
     # task executions and their invocations
-    def insert_task_execution(self, execution: TaskExecution) -> None: ...
     def list_task_executions(self, window_execution_id: str) -> list[TaskExecution]:
         """In start order."""
-
-    def update_task_execution(
-        self,
-        task_execution_id: str,
-        from_statuses: Collection[ExecutionStatus],
-        values: Mapping[str, Any],
-    ) -> bool:
-        """Compare-and-set, as `update_window_execution`."""
 
     def insert_task_invocations(self, invocations: Sequence[TaskInvocation]) -> None: ...
     def list_task_invocations(self, task_execution_id: str) -> list[TaskInvocation]:
         """In `seq` order."""
-
-    def update_task_invocation(
-        self,
-        invocation_id: str,
-        from_statuses: Collection[ExecutionStatus],
-        values: Mapping[str, Any],
-    ) -> bool:
-        """Compare-and-set, as `update_window_execution`."""
 
     def purge_history(self, ended_before: datetime) -> int:
         """Delete window executions that ended before the instant (with their task executions
@@ -248,6 +279,9 @@ class Transaction(Protocol):
     def set_cursor(self, window_id: str, due_at: datetime | None, anchor: datetime) -> None: ...
     def due_cursors(self, at: datetime) -> list[tuple[str, datetime]]:
         """(window id, due time) of cursors due at or before `at`, earliest first."""
+
+    def advance_cursors(self, moves: Sequence[tuple[str, datetime, datetime | None]]) -> int:
+        """`advance_cursor` for many (window id, from, to); how many moved."""
 
     def advance_cursor(self, window_id: str, due_at: datetime, to: datetime | None) -> bool:
         """Compare-and-set the cursor from `due_at` to `to`; False when another moved it."""

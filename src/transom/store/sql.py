@@ -136,11 +136,36 @@ _GET_WINDOW = sa.select(t.windows).where(t.windows.c.window_id == sa.bindparam("
 _GET_ACCESS_KEY = sa.select(t.access_keys).where(
     t.access_keys.c.access_key_id == sa.bindparam("id")
 )
+_LOCK_ALL = sa.text(
+    "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(CAST(:ks AS bigint[])) AS k "
+    "ORDER BY 1) AS ordered"
+)
+_WINDOWS_OF = sa.select(t.windows).where(
+    t.windows.c.window_id.in_(sa.bindparam("ids", expanding=True))
+)
+_TARGETS_OF = (
+    sa.select(t.window_targets)
+    .where(t.window_targets.c.window_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(t.window_targets.c.seq)
+)
+_TASKS_OF = (
+    sa.select(t.window_tasks)
+    .where(t.window_tasks.c.window_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(t.window_tasks.c.seq)
+)
+_INVOCATIONS_OF = sa.select(t.invocations).where(
+    t.invocations.c.command_id.in_(sa.bindparam("ids", expanding=True))
+)
 
 
 _GET_COMMAND = sa.select(t.commands).where(t.commands.c.command_id == sa.bindparam("id"))
 _GET_NODE = sa.select(t.nodes).where(t.nodes.c.instance_id == sa.bindparam("id"))
 _NODE_FACTS = tuple(f.name for f in dataclasses.fields(NodeFacts))
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    """A dataclass as a row: its fields, shallow (unlike `dataclasses.asdict`)."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
 def _activation(row: sa.Row[Any]) -> Activation:
@@ -178,6 +203,11 @@ class SqlTransaction(ExecutionQueries):
                 sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(key.encode())}
             )
 
+    def lock_all(self, keys: Collection[str]) -> None:
+        if self._conn.dialect.name == "postgresql" and keys:
+            numbers = sorted({zlib.crc32(key.encode()) for key in keys})
+            self._conn.execute(_LOCK_ALL, {"ks": numbers})
+
     # windows
     def insert_window(self, window: Window) -> None:
         self._conn.execute(t.windows.insert().values(_window_row(window)))
@@ -185,6 +215,9 @@ class SqlTransaction(ExecutionQueries):
     def get_window(self, window_id: str) -> Window | None:
         row = self._conn.execute(_GET_WINDOW, {"id": window_id}).first()
         return None if row is None else _window(row)
+
+    def windows_of(self, window_ids: Collection[str]) -> list[Window]:
+        return [_window(r) for r in self._conn.execute(_WINDOWS_OF, {"ids": list(window_ids)})]
 
     def update_window(self, window: Window) -> None:
         self._conn.execute(
@@ -256,6 +289,9 @@ class SqlTransaction(ExecutionQueries):
     def count_targets(self, window_id: str) -> int:
         return self._count(t.window_targets, t.window_targets.c.window_id == window_id)
 
+    def targets_of(self, window_ids: Collection[str]) -> list[WindowTarget]:
+        return [_target(r) for r in self._conn.execute(_TARGETS_OF, {"ids": list(window_ids)})]
+
     def list_targets(self, window_id: str) -> list[WindowTarget]:
         rows = self._conn.execute(
             sa.select(t.window_targets)
@@ -295,6 +331,9 @@ class SqlTransaction(ExecutionQueries):
 
     def count_tasks(self, window_id: str) -> int:
         return self._count(t.window_tasks, t.window_tasks.c.window_id == window_id)
+
+    def tasks_of(self, window_ids: Collection[str]) -> list[WindowTask]:
+        return [_task(r) for r in self._conn.execute(_TASKS_OF, {"ids": list(window_ids)})]
 
     def list_tasks(self, window_id: str) -> list[WindowTask]:
         rows = self._conn.execute(
@@ -444,6 +483,17 @@ class SqlTransaction(ExecutionQueries):
             .where(t.commands.c.command_id == command_id)
             .values(status=status, status_details=details)
         )
+
+    def insert_commands(self, commands: Sequence[tuple[Command, Sequence[Invocation]]]) -> None:
+        if commands:
+            self._conn.execute(t.commands.insert(), [_fields(c) for c, _ in commands])
+            rows = [_fields(i) for _, invocations in commands for i in invocations]
+            if rows:
+                self._conn.execute(t.invocations.insert(), rows)
+
+    def invocations_of(self, command_ids: Collection[str]) -> list[Invocation]:
+        rows = self._conn.execute(_INVOCATIONS_OF, {"ids": list(command_ids)})
+        return [Invocation(**r._mapping) for r in rows]
 
     def get_invocation(self, command_id: str, instance_id: str) -> Invocation | None:
         row = self._conn.execute(

@@ -20,6 +20,7 @@ from transom.domain.executions import (
     WindowExecution,
 )
 from transom.store import schema as t
+from transom.store.port import Change
 
 _WX = t.window_executions
 _TX = t.task_executions
@@ -50,17 +51,97 @@ def _task_invocation(row: sa.Row[Any]) -> TaskInvocation:
 
 
 def _values(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, ExecutionStatus) else v) for k, v in values.items()}
+    out: dict[str, Any] = {
+        k: (str(v) if isinstance(v, ExecutionStatus) else v) for k, v in values.items()
+    }
+    if "plan" in out:
+        out["plan"] = [[p.window_task_id, p.priority] for p in out["plan"]]
+    return out
+
+
+def _row(record: Any) -> dict[str, Any]:
+    """A record as a row: its fields, shallow (unlike `dataclasses.asdict`)."""
+    return _values({f.name: getattr(record, f.name) for f in dataclasses.fields(record)})
+
+
+def _in(column: sa.Column[Any]) -> sa.ColumnElement[bool]:
+    return column.in_(sa.bindparam("ids", expanding=True))
+
+
+_EXECUTIONS = sa.select(_WX).where(_in(_WX.c.window_execution_id))
+_TASK_EXECUTIONS_OF = sa.select(_TX).where(_in(_TX.c.window_execution_id)).order_by(_TX.c.seq)
+_TASK_INVOCATIONS_OF = sa.select(_TI).where(_in(_TI.c.window_execution_id)).order_by(_TI.c.seq)
+_ACTIVE_OF = sa.select(_WX).where(_in(_WX.c.window_id), _WX.c.status.in_([str(s) for s in ACTIVE]))
+_ADVANCE_CURSOR = (
+    _CUR.update()
+    .where(_CUR.c.window_id == sa.bindparam("_id"), _CUR.c.due_at == sa.bindparam("_due"))
+    .values(due_at=sa.bindparam("v_due_at", type_=_CUR.c.due_at.type))
+)
+_UPDATES: dict[tuple[str, tuple[str, ...]], sa.Update] = {}
+
+
+def _update(table: sa.Table, key: str, columns: tuple[str, ...]) -> sa.Update:
+    """`UPDATE table SET columns WHERE key = :_id AND status = :_status`, built once."""
+    statement = _UPDATES.get((table.name, columns))
+    if statement is None:
+        statement = _UPDATES[(table.name, columns)] = (
+            table.update()
+            .where(table.c[key] == sa.bindparam("_id"), table.c.status == sa.bindparam("_status"))
+            .values({c: sa.bindparam(f"v_{c}", type_=table.c[c].type) for c in columns})
+        )
+    return statement
 
 
 class ExecutionQueries:
     _conn: Connection
 
+    def _set(self, table: sa.Table, key: str, changes: Sequence[Change]) -> int:
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for record_id, status, values in changes:
+            params = {f"v_{k}": v for k, v in _values(values).items()}
+            params |= {"_id": record_id, "_status": str(status)}
+            groups.setdefault(tuple(sorted(values)), []).append(params)
+        changed = 0
+        for columns, rows in groups.items():
+            statement = _update(table, key, columns)
+            if self._conn.dialect.supports_sane_multi_rowcount:
+                changed += self._conn.execute(statement, rows).rowcount
+            else:
+                changed += sum(self._conn.execute(statement, row).rowcount for row in rows)
+        return changed
+
+    def get_window_executions(self, ids: Collection[str]) -> list[WindowExecution]:
+        rows = self._conn.execute(_EXECUTIONS, {"ids": list(ids)})
+        return [_window_execution(r) for r in rows]
+
+    def task_executions_of(self, window_execution_ids: Collection[str]) -> list[TaskExecution]:
+        rows = self._conn.execute(_TASK_EXECUTIONS_OF, {"ids": list(window_execution_ids)})
+        return [_task_execution(r) for r in rows]
+
+    def task_invocations_of(self, window_execution_ids: Collection[str]) -> list[TaskInvocation]:
+        rows = self._conn.execute(_TASK_INVOCATIONS_OF, {"ids": list(window_execution_ids)})
+        return [_task_invocation(r) for r in rows]
+
+    def insert_window_executions(self, executions: Sequence[WindowExecution]) -> None:
+        if executions:
+            self._conn.execute(_WX.insert(), [_row(e) for e in executions])
+
+    def insert_task_executions(self, executions: Sequence[TaskExecution]) -> None:
+        if executions:
+            self._conn.execute(_TX.insert(), [_row(e) for e in executions])
+
+    def set_window_executions(self, changes: Sequence[Change]) -> int:
+        return self._set(_WX, "window_execution_id", changes)
+
+    def set_task_executions(self, changes: Sequence[Change]) -> int:
+        return self._set(_TX, "task_execution_id", changes)
+
+    def set_task_invocations(self, changes: Sequence[Change]) -> int:
+        return self._set(_TI, "invocation_id", changes)
+
     # window executions
     def insert_window_execution(self, execution: WindowExecution) -> None:
-        row = dataclasses.asdict(execution)
-        row["plan"] = [[p.window_task_id, p.priority] for p in execution.plan]
-        self._conn.execute(_WX.insert().values(_values(row)))
+        self._conn.execute(_WX.insert(), _row(execution))
 
     def get_window_execution(self, window_execution_id: str) -> WindowExecution | None:
         row = self._conn.execute(
@@ -93,6 +174,10 @@ class ExecutionQueries:
         if started_before is not None:
             query = query.where(_WX.c.start_time <= started_before)
         return [_window_execution(r) for r in self._conn.execute(query)]
+
+    def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
+        rows = self._conn.execute(_ACTIVE_OF, {"ids": list(window_ids)})
+        return [_window_execution(r) for r in rows]
 
     def active_window_execution(self, window_id: str) -> WindowExecution | None:
         row = self._conn.execute(
@@ -127,9 +212,6 @@ class ExecutionQueries:
         )
 
     # task executions
-    def insert_task_execution(self, execution: TaskExecution) -> None:
-        self._conn.execute(_TX.insert().values(_values(dataclasses.asdict(execution))))
-
     def list_task_executions(self, window_execution_id: str) -> list[TaskExecution]:
         rows = self._conn.execute(
             sa.select(_TX)
@@ -138,49 +220,16 @@ class ExecutionQueries:
         )
         return [_task_execution(r) for r in rows]
 
-    def update_task_execution(
-        self,
-        task_execution_id: str,
-        from_statuses: Collection[ExecutionStatus],
-        values: Mapping[str, Any],
-    ) -> bool:
-        result = self._conn.execute(
-            _TX.update()
-            .where(
-                _TX.c.task_execution_id == task_execution_id,
-                _TX.c.status.in_([str(s) for s in from_statuses]),
-            )
-            .values(_values(values))
-        )
-        return result.rowcount > 0
-
     # task invocations
     def insert_task_invocations(self, invocations: Sequence[TaskInvocation]) -> None:
         if invocations:
-            rows = [_values(dataclasses.asdict(i)) for i in invocations]
-            self._conn.execute(_TI.insert(), rows)
+            self._conn.execute(_TI.insert(), [_row(i) for i in invocations])
 
     def list_task_invocations(self, task_execution_id: str) -> list[TaskInvocation]:
         rows = self._conn.execute(
             sa.select(_TI).where(_TI.c.task_execution_id == task_execution_id).order_by(_TI.c.seq)
         )
         return [_task_invocation(r) for r in rows]
-
-    def update_task_invocation(
-        self,
-        invocation_id: str,
-        from_statuses: Collection[ExecutionStatus],
-        values: Mapping[str, Any],
-    ) -> bool:
-        result = self._conn.execute(
-            _TI.update()
-            .where(
-                _TI.c.invocation_id == invocation_id,
-                _TI.c.status.in_([str(s) for s in from_statuses]),
-            )
-            .values(_values(values))
-        )
-        return result.rowcount > 0
 
     # retention
     def purge_history(self, ended_before: datetime) -> int:
@@ -239,6 +288,14 @@ class ExecutionQueries:
             .order_by(_CUR.c.due_at)
         )
         return [(w, d) for w, d in rows]
+
+    def advance_cursors(self, moves: Sequence[tuple[str, datetime, datetime | None]]) -> int:
+        if not moves:
+            return 0
+        rows = [{"_id": w, "_due": due, "v_due_at": to} for w, due, to in moves]
+        if self._conn.dialect.supports_sane_multi_rowcount:
+            return int(self._conn.execute(_ADVANCE_CURSOR, rows).rowcount)
+        return sum(self._conn.execute(_ADVANCE_CURSOR, row).rowcount for row in rows)
 
     def advance_cursor(self, window_id: str, due_at: datetime, to: datetime | None) -> bool:
         result = self._conn.execute(
