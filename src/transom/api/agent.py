@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 import threading
 import time
@@ -13,7 +14,8 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
+import anyio
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -95,11 +97,19 @@ def _instant(epoch: float | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
+AGENT_THREADS = 4
+"""Agent-channel store calls running at once (PostgreSQL): a few keep the database busy, and
+fewer threads competing for the interpreter leave time for the API and the window engine."""
+
+
 def agent_routes(services: Services, signals: Signals, *, inline: bool) -> list[Route]:
     nodes, commands = services.nodes, services.commands
+    threads = anyio.CapacityLimiter(AGENT_THREADS)
 
     async def call(function: Callable[..., T], *args: Any) -> T:
-        return function(*args) if inline else await run_in_threadpool(function, *args)
+        if inline:
+            return function(*args)
+        return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=threads)
 
     async def body(request: Request) -> Any:
         try:

@@ -70,11 +70,10 @@ class RunState:
             for i in invocations
             if i.status in _LAUNCHED and i.execution_id
         }
-        self._commands = (
-            {(i.command_id, i.instance_id): i for i in tx.invocations_of(launched) if launched}
-            if launched
-            else {}
-        )
+        self._commands = {
+            (i.command_id, i.instance_id): i
+            for i in (tx.invocations_of(launched) if launched else ())
+        }
         windows = {e.window_id for e in self.executions.values()}
         self._window_tasks: dict[str, dict[str, WindowTask]] = {w: {} for w in windows}
         for task in tx.tasks_of(windows) if windows else ():
