@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -153,3 +153,21 @@ def test_history_older_than_the_retention_is_purged(world: World) -> None:
     kept = world.executions(window)
     assert len(kept) == 30
     assert kept[0].scheduled_time == START + timedelta(days=2, hours=1)
+
+
+def test_history_pages_newest_first_within_the_time_range(world: World) -> None:
+    window = world.window("cron(0 1 * * ? *)")
+    world.run_until(START + timedelta(days=25))
+    history = world.services.history
+    since = START + timedelta(days=2)
+
+    seen: list[datetime] = []
+    position = None
+    while True:
+        page = history.executions(window, after=since, position=position, limit=10)
+        seen += [e.start_time for e in page.items]
+        if page.next_after is None:
+            break
+        position = page.next_after
+
+    assert seen == [START + timedelta(days=d, hours=1) for d in range(24, 1, -1)]

@@ -194,7 +194,7 @@ class World:
 
     def executions(self, window_id: str) -> list[WindowExecution]:
         """Oldest first."""
-        return list(reversed(self.services.history.executions(window_id, None, None)))
+        return list(reversed(self.services.history.executions(window_id, limit=10_000).items))
 
     def statuses(self, window_id: str) -> list[ExecutionStatus]:
         return [e.status for e in self.executions(window_id)]

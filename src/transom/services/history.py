@@ -13,7 +13,7 @@ from transom.domain.executions import (
     TaskInvocation,
     WindowExecution,
 )
-from transom.store.port import Store, Transaction
+from transom.store.port import Page, Store, Transaction
 
 
 def _require(tx: Transaction, window_execution_id: str) -> WindowExecution:
@@ -43,12 +43,17 @@ class HistoryService:
         self._retention = retention
 
     def executions(
-        self, window_id: str, after: datetime | None, before: datetime | None
-    ) -> list[WindowExecution]:
-        """The window's executions started in [after, before], newest first; none for an
-        unknown window."""
+        self,
+        window_id: str,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        position: int | None = None,
+        limit: int = 100,
+    ) -> Page[WindowExecution]:
+        """The window's executions started in [after, before], newest first, a page of up to
+        `limit` from `position`; none for an unknown window."""
         with self._store.read() as tx:
-            return tx.list_window_executions(window_id, after, before)
+            return tx.list_window_executions(window_id, after, before, position, limit)
 
     def execution(self, window_execution_id: str) -> tuple[WindowExecution, list[TaskExecution]]:
         with self._store.read() as tx:

@@ -235,9 +235,15 @@ class Transaction(Protocol):
         """Compare-and-set: set `values` if the status is in `from_statuses`; whether it did."""
 
     def list_window_executions(
-        self, window_id: str, started_after: datetime | None, started_before: datetime | None
-    ) -> list[WindowExecution]:
-        """The window's executions started in the (inclusive) range, newest first."""
+        self,
+        window_id: str,
+        started_after: datetime | None,
+        started_before: datetime | None,
+        after: int | None,
+        limit: int,
+    ) -> Page[WindowExecution]:
+        """The window's executions started in the (inclusive) range, newest first, up to
+        `limit` from position `after` (of a previous page)."""
 
     def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
         """The PENDING, IN_PROGRESS or CANCELLING executions of these windows."""

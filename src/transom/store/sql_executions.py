@@ -20,7 +20,7 @@ from transom.domain.executions import (
     WindowExecution,
 )
 from transom.store import schema as t
-from transom.store.port import Change
+from transom.store.port import Change, Page
 
 _WX = t.window_executions
 _TX = t.task_executions
@@ -166,14 +166,29 @@ class ExecutionQueries:
         return result.rowcount > 0
 
     def list_window_executions(
-        self, window_id: str, started_after: datetime | None, started_before: datetime | None
-    ) -> list[WindowExecution]:
-        query = sa.select(_WX).where(_WX.c.window_id == window_id).order_by(_WX.c.seq.desc())
+        self,
+        window_id: str,
+        started_after: datetime | None,
+        started_before: datetime | None,
+        after: int | None,
+        limit: int,
+    ) -> Page[WindowExecution]:
+        query = (
+            sa.select(_WX)
+            .where(_WX.c.window_id == window_id)
+            .order_by(_WX.c.seq.desc())
+            .limit(limit + 1)
+        )
+        if after is not None:
+            query = query.where(_WX.c.seq < after)
         if started_after is not None:
             query = query.where(_WX.c.start_time >= started_after)
         if started_before is not None:
             query = query.where(_WX.c.start_time <= started_before)
-        return [_window_execution(r) for r in self._conn.execute(query)]
+        rows = self._conn.execute(query).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page([_window_execution(r) for r in rows], rows[-1].seq if more else None)
 
     def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
         rows = self._conn.execute(_ACTIVE_OF, {"ids": list(window_ids)})

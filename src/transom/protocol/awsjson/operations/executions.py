@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from transom.domain.executions import TaskExecution, TaskInvocation, WindowExecution
 from transom.protocol.awsjson.registry import Params, operation
-from transom.protocol.awsjson.wire import filter_values, page_of
+from transom.protocol.awsjson.wire import decode_token, encode_token, filter_values, page_of
 from transom.schedule import parse_iso_datetime
 from transom.services.container import Services
 
@@ -33,7 +33,10 @@ def _only(filters: dict[str, list[str]], statuses: Sequence[Params]) -> list[Par
     return [s for s in statuses if wanted is None or s["Status"] in wanted]
 
 
-@operation("DescribeMaintenanceWindowExecutions")
+_DESCRIBE = "DescribeMaintenanceWindowExecutions"
+
+
+@operation(_DESCRIBE)
 def describe_executions(services: Services, params: Params) -> Params:
     filters = filter_values(params, ("ExecutedBefore", "ExecutedAfter"))
     bounds = {
@@ -43,8 +46,12 @@ def describe_executions(services: Services, params: Params) -> Params:
         for key, values in filters.items()
         if values
     }
-    found = services.history.executions(
-        params["WindowId"], bounds.get("ExecutedAfter"), bounds.get("ExecutedBefore")
+    page = services.history.executions(
+        params["WindowId"],
+        bounds.get("ExecutedAfter"),
+        bounds.get("ExecutedBefore"),
+        decode_token(_DESCRIBE, params),
+        params.get("MaxResults", 50),
     )
     listed = [
         {
@@ -53,10 +60,10 @@ def describe_executions(services: Services, params: Params) -> Params:
             **_status(e),
             **_times(e),
         }
-        for e in found
+        for e in page.items
     ]
-    page, token = page_of("DescribeMaintenanceWindowExecutions", params, listed, 50)
-    return {"WindowExecutions": list(page), **({"NextToken": token} if token else {})}
+    token = encode_token(_DESCRIBE, page.next_after)
+    return {"WindowExecutions": listed, **({"NextToken": token} if token else {})}
 
 
 @operation("GetMaintenanceWindowExecution")
