@@ -57,6 +57,7 @@ _FINAL_OF_STATUS = {
 }
 
 
+_CACHED_COMMANDS = 4096
 _FINAL_STATUSES = frozenset({"Success", "Failed", "TimedOut", "Cancelled"})
 
 
@@ -97,6 +98,7 @@ class CommandService:
         self._store = store
         self._clock = clock
         self._wake = wake
+        self._cache: dict[str, Command] = {}
 
     def send(
         self,
@@ -258,17 +260,18 @@ class CommandService:
         work: list[Work] = []
         cancels: list[str] = []
         with self._store.read() as tx:
-            if not tx.node_work(instance_id):
-                return work, cancels  # an idle node's poll costs one read, no write
-        with self._store.write() as tx:
-            for invocation in tx.node_work(instance_id):
+            found = tx.node_work(instance_id)
+        if not found:
+            return work, cancels  # an idle node's poll costs one read, no write
+        with self._store.write() as tx:  # every change below is a compare-and-set
+            for invocation in found:
                 if invocation.details == CANCELLING and invocation.started_date is None:
                     self._cancel_unaccepted(tx, invocation)
                     continue
                 if invocation.details == CANCELLING:
                     cancels.append(invocation.command_id)
                     continue
-                command = self._require(tx, invocation.command_id)
+                command = self._static(tx, invocation.command_id)
                 handed = self._hand_out(tx, invocation, command)
                 if handed is not None:
                     document = find_document(command.document_name)
@@ -305,7 +308,8 @@ class CommandService:
         if not tx.transition(command.command_id, invocation.instance_id, (PENDING,), None, values):
             return None
         if command.status == "Pending":
-            self._refresh(tx, command)
+            tx.mark_command_started(command.command_id)
+            self._cache[command.command_id] = dataclasses.replace(command, status="InProgress")
         return dataclasses.replace(
             invocation, details=IN_PROGRESS, lease=lease, dispatched_date=now
         )
@@ -350,8 +354,11 @@ class CommandService:
     def _after_final(self, tx: Transaction, command_id: str) -> set[str]:
         """Stop a command past its error budget; refresh its status; the nodes to wake."""
         tx.lock(f"command:{command_id}")  # results counted one at a time, across replicas
-        command = tx.get_command(command_id)
-        assert command is not None
+        status = tx.get_command_status(command_id)
+        assert status is not None
+        command = dataclasses.replace(
+            self._static(tx, command_id), status=status[0], status_details=status[1]
+        )
         counts = tx.count_invocations(command_id)
         errors = sum(counts.get(d, 0) for d in ERROR_DETAILS)
         if errors > error_threshold(command.max_errors, sum(counts.values())) and counts.get(
@@ -423,6 +430,17 @@ class CommandService:
         return expired
 
     # reads
+    def _static(self, tx: Transaction, command_id: str) -> Command:
+        """The command, from a bounded cache: only what never changes after SendCommand may
+        be read from it (not the status)."""
+        command = self._cache.get(command_id)
+        if command is None:
+            command = self._require(tx, command_id)
+            if len(self._cache) >= _CACHED_COMMANDS:
+                del self._cache[next(iter(self._cache))]
+            self._cache[command_id] = command
+        return command
+
     def _require(self, tx: Transaction, command_id: str) -> Command:
         command = tx.get_command(command_id)
         if command is None:

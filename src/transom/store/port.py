@@ -155,6 +155,12 @@ class Transaction(Protocol):
         """`insert_command` for many, in a few statements."""
 
     def get_command(self, command_id: str) -> Command | None: ...
+    def get_command_status(self, command_id: str) -> tuple[str, str] | None:
+        """(Status, StatusDetails) of the command, without the rest."""
+
+    def mark_command_started(self, command_id: str) -> None:
+        """Pending -> InProgress, unless the command has left Pending (or is cancelling)."""
+
     def list_commands(self) -> list[Command]:
         """All commands, newest first."""
 

@@ -219,6 +219,7 @@ invocations = sa.Table(
     sa.Column("finished_date", UtcDateTime),
 )
 sa.Index("ix_invocations_node", invocations.c.instance_id, invocations.c.details)
+sa.Index("ix_invocations_command_details", invocations.c.command_id, invocations.c.details)
 
 window_executions = sa.Table(
     "window_executions",

@@ -159,6 +159,75 @@ _INVOCATIONS_OF = sa.select(t.invocations).where(
 
 
 _GET_COMMAND = sa.select(t.commands).where(t.commands.c.command_id == sa.bindparam("id"))
+_SET_COMMAND_STATUS = (
+    t.commands.update()
+    .where(t.commands.c.command_id == sa.bindparam("id"))
+    .values(status=sa.bindparam("v_status"), status_details=sa.bindparam("v_details"))
+)
+_GET_COMMAND_STATUS = sa.select(t.commands.c.status, t.commands.c.status_details).where(
+    t.commands.c.command_id == sa.bindparam("id")
+)
+_MARK_COMMAND_STARTED = (
+    t.commands.update()
+    .where(
+        t.commands.c.command_id == sa.bindparam("id"),
+        t.commands.c.status == "Pending",
+        t.commands.c.status_details == "Pending",
+    )
+    .values(status="InProgress", status_details="In Progress")
+)
+_INV = t.invocations
+_GET_INVOCATION = sa.select(_INV).where(
+    _INV.c.command_id == sa.bindparam("c"), _INV.c.instance_id == sa.bindparam("i")
+)
+_COUNT_INVOCATIONS = (
+    sa.select(_INV.c.details, sa.func.count())
+    .where(_INV.c.command_id == sa.bindparam("c"))
+    .group_by(_INV.c.details)
+)
+_NODE_WORK = (
+    sa.select(_INV)
+    .where(
+        _INV.c.instance_id == sa.bindparam("i"),
+        sa.or_(
+            _INV.c.details.in_((PENDING, CANCELLING)),
+            sa.and_(_INV.c.details == IN_PROGRESS, _INV.c.started_date.is_(None)),
+        ),
+    )
+    .order_by(_INV.c.requested_date)
+)
+_IN_FLIGHT = (
+    sa.select(sa.func.count())
+    .select_from(_INV)
+    .where(_INV.c.command_id == sa.bindparam("c"), _INV.c.details.in_((IN_PROGRESS, CANCELLING)))
+)
+_TRANSITIONS: dict[tuple[tuple[str, ...], tuple[str, ...], bool, bool], sa.Update] = {}
+
+
+def _transition(
+    columns: tuple[str, ...], from_details: tuple[str, ...], *, one: bool, leased: bool
+) -> sa.Update:
+    """The invocation compare-and-set setting `columns` from `from_details`, built once per
+    shape (the details are few fixed sets, so they are written into the statement)."""
+    key = (columns, from_details, one, leased)
+    statement = _TRANSITIONS.get(key)
+    if statement is None:
+        where = [
+            _INV.c.command_id == sa.bindparam("c"),
+            sa.or_(*(_INV.c.details == d for d in from_details)),
+        ]
+        if one:
+            where.append(_INV.c.instance_id == sa.bindparam("i"))
+        if leased:
+            where.append(_INV.c.lease == sa.bindparam("w_lease"))
+        statement = _TRANSITIONS[key] = (
+            _INV.update()
+            .where(*where)
+            .values({c: sa.bindparam(f"v_{c}", type_=_INV.c[c].type) for c in columns})
+        )
+    return statement
+
+
 _GET_NODE = sa.select(t.nodes).where(t.nodes.c.instance_id == sa.bindparam("id"))
 _NODE_FACTS = tuple(f.name for f in dataclasses.fields(NodeFacts))
 
@@ -465,13 +534,18 @@ class SqlTransaction(ExecutionQueries):
 
     # commands
     def insert_command(self, command: Command, invocations: Sequence[Invocation]) -> None:
-        self._conn.execute(t.commands.insert().values(dataclasses.asdict(command)))
-        if invocations:
-            self._conn.execute(t.invocations.insert(), [dataclasses.asdict(i) for i in invocations])
+        self.insert_commands([(command, invocations)])
 
     def get_command(self, command_id: str) -> Command | None:
         row = self._conn.execute(_GET_COMMAND, {"id": command_id}).first()
         return None if row is None else _command(row)
+
+    def get_command_status(self, command_id: str) -> tuple[str, str] | None:
+        row = self._conn.execute(_GET_COMMAND_STATUS, {"id": command_id}).first()
+        return None if row is None else (row.status, row.status_details)
+
+    def mark_command_started(self, command_id: str) -> None:
+        self._conn.execute(_MARK_COMMAND_STARTED, {"id": command_id})
 
     def list_commands(self) -> list[Command]:
         rows = self._conn.execute(sa.select(t.commands).order_by(t.commands.c.seq.desc()))
@@ -479,9 +553,7 @@ class SqlTransaction(ExecutionQueries):
 
     def set_command_status(self, command_id: str, status: str, details: str) -> None:
         self._conn.execute(
-            t.commands.update()
-            .where(t.commands.c.command_id == command_id)
-            .values(status=status, status_details=details)
+            _SET_COMMAND_STATUS, {"id": command_id, "v_status": status, "v_details": details}
         )
 
     def insert_commands(self, commands: Sequence[tuple[Command, Sequence[Invocation]]]) -> None:
@@ -496,12 +568,7 @@ class SqlTransaction(ExecutionQueries):
         return [Invocation(**r._mapping) for r in rows]
 
     def get_invocation(self, command_id: str, instance_id: str) -> Invocation | None:
-        row = self._conn.execute(
-            sa.select(t.invocations).where(
-                t.invocations.c.command_id == command_id,
-                t.invocations.c.instance_id == instance_id,
-            )
-        ).first()
+        row = self._conn.execute(_GET_INVOCATION, {"c": command_id, "i": instance_id}).first()
         return None if row is None else Invocation(**row._mapping)
 
     def list_invocations(
@@ -519,36 +586,15 @@ class SqlTransaction(ExecutionQueries):
         return [Invocation(**r._mapping) for r in self._conn.execute(query)]
 
     def count_invocations(self, command_id: str) -> dict[str, int]:
-        rows = self._conn.execute(
-            sa.select(t.invocations.c.details, sa.func.count())
-            .where(t.invocations.c.command_id == command_id)
-            .group_by(t.invocations.c.details)
-        )
+        rows = self._conn.execute(_COUNT_INVOCATIONS, {"c": command_id})
         return {details: int(n) for details, n in rows}
 
     def node_work(self, instance_id: str) -> list[Invocation]:
-        rows = self._conn.execute(
-            sa.select(t.invocations)
-            .where(
-                t.invocations.c.instance_id == instance_id,
-                sa.or_(
-                    t.invocations.c.details.in_((PENDING, CANCELLING)),
-                    sa.and_(
-                        t.invocations.c.details == IN_PROGRESS,
-                        t.invocations.c.started_date.is_(None),
-                    ),
-                ),
-            )
-            .order_by(t.invocations.c.requested_date)
-        )
+        rows = self._conn.execute(_NODE_WORK, {"i": instance_id})
         return [Invocation(**r._mapping) for r in rows]
 
     def in_flight(self, command_id: str) -> int:
-        return self._count(
-            t.invocations,
-            t.invocations.c.command_id == command_id,
-            t.invocations.c.details.in_((IN_PROGRESS, CANCELLING)),
-        )
+        return int(self._conn.execute(_IN_FLIGHT, {"c": command_id}).scalar_one())
 
     def transition(
         self,
@@ -558,27 +604,20 @@ class SqlTransaction(ExecutionQueries):
         lease: str | None,
         values: Mapping[str, Any],
     ) -> bool:
-        query = t.invocations.update().where(
-            t.invocations.c.command_id == command_id,
-            t.invocations.c.instance_id == instance_id,
-            t.invocations.c.details.in_(list(from_details)),
+        params = {f"v_{k}": v for k, v in values.items()}
+        params |= {"c": command_id, "i": instance_id, "w_lease": lease}
+        statement = _transition(
+            tuple(values), tuple(from_details), one=True, leased=lease is not None
         )
-        if lease is not None:
-            query = query.where(t.invocations.c.lease == lease)
-        return self._conn.execute(query.values(dict(values))).rowcount > 0
+        return self._conn.execute(statement, params).rowcount > 0
 
     def transition_all(
         self, command_id: str, from_details: Collection[str], values: Mapping[str, Any]
     ) -> int:
-        result = self._conn.execute(
-            t.invocations.update()
-            .where(
-                t.invocations.c.command_id == command_id,
-                t.invocations.c.details.in_(list(from_details)),
-            )
-            .values(dict(values))
-        )
-        return int(result.rowcount)
+        params = {f"v_{k}": v for k, v in values.items()}
+        params["c"] = command_id
+        statement = _transition(tuple(values), tuple(from_details), one=False, leased=False)
+        return int(self._conn.execute(statement, params).rowcount)
 
     def undelivered(self, expired_by: datetime) -> list[Invocation]:
         rows = self._conn.execute(
