@@ -94,6 +94,22 @@ def test_each_occurrence_starts_once_with_two_schedulers_on_one_store(world: Wor
     assert scheduled == [START + timedelta(minutes=30 * i) for i in range(1, 7)]
 
 
+def test_a_scheduler_that_read_a_cursor_another_then_moved_starts_nothing(
+    world: World,
+) -> None:
+    window = world.window("rate(30 minutes)")
+    world.services.scheduler.sync()
+    world.clock.advance(timedelta(minutes=30))
+    late = Scheduler(world.store, world.clock)
+    with world.store.read() as tx:
+        stale = tx.due_cursors(world.clock.now())  # what `late` read before the other fired
+
+    world.services.scheduler.tick()
+
+    assert late._fire(stale, world.clock.now()) == 0
+    assert len(world.executions(window)) == 1
+
+
 def test_a_disabled_window_does_not_run_and_resumes_from_when_it_is_enabled(
     world: World,
 ) -> None:

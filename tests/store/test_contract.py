@@ -198,19 +198,27 @@ def test_window_executions_round_trip_and_are_unique_per_occurrence(store: SqlSt
         ) == [first, second]
     again = dataclasses.replace(first, window_execution_id="00000000-0000-0000-0000-000000000009")
     with pytest.raises(sa.exc.IntegrityError), store.write() as tx:
-        tx.insert_window_execution(again)
+        tx.insert_window_executions([again])
 
 
-def test_compare_and_set_applies_only_to_records_still_in_the_status_given(
+def test_compare_and_set_applies_only_to_records_still_holding_the_values_expected(
     store: SqlStore,
 ) -> None:
-    first, second = _execution(1), _execution(2)
+    first, second, third = _execution(1), _execution(2), _execution(3)
+    pending = ExecutionStatus.PENDING
+    later = NOW + timedelta(seconds=30)
     with store.write() as tx:
-        tx.insert_window_executions([first, second])
+        tx.insert_window_executions([first, second, third])
+        tx.wake_window_execution(third.window_execution_id, later)  # a command ended
         changed = tx.set_window_executions(
             [
-                (first.window_execution_id, ExecutionStatus.PENDING, {"status": "IN_PROGRESS"}),
-                (second.window_execution_id, ExecutionStatus.IN_PROGRESS, {"wake_at": None}),
+                (first.window_execution_id, {"status": pending}, {"status": "IN_PROGRESS"}),
+                (second.window_execution_id, {"status": "IN_PROGRESS"}, {"wake_at": None}),
+                (
+                    third.window_execution_id,
+                    {"status": pending, "wake_at": NOW},
+                    {"wake_at": NOW + timedelta(hours=1)},
+                ),
             ]
         )
     assert changed == 1
@@ -218,11 +226,23 @@ def test_compare_and_set_applies_only_to_records_still_in_the_status_given(
         got = {
             e.window_execution_id: e
             for e in tx.get_window_executions(
-                [first.window_execution_id, second.window_execution_id]
+                [e.window_execution_id for e in (first, second, third)]
             )
         }
     assert got[first.window_execution_id].status is ExecutionStatus.IN_PROGRESS
     assert got[second.window_execution_id] == second
+    assert got[third.window_execution_id].wake_at == later
+
+
+def test_a_wake_applies_to_running_executions_only(store: SqlStore) -> None:
+    running, ended = _execution(1), dataclasses.replace(_execution(2), wake_at=None)
+    later = NOW + timedelta(seconds=30)
+    with store.write() as tx:
+        tx.insert_window_executions([running, ended])
+        tx.wake_window_execution(running.window_execution_id, later)
+        tx.wake_window_execution(ended.window_execution_id, later)
+    with store.read() as tx:
+        assert tx.due_window_executions(later, 10) == [running.window_execution_id]
 
 
 def test_cursors_move_only_from_where_the_mover_saw_them(store: SqlStore) -> None:

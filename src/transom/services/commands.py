@@ -119,11 +119,13 @@ class CommandService:
                 "Give exactly one of InstanceIds or Targets to say where the command runs."
             )
         with self._store.write() as tx:
-            command = self.send_in(
-                tx,
+            chosen = list(instance_ids) or resolve_targets(targets, tx.node_tags())
+            command, invocations = self.prepare(
+                tx.get_node,
                 document_name=document_name,
                 parameters=parameters,
-                instance_ids=instance_ids,
+                instance_ids=chosen,
+                named=bool(instance_ids),
                 targets=targets,
                 timeout_seconds=timeout_seconds,
                 max_concurrency=max_concurrency,
@@ -131,40 +133,8 @@ class CommandService:
                 comment=comment,
                 request=request,
             )
+            tx.insert_command(command, invocations)
         self._wake(command.instance_ids)
-        return command
-
-    def send_in(
-        self,
-        tx: Transaction,
-        *,
-        document_name: str,
-        parameters: Mapping[str, Sequence[str]],
-        instance_ids: Sequence[str],
-        targets: Sequence[Mapping[str, Any]] = (),
-        timeout_seconds: int = 3600,
-        max_concurrency: str = "50",
-        max_errors: str = "0",
-        comment: str = "",
-        request: Mapping[str, Any] | None = None,
-    ) -> Command:
-        """`send` inside the caller's transaction; the caller wakes the command's nodes
-        (`wake`) once it commits. Raises before writing anything when the request is bad."""
-        chosen = list(instance_ids) or resolve_targets(targets, tx.node_tags())
-        command, invocations = self.prepare(
-            tx.get_node,
-            document_name=document_name,
-            parameters=parameters,
-            instance_ids=chosen,
-            named=bool(instance_ids),
-            targets=targets,
-            timeout_seconds=timeout_seconds,
-            max_concurrency=max_concurrency,
-            max_errors=max_errors,
-            comment=comment,
-            request=request,
-        )
-        tx.insert_command(command, invocations)
         return command
 
     def prepare(
@@ -432,7 +402,8 @@ class CommandService:
     # reads
     def _static(self, tx: Transaction, command_id: str) -> Command:
         """The command, from a bounded cache: only what never changes after SendCommand may
-        be read from it (not the status)."""
+        be read from it. Its status is a hint (`_hand_out` marks a command started only while
+        the hint says Pending); read the real one with `get_command_status`."""
         command = self._cache.get(command_id)
         if command is None:
             command = self._require(tx, command_id)

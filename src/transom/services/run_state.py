@@ -35,9 +35,10 @@ class ConcurrentChange(RuntimeError):
 class _Changes:
     """Inserted records and compare-and-set updates of one kind of record."""
 
-    def __init__(self) -> None:
+    def __init__(self, compared: tuple[str, ...]) -> None:
+        self.compared = compared
         self.inserted: dict[str, Any] = {}
-        self.loaded_status: dict[str, ExecutionStatus] = {}
+        self.loaded: dict[str, dict[str, Any]] = {}
         self.updated: dict[str, dict[str, Any]] = {}
 
     def change(self, key: str, record: R, values: dict[str, Any]) -> R:
@@ -45,12 +46,12 @@ class _Changes:
         if key in self.inserted:
             self.inserted[key] = changed
         else:
-            self.loaded_status.setdefault(key, record.status)
+            self.loaded.setdefault(key, {c: getattr(record, c) for c in self.compared})
             self.updated.setdefault(key, {}).update(values)
         return changed
 
     def updates(self) -> list[Change]:
-        return [(k, self.loaded_status[k], v) for k, v in self.updated.items()]
+        return [(k, self.loaded[k], v) for k, v in self.updated.items()]
 
 
 class RunState:
@@ -83,9 +84,11 @@ class RunState:
             self._targets[target.window_id].append(target)
         self._node_tags: dict[str, dict[str, str]] | None = None
         self._nodes: dict[str, Node] | None = None
-        self._executions = _Changes()
-        self._tasks = _Changes()
-        self._invocations = _Changes()
+        # an execution is also compared on `wake_at`: a command ending while the batch runs
+        # sets it, and the batch must then not overwrite it with a later time
+        self._executions = _Changes(("status", "wake_at"))
+        self._tasks = _Changes(("status",))
+        self._invocations = _Changes(("status",))
         self._new_commands: list[tuple[Command, list[Invocation]]] = []
 
     # reads

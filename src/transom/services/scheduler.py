@@ -99,10 +99,13 @@ class Scheduler:
 
     def _fire(self, due: list[tuple[str, datetime]], now: datetime) -> int:
         """Record the due occurrences of these windows and move their cursors, in one
-        transaction; raises `ConcurrentChange` (rolling back) if a cursor moved meanwhile."""
+        transaction. A cursor another scheduler moved since `due` was read is skipped (it is
+        read again under the windows' locks); `ConcurrentChange` if one moves regardless."""
         ids = [window_id for window_id, _ in due]
         with self._store.write() as tx:
             tx.lock_all([f"window-run:{window_id}" for window_id in ids])
+            still_due = set(tx.due_cursors(now))
+            due = [d for d in due if d in still_due]
             windows = {w.window_id: w for w in tx.windows_of(ids)}
             active = {e.window_id: e for e in tx.active_window_executions_of(ids)}
             tasks: dict[str, list[WindowTask]] = {}
@@ -155,7 +158,7 @@ class Scheduler:
                 plan=_plan(tx.list_tasks(window_id)),
                 wake_at=now,
             )
-            tx.insert_window_execution(execution)
+            tx.insert_window_executions([execution])
         return execution.window_execution_id
 
 

@@ -52,8 +52,8 @@ class Page(Generic[T]):
     next_after: int | None
 
 
-Change = tuple[str, ExecutionStatus, Mapping[str, Any]]
-"""(record id, the status it must still have, the values to set)."""
+Change = tuple[str, Mapping[str, Any], Mapping[str, Any]]
+"""(record id, the column values it must still have, the values to set)."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,8 @@ class Transaction(Protocol):
 
     # window executions
     def insert_window_executions(self, executions: Sequence[WindowExecution]) -> None:
-        """`insert_window_execution` for many, in one statement."""
+        """In one statement. Raises the database's integrity error when a window already has
+        an execution for the same scheduled time."""
 
     def get_window_executions(self, ids: Collection[str]) -> list[WindowExecution]:
         """The executions with these ids that exist, in no particular order."""
@@ -218,18 +219,14 @@ class Transaction(Protocol):
 
     def insert_task_executions(self, executions: Sequence[TaskExecution]) -> None: ...
     def set_window_executions(self, changes: Sequence[Change]) -> int:
-        """Compare-and-set many: each change applies if its record still has the status
-        given; how many applied."""
+        """Compare-and-set many: each change applies if its record still has the values
+        expected; how many applied."""
 
     def set_task_executions(self, changes: Sequence[Change]) -> int:
         """As `set_window_executions`."""
 
     def set_task_invocations(self, changes: Sequence[Change]) -> int:
         """As `set_window_executions`."""
-
-    def insert_window_execution(self, execution: WindowExecution) -> None:
-        """Raises the database's integrity error when the window already has an execution
-        for the same scheduled time."""
 
     def get_window_execution(self, window_execution_id: str) -> WindowExecution | None: ...
     def update_window_execution(
@@ -264,7 +261,8 @@ class Transaction(Protocol):
         """The earliest `wake_at` of all executions."""
 
     def wake_window_execution(self, window_execution_id: str, at: datetime) -> None:
-        """Bring the execution's `wake_at` forward to `at` unless it has ended."""
+        """Set the execution's `wake_at` to `at` unless it has ended. Always a write: a
+        runner that loaded the execution before it then fails its compare-and-set."""
 
     # task executions and their invocations
     def list_task_executions(self, window_execution_id: str) -> list[TaskExecution]:

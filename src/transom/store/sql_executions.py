@@ -77,16 +77,23 @@ _ADVANCE_CURSOR = (
     .where(_CUR.c.window_id == sa.bindparam("_id"), _CUR.c.due_at == sa.bindparam("_due"))
     .values(due_at=sa.bindparam("v_due_at", type_=_CUR.c.due_at.type))
 )
-_UPDATES: dict[tuple[str, tuple[str, ...]], sa.Update] = {}
+_UPDATES: dict[tuple[str, tuple[str, ...], tuple[str, ...]], sa.Update] = {}
 
 
-def _update(table: sa.Table, key: str, columns: tuple[str, ...]) -> sa.Update:
-    """`UPDATE table SET columns WHERE key = :_id AND status = :_status`, built once."""
-    statement = _UPDATES.get((table.name, columns))
+def _update(
+    table: sa.Table, key: str, expected: tuple[str, ...], columns: tuple[str, ...]
+) -> sa.Update:
+    """`UPDATE table SET columns WHERE key = :_id AND each expected column still holds its
+    value` (NULL matching NULL), built once per shape."""
+    statement = _UPDATES.get((table.name, expected, columns))
     if statement is None:
-        statement = _UPDATES[(table.name, columns)] = (
+        where = [table.c[key] == sa.bindparam("_id")] + [
+            table.c[c].is_not_distinct_from(sa.bindparam(f"e_{c}", type_=table.c[c].type))
+            for c in expected
+        ]
+        statement = _UPDATES[(table.name, expected, columns)] = (
             table.update()
-            .where(table.c[key] == sa.bindparam("_id"), table.c.status == sa.bindparam("_status"))
+            .where(*where)
             .values({c: sa.bindparam(f"v_{c}", type_=table.c[c].type) for c in columns})
         )
     return statement
@@ -96,14 +103,15 @@ class ExecutionQueries:
     _conn: Connection
 
     def _set(self, table: sa.Table, key: str, changes: Sequence[Change]) -> int:
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for record_id, status, values in changes:
+        groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = {}
+        for record_id, expected, values in changes:
             params = {f"v_{k}": v for k, v in _values(values).items()}
-            params |= {"_id": record_id, "_status": str(status)}
-            groups.setdefault(tuple(sorted(values)), []).append(params)
+            params |= {f"e_{k}": v for k, v in _values(expected).items()}
+            params["_id"] = record_id
+            groups.setdefault((tuple(sorted(expected)), tuple(sorted(values))), []).append(params)
         changed = 0
-        for columns, rows in groups.items():
-            statement = _update(table, key, columns)
+        for (expected_columns, columns), rows in groups.items():
+            statement = _update(table, key, expected_columns, columns)
             if self._conn.dialect.supports_sane_multi_rowcount:
                 changed += self._conn.execute(statement, rows).rowcount
             else:
@@ -140,9 +148,6 @@ class ExecutionQueries:
         return self._set(_TI, "invocation_id", changes)
 
     # window executions
-    def insert_window_execution(self, execution: WindowExecution) -> None:
-        self._conn.execute(_WX.insert(), _row(execution))
-
     def get_window_execution(self, window_execution_id: str) -> WindowExecution | None:
         row = self._conn.execute(
             sa.select(_WX).where(_WX.c.window_execution_id == window_execution_id)
@@ -218,11 +223,7 @@ class ExecutionQueries:
     def wake_window_execution(self, window_execution_id: str, at: datetime) -> None:
         self._conn.execute(
             _WX.update()
-            .where(
-                _WX.c.window_execution_id == window_execution_id,
-                _WX.c.wake_at.is_not(None),
-                _WX.c.wake_at > at,
-            )
+            .where(_WX.c.window_execution_id == window_execution_id, _WX.c.wake_at.is_not(None))
             .values(wake_at=at)
         )
 
