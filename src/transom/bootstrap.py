@@ -80,7 +80,7 @@ def build_app(
     """The application with its engine loops; `signals.stop()` when shutdown begins."""
     from starlette.concurrency import run_in_threadpool
 
-    from transom.api.agent import agent_routes
+    from transom.api.agent import AgentChannel
     from transom.api.app import create_app
     from transom.api.rest import rest_routes
     from transom.engine.reaper import reap_forever
@@ -111,7 +111,7 @@ def build_app(
     return create_app(
         AwsJsonEndpoint(services, clock),
         inline=inline,
-        extra_routes=agent_routes(services, signals, inline=inline)
-        + rest_routes(services, clock, inline=inline),
+        agent=AgentChannel(services, signals, inline=inline),
+        extra_routes=rest_routes(services, clock, inline=inline),
         lifespan=lifespan,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -123,6 +124,55 @@ def test_the_error_budget_stops_a_command_and_terminates_the_rest(
     )
     assert details == ["Failed", "Failed", "Terminated", "Terminated"]
     assert all(_work(server, n) == [] for n in nodes)
+
+
+def test_results_ride_the_next_poll_which_acknowledges_them(
+    ssm: Any, server: ServerProcess
+) -> None:
+    marker, (a, b) = _fleet(ssm, server, 2)
+    command_id = ssm.send_command(
+        DocumentName="AWS-RunShellScript",
+        Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
+        Parameters={"commands": ["echo hi"]},
+        MaxConcurrency="1",
+    )["Command"]["CommandId"]
+    first, other = (a, b) if _work(server, a) else (b, a)
+    (item,) = _work(server, first)
+    assert _work(server, other) == []  # MaxConcurrency 1
+    final = outcome(item, "Success", out="hi\n")
+    answer = poll(server.endpoint, first.instance_id, first.secret, results=[final])
+    assert (answer.json()["acknowledged"], answer.json()["work"]) == ([command_id], [])
+    # the slot it freed goes to the other node; a repeated result changes nothing
+    (item,) = _work(server, other)
+    again = poll(
+        server.endpoint, first.instance_id, first.secret, results=[{**final, "stdout": "x"}]
+    )
+    assert again.json()["acknowledged"] == [command_id]
+    got = ssm.get_command_invocation(CommandId=command_id, InstanceId=first.instance_id)
+    assert (got["Status"], got["StandardOutputContent"]) == ("Success", "hi\n")
+    # a malformed result refuses the whole poll and applies nothing
+    bad = poll(
+        server.endpoint, other.instance_id, other.secret, results=[final, {"status": "Success"}]
+    )
+    assert (bad.status_code, bad.json()["error"]) == (400, "InvalidRequest")
+    assert "command_id" in bad.json()["message"]
+    got = ssm.get_command_invocation(CommandId=command_id, InstanceId=other.instance_id)
+    assert got["Status"] == "InProgress"
+
+
+def test_concurrent_polls_hand_out_no_more_than_max_concurrency(
+    ssm: Any, server: ServerProcess
+) -> None:
+    marker, nodes = _fleet(ssm, server, 8)
+    ssm.send_command(
+        DocumentName="AWS-RunShellScript",
+        Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
+        Parameters={"commands": ["true"]},
+        MaxConcurrency="3",
+    )
+    with ThreadPoolExecutor(len(nodes)) as pool:
+        handed = list(pool.map(lambda n: _work(server, n), nodes))
+    assert sum(len(work) for work in handed) == 3
 
 
 def test_a_result_with_a_stale_lease_is_ignored(ssm: Any, server: ServerProcess) -> None:

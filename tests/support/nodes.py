@@ -44,10 +44,12 @@ def poll(
     secret: str,
     wait: float = 0,
     facts: PlatformFacts | None = None,
+    results: list[dict[str, Any]] | None = None,
 ) -> httpx.Response:
+    """POST /agent/v1/poll, carrying `results` (InvocationResult JSON objects) if given."""
     return _HTTP.post(
         f"{endpoint}/agent/v1/poll",
-        json=PollRequest(wait, facts).to_json(),
+        json=PollRequest(wait, facts).to_json() | {"results": results or []},
         headers={"Authorization": node_authorization(instance_id, secret)},
     )
 

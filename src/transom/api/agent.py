@@ -1,5 +1,5 @@
 """The agent channel (`/agent/v1/...`, see `transom.wire`): registration, the long poll that
-hands out work, and results."""
+hands out work and takes results, and results."""
 
 from __future__ import annotations
 
@@ -9,24 +9,25 @@ import functools
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
+from transom.api.coalesce import Coalescer
 from transom.domain.commands import Outcome
 from transom.domain.errors import ApiError
 from transom.domain.nodes import Node, NodeFacts
+from transom.services.commands import Work
 from transom.services.container import Services
 from transom.wire import (
     MAX_WAIT_SECONDS,
     AgentError,
+    InvocationResult,
     PlatformFacts,
     PollRequest,
     PollResponse,
@@ -39,6 +40,8 @@ from transom.wire import (
 )
 
 T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
 RECHECK_SECONDS = 5.0
 """A waiting poll looks for work this often even unwoken (work sent through another replica)."""
 
@@ -97,100 +100,162 @@ def _instant(epoch: float | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
+def _item(work: Work) -> WorkItem:
+    command = work.command
+    return WorkItem(
+        command_id=command.command_id,
+        lease=work.invocation.lease or "",
+        document_name=command.document_name,
+        plugin_name=work.plugin_name,
+        commands=command.parameters["commands"],
+        working_directory=command.parameters.get("workingDirectory", [""])[0],
+        execution_timeout=work.execution_timeout,
+    )
+
+
+def _outcome(result: InvocationResult) -> Outcome:
+    return Outcome(
+        command_id=result.command_id,
+        lease=result.lease,
+        status=result.status,
+        response_code=result.response_code,
+        stdout=result.stdout,
+        stderr=result.stderr,
+        started_at=_instant(result.started_at),
+        finished_at=_instant(result.finished_at),
+    )
+
+
 AGENT_THREADS = 4
 """Agent-channel store calls running at once (PostgreSQL): a few keep the database busy, and
 fewer threads competing for the interpreter leave time for the API and the window engine."""
 
 
-def agent_routes(services: Services, signals: Signals, *, inline: bool) -> list[Route]:
-    nodes, commands = services.nodes, services.commands
-    threads = anyio.CapacityLimiter(AGENT_THREADS)
+class AgentChannel:
+    """The agent channel as a bare ASGI app for `/agent/v1/...` (the hot path of Run Command:
+    no routing or middleware). Concurrent requests' store calls are coalesced (`Coalescer`):
+    authentications, result reports, pings and hand-outs each run one batch at a time, one
+    transaction per batch."""
 
-    async def call(function: Callable[..., T], *args: Any) -> T:
-        if inline:
-            return function(*args)
-        return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=threads)
-
-    async def body(request: Request) -> Any:
-        try:
-            return json.loads(await request.body())
-        except ValueError as exc:
-            raise AgentError("InvalidRequest", f"the body is not JSON: {exc}") from exc
-
-    async def node_of(request: Request) -> Node:
-        instance_id, secret = parse_node_authorization(request.headers.get("authorization"))
-        return await call(nodes.authenticate, instance_id, secret)
-
-    async def register(request: Request) -> Response:
-        message = RegisterRequest.from_json(await body(request))
-        instance_id, secret = await call(
-            nodes.register, message.activation_id, message.activation_code, _facts(message.facts)
+    def __init__(self, services: Services, signals: Signals, *, inline: bool) -> None:
+        self._nodes, self._commands = services.nodes, services.commands
+        self._signals = signals
+        self._inline = inline
+        self._threads = anyio.CapacityLimiter(AGENT_THREADS)
+        self._authenticate: Coalescer[tuple[str, str], Node] = self._batched(
+            self._nodes.authenticate_all
         )
-        return JSONResponse(RegisterResponse(instance_id, secret).to_json())
+        self._report = self._batched(self._commands.report_all)
+        self._heartbeat = self._batched(self._heartbeat_all)
+        self._work_for = self._batched(self._commands.work_for_all)
+        self._handlers: dict[str, Callable[[str, bytes], Awaitable[dict[str, Any]]]] = {
+            "/agent/v1/register": self._register,
+            "/agent/v1/poll": self._poll,
+            "/agent/v1/results": self._results,
+        }
 
-    async def poll(request: Request) -> Response:
-        node = await node_of(request)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = self._handlers.get(scope["path"])
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        status, answer = 200, {}
+        try:
+            if handler is None or scope["method"] != "POST":
+                raise AgentError(
+                    "InvalidRequest", f"no such call: {scope['method']} {scope['path']}", 404
+                )
+            authorization = ""
+            for name, value in scope["headers"]:
+                if name == b"authorization":
+                    authorization = value.decode("latin-1")
+            answer = await handler(authorization, b"".join(chunks))
+        except AgentError as error:
+            status, answer = error.status, error.to_json()
+        except ApiError as error:
+            status, answer = error.status, {"error": error.code, "message": error.message}
+        body = json.dumps(answer).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def _call(self, function: Callable[..., T], *args: Any) -> T:
+        if self._inline:
+            return function(*args)
+        return await anyio.to_thread.run_sync(
+            functools.partial(function, *args), limiter=self._threads
+        )
+
+    def _batched(self, function: Callable[[list[A]], Sequence[B | Exception]]) -> Coalescer[A, B]:
+        """Concurrent requests' calls of `function` as one call (one transaction)."""
+
+        async def run(items: list[A]) -> list[B | Exception]:
+            return list(await self._call(function, items))
+
+        return Coalescer(run)
+
+    def _heartbeat_all(self, pings: list[tuple[Node, NodeFacts | None]]) -> list[None]:
+        self._nodes.heartbeat(pings)
+        return [None] * len(pings)
+
+    async def _node(self, authorization: str) -> Node:
+        return await self._authenticate.submit(parse_node_authorization(authorization))
+
+    async def _apply(self, instance_id: str, results: list[InvocationResult]) -> list[str]:
+        if not results:
+            return []
+        return await self._report.submit((instance_id, [_outcome(r) for r in results]))
+
+    async def _register(self, _authorization: str, body: bytes) -> dict[str, Any]:
+        message = RegisterRequest.from_json(_json(body))
+        instance_id, secret = await self._call(
+            self._nodes.register,
+            message.activation_id,
+            message.activation_code,
+            _facts(message.facts),
+        )
+        return RegisterResponse(instance_id, secret).to_json()
+
+    async def _poll(self, authorization: str, body: bytes) -> dict[str, Any]:
+        node = await self._node(authorization)
         instance_id = node.instance_id
-        message = PollRequest.from_json(await body(request))
+        message = PollRequest.from_json(_json(body))
+        acknowledged = await self._apply(instance_id, message.results)
         facts = None if message.facts is None else _facts(message.facts)
-        await call(nodes.heartbeat, node, facts)
+        if self._nodes.ping_due(node, facts):
+            await self._heartbeat.submit((node, facts))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, min(message.wait_seconds, MAX_WAIT_SECONDS))
         while True:
-            async with signals.listening(instance_id) as woken:
-                work, cancel = await call(commands.work_for, instance_id)
+            async with self._signals.listening(instance_id) as woken:
+                work, cancel = await self._work_for.submit(instance_id)
                 remaining = deadline - loop.time()
-                if work or cancel or remaining <= 0 or signals.stopped:
+                if work or cancel or remaining <= 0 or self._signals.stopped:
                     break
                 with suppress(TimeoutError):
                     await asyncio.wait_for(woken.wait(), min(remaining, RECHECK_SECONDS))
-        items = [
-            WorkItem(
-                command_id=w.command.command_id,
-                lease=w.invocation.lease or "",
-                document_name=w.command.document_name,
-                plugin_name=w.plugin_name,
-                commands=w.command.parameters["commands"],
-                working_directory=w.command.parameters.get("workingDirectory", [""])[0],
-                execution_timeout=w.execution_timeout,
-            )
-            for w in work
-        ]
-        return JSONResponse(PollResponse(time.time(), items, cancel).to_json())
+        items = [_item(w) for w in work]
+        return PollResponse(time.time(), items, cancel, acknowledged).to_json()
 
-    async def results(request: Request) -> Response:
-        instance_id = (await node_of(request)).instance_id
-        message = ResultsRequest.from_json(await body(request))
-        outcomes = [
-            Outcome(
-                command_id=r.command_id,
-                lease=r.lease,
-                status=r.status,
-                response_code=r.response_code,
-                stdout=r.stdout,
-                stderr=r.stderr,
-                started_at=_instant(r.started_at),
-                finished_at=_instant(r.finished_at),
-            )
-            for r in message.results
-        ]
-        acknowledged = await call(commands.report, instance_id, outcomes)
-        return JSONResponse(ResultsResponse(acknowledged).to_json())
+    async def _results(self, authorization: str, body: bytes) -> dict[str, Any]:
+        instance_id = (await self._node(authorization)).instance_id
+        message = ResultsRequest.from_json(_json(body))
+        return ResultsResponse(await self._apply(instance_id, message.results)).to_json()
 
-    def guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
-        async def endpoint(request: Request) -> Response:
-            try:
-                response: Response = await handler(request)
-            except AgentError as error:
-                return JSONResponse(error.to_json(), error.status)
-            except ApiError as error:
-                return JSONResponse({"error": error.code, "message": error.message}, error.status)
-            return response
 
-        return endpoint
-
-    return [
-        Route("/agent/v1/register", guarded(register), methods=["POST"]),
-        Route("/agent/v1/poll", guarded(poll), methods=["POST"]),
-        Route("/agent/v1/results", guarded(results), methods=["POST"]),
-    ]
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise AgentError("InvalidRequest", f"the body is not JSON: {exc}") from exc

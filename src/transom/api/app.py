@@ -1,5 +1,5 @@
-"""The ASGI application: AWS JSON 1.1 at `POST /`, health at `GET /health`, and the routes
-of the other adapters (the agent channel)."""
+"""The ASGI application: AWS JSON 1.1 at `POST /`, health at `GET /health`, the agent
+channel under `/agent/`, and the routes of the other adapters (REST)."""
 
 from __future__ import annotations
 
@@ -41,20 +41,33 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None
             return b"".join(chunks)
 
 
-class _AwsJsonFront:
-    """`POST /` goes straight to the AWS JSON endpoint, the hot path, without routing or
-    middleware; every other request (and the lifespan) goes to the Starlette app."""
+class _Front:
+    """The hot paths without routing or middleware: `POST /` goes straight to the AWS JSON
+    endpoint and `/agent/...` to the agent channel; every other request (and the lifespan)
+    goes to the Starlette app."""
 
     def __init__(
-        self, app: ASGIApp, endpoint: AwsJsonEndpoint, inline: bool, max_body_bytes: int
+        self,
+        app: ASGIApp,
+        endpoint: AwsJsonEndpoint,
+        agent: ASGIApp | None,
+        inline: bool,
+        max_body_bytes: int,
     ) -> None:
         self._app = app
         self._endpoint = endpoint
+        self._agent = agent
         self._inline = inline
         self._limit = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != "/" or scope["method"] != "POST":
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        if self._agent is not None and scope["path"].startswith("/agent/"):
+            await self._agent(scope, receive, send)
+            return
+        if scope["path"] != "/" or scope["method"] != "POST":
             await self._app(scope, receive, send)
             return
         body = await _read_body(scope, receive, self._limit)
@@ -95,13 +108,15 @@ def create_app(
     endpoint: AwsJsonEndpoint,
     *,
     inline: bool,
+    agent: ASGIApp | None = None,
     extra_routes: Sequence[BaseRoute] = (),
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> ASGIApp:
     """The application. With `inline`, API calls run on the event loop itself: right for
     SQLite, whose calls take microseconds and where a worker-thread hand-off (~0.3 ms here)
-    would cost more than the call; with a network database they run in worker threads."""
+    would cost more than the call; with a network database they run in worker threads.
+    `agent` serves `/agent/...`."""
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -110,4 +125,4 @@ def create_app(
         routes=[Route("/health", health, methods=["GET"]), *extra_routes],
         lifespan=lifespan,
     )
-    return _AwsJsonFront(app, endpoint, inline, max_body_bytes)
+    return _Front(app, endpoint, agent, inline, max_body_bytes)

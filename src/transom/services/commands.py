@@ -120,8 +120,9 @@ class CommandService:
             )
         with self._store.write() as tx:
             chosen = list(instance_ids) or resolve_targets(targets, tx.node_tags())
+            nodes = {n.instance_id: n for n in tx.nodes_of(chosen)}
             command, invocations = self.prepare(
-                tx.get_node,
+                nodes.get,
                 document_name=document_name,
                 parameters=parameters,
                 instance_ids=chosen,
@@ -225,16 +226,30 @@ class CommandService:
         return command
 
     def work_for(self, instance_id: str) -> tuple[list[Work], list[str]]:
-        """Hand the node what it may run now (within each command's MaxConcurrency), and the
-        command ids it should cancel."""
-        work: list[Work] = []
-        cancels: list[str] = []
+        """`work_for_all` for one node."""
+        return self.work_for_all([instance_id])[0]
+
+    def work_for_all(self, instance_ids: Sequence[str]) -> list[tuple[list[Work], list[str]]]:
+        """For each node, in order: what it may run now (within each command's
+        MaxConcurrency), and the command ids it should cancel. One read when none has work,
+        one write more when some do."""
+        answers: dict[str, tuple[list[Work], list[str]]] = {i: ([], []) for i in instance_ids}
         with self._store.read() as tx:
-            found = tx.node_work(instance_id)
+            found = tx.node_work(instance_ids)
         if not found:
-            return work, cancels  # an idle node's poll costs one read, no write
+            return [answers[i] for i in instance_ids]  # idle polls: one read, no write
         with self._store.write() as tx:  # every change below is a compare-and-set
+            commands = {i.command_id: self._static(tx, i.command_id) for i in found}
+            # replicas must not both fill a command's last slot, nor count its results at once
+            tx.lock_all(
+                {
+                    f"command:{i.command_id}"
+                    for i in found
+                    if i.details == CANCELLING or _limited(commands[i.command_id])
+                }
+            )
             for invocation in found:
+                work, cancels = answers[invocation.instance_id]
                 if invocation.details == CANCELLING and invocation.started_date is None:
                     self._cancel_unaccepted(tx, invocation)
                     continue
@@ -247,7 +262,7 @@ class CommandService:
                     document = find_document(command.document_name)
                     timeout = int(command.parameters.get("executionTimeout", ["3600"])[0])
                     work.append(Work(handed, command, document.plugin_name, timeout))
-        return work, cancels
+        return [answers[i] for i in instance_ids]
 
     def _cancel_unaccepted(self, tx: Transaction, invocation: Invocation) -> None:
         """The node polls again without having accepted a cancelled invocation: it will
@@ -267,11 +282,10 @@ class CommandService:
         """The invocation with a lease, if the node may run it now; None if it must wait."""
         if invocation.details != PENDING:
             return invocation  # handed out before but not accepted: offer the same lease
-        limit = concurrency_limit(command.max_concurrency, len(command.instance_ids))
-        if limit < len(command.instance_ids):
-            tx.lock(f"command:{command.command_id}")  # replicas must not both fill the last slot
-            if tx.in_flight(command.command_id) >= limit:
-                return None
+        if _limited(command) and tx.in_flight(command.command_id) >= concurrency_limit(
+            command.max_concurrency, len(command.instance_ids)
+        ):
+            return None
         now = self._clock.now()
         lease = new_uuid()
         values = {"details": IN_PROGRESS, "lease": lease, "dispatched_date": now}
@@ -284,15 +298,25 @@ class CommandService:
             invocation, details=IN_PROGRESS, lease=lease, dispatched_date=now
         )
 
-    def report(self, instance_id: str, outcomes: Iterable[Outcome]) -> list[str]:
-        """Apply the node's reports; return the command ids it may forget (applied now,
-        applied before, or stale)."""
-        acknowledged: list[str] = []
+    def report(self, instance_id: str, outcomes: Sequence[Outcome]) -> list[str]:
+        """`report_all` for one node."""
+        return self.report_all([(instance_id, outcomes)])[0]
+
+    def report_all(self, reports: Sequence[tuple[str, Sequence[Outcome]]]) -> list[list[str]]:
+        """Apply each (node, its outcomes) report in one transaction; for each, the command ids
+        the node may forget (applied now, applied before, or stale)."""
+        finished: set[str] = set()
         woken: set[str] = set()
+        outcomes = sorted(
+            ((instance_id, o) for instance_id, batch in reports for o in batch),
+            key=lambda pair: pair[1].command_id,
+        )
         with self._store.write() as tx:
-            # command order = lock order, so two nodes' batches cannot deadlock on PostgreSQL
-            for outcome in sorted(outcomes, key=lambda o: o.command_id):
-                acknowledged.append(outcome.command_id)
+            # one statement, in key order: results are counted one batch at a time across
+            # replicas, and two batches cannot deadlock
+            final = {o.command_id for _, o in outcomes if o.status != "InProgress"}
+            tx.lock_all({f"command:{c}" for c in final})
+            for instance_id, outcome in outcomes:
                 if outcome.status == "InProgress":
                     tx.transition(
                         outcome.command_id,
@@ -302,7 +326,7 @@ class CommandService:
                         {"started_date": outcome.started_at or self._clock.now()},
                     )
                     continue
-                applied = tx.transition(
+                if tx.transition(
                     outcome.command_id,
                     instance_id,
                     (IN_PROGRESS, CANCELLING),
@@ -315,15 +339,16 @@ class CommandService:
                         "started_date": outcome.started_at,
                         "finished_date": outcome.finished_at or self._clock.now(),
                     },
-                )
-                if applied:
-                    woken |= self._after_final(tx, outcome.command_id)
+                ):
+                    finished.add(outcome.command_id)
+            for command_id in sorted(finished):
+                woken |= self._after_final(tx, command_id)
         self._wake(woken)
-        return acknowledged
+        return [[o.command_id for o in batch] for _, batch in reports]
 
     def _after_final(self, tx: Transaction, command_id: str) -> set[str]:
-        """Stop a command past its error budget; refresh its status; the nodes to wake."""
-        tx.lock(f"command:{command_id}")  # results counted one at a time, across replicas
+        """Stop a command past its error budget; refresh its status; the nodes to wake.
+        The caller holds the command's lock (results are counted one at a time)."""
         status = tx.get_command_status(command_id)
         assert status is not None
         command = dataclasses.replace(
@@ -385,7 +410,10 @@ class CommandService:
         expired = 0
         with self._store.write() as tx:
             touched: set[str] = set()
-            for invocation in tx.undelivered(now):
+            undelivered = tx.undelivered(now)
+            # before any row changes, as every other path does: no lock cycle with them
+            tx.lock_all({f"command:{i.command_id}" for i in undelivered})
+            for invocation in undelivered:
                 if tx.transition(
                     invocation.command_id,
                     invocation.instance_id,
@@ -395,7 +423,7 @@ class CommandService:
                 ):
                     expired += 1
                     touched.add(invocation.command_id)
-            for command_id in touched:
+            for command_id in sorted(touched):
                 self._after_final(tx, command_id)
         return expired
 
@@ -451,6 +479,12 @@ class CommandService:
                 f"No invocation of command {command_id} on {instance_id} (yet)."
             )
         return invocation, command
+
+
+def _limited(command: Command) -> bool:
+    """Whether MaxConcurrency holds back some of the command's invocations."""
+    targets = len(command.instance_ids)
+    return concurrency_limit(command.max_concurrency, targets) < targets
 
 
 def _refuse_duplicates(instance_ids: Sequence[str]) -> None:

@@ -147,28 +147,51 @@ class NodeService:
 
     def authenticate(self, instance_id: str, secret: str) -> Node:
         """The registered node these credentials belong to, or InvalidNodeCredentialsError."""
-        with self._store.read() as tx:
-            node = tx.get_node(instance_id)
-        if (
-            node is None
-            or node.deregistered_date is not None
-            or not hmac.compare_digest(node.secret_hash, _digest(secret))
-        ):
-            raise InvalidNodeCredentialsError(
-                f"The credentials of {instance_id} are not valid (wrong secret, or the node "
-                "was deregistered). Register the host again."
-            )
+        node = self.authenticate_all([(instance_id, secret)])[0]
+        if isinstance(node, InvalidNodeCredentialsError):
+            raise node
         return node
 
-    def heartbeat(self, node: Node, facts: NodeFacts | None) -> None:
-        """Record that the node was heard from. The ping time is written at most every
-        `PING_WRITE_INTERVAL` (and whenever facts change): far finer than ConnectionLost needs,
-        and it spares a write per poll."""
+    def authenticate_all(
+        self, credentials: Sequence[tuple[str, str]]
+    ) -> list[Node | InvalidNodeCredentialsError]:
+        """For each (instance id, secret), in order: its registered node, or the error to
+        answer with. One read for them all."""
+        with self._store.read() as tx:
+            nodes = {n.instance_id: n for n in tx.nodes_of({i for i, _ in credentials})}
+        found: list[Node | InvalidNodeCredentialsError] = []
+        for instance_id, secret in credentials:
+            node = nodes.get(instance_id)
+            if (
+                node is None
+                or node.deregistered_date is not None
+                or not hmac.compare_digest(node.secret_hash, _digest(secret))
+            ):
+                found.append(
+                    InvalidNodeCredentialsError(
+                        f"The credentials of {instance_id} are not valid (wrong secret, or the "
+                        "node was deregistered). Register the host again."
+                    )
+                )
+            else:
+                found.append(node)
+        return found
+
+    def ping_due(self, node: Node, facts: NodeFacts | None) -> bool:
+        """Whether hearing from `node` (with these facts) must be written: the ping time is
+        written at most every `PING_WRITE_INTERVAL` (and whenever facts change), far finer
+        than ConnectionLost needs, which spares a write per poll."""
+        return facts is not None or self._clock.now() - node.last_ping_date >= PING_WRITE_INTERVAL
+
+    def heartbeat(self, pings: Sequence[tuple[Node, NodeFacts | None]]) -> None:
+        """Record that these nodes were heard from (with their new facts, if any), those
+        whose ping is due (`ping_due`)."""
         now = self._clock.now()
-        if facts is None and now - node.last_ping_date < PING_WRITE_INTERVAL:
-            return
-        with self._store.write() as tx:
-            tx.record_ping(node.instance_id, now, facts)
+        due = [(node, facts) for node, facts in pings if self.ping_due(node, facts)]
+        if due:
+            with self._store.write() as tx:
+                for node, facts in due:
+                    tx.record_ping(node.instance_id, now, facts)
 
     def deregister(self, instance_id: str) -> None:
         """Revoke the node's credentials and hide it; its history stays."""

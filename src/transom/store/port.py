@@ -140,6 +140,9 @@ class Transaction(Protocol):
     def get_node(self, instance_id: str) -> Node | None:
         """The node, deregistered or not."""
 
+    def nodes_of(self, instance_ids: Collection[str]) -> list[Node]:
+        """The nodes with these ids that exist (deregistered or not), in no particular order."""
+
     def list_nodes(self) -> list[Node]:
         """Registered (not deregistered) nodes in registration order."""
 
@@ -177,8 +180,8 @@ class Transaction(Protocol):
     def count_invocations(self, command_id: str) -> dict[str, int]:
         """The command's invocations counted by details."""
 
-    def node_work(self, instance_id: str) -> list[Invocation]:
-        """The node's invocations that are Pending, Cancelling, or handed out but not yet
+    def node_work(self, instance_ids: Collection[str]) -> list[Invocation]:
+        """These nodes' invocations that are Pending, Cancelling, or handed out but not yet
         accepted, oldest first."""
 
     def in_flight(self, command_id: str) -> int:

@@ -188,7 +188,7 @@ _COUNT_INVOCATIONS = (
 _NODE_WORK = (
     sa.select(_INV)
     .where(
-        _INV.c.instance_id == sa.bindparam("i"),
+        _INV.c.instance_id.in_(sa.bindparam("ids", expanding=True)),
         sa.or_(
             _INV.c.details.in_((PENDING, CANCELLING)),
             sa.and_(_INV.c.details == IN_PROGRESS, _INV.c.started_date.is_(None)),
@@ -229,6 +229,7 @@ def _transition(
 
 
 _GET_NODE = sa.select(t.nodes).where(t.nodes.c.instance_id == sa.bindparam("id"))
+_NODES_OF = sa.select(t.nodes).where(t.nodes.c.instance_id.in_(sa.bindparam("ids", expanding=True)))
 _NODE_FACTS = tuple(f.name for f in dataclasses.fields(NodeFacts))
 
 
@@ -510,6 +511,9 @@ class SqlTransaction(ExecutionQueries):
         row = self._conn.execute(_GET_NODE, {"id": instance_id}).first()
         return None if row is None else _node(row)
 
+    def nodes_of(self, instance_ids: Collection[str]) -> list[Node]:
+        return [_node(r) for r in self._conn.execute(_NODES_OF, {"ids": list(instance_ids)})]
+
     def list_nodes(self) -> list[Node]:
         rows = self._conn.execute(
             sa.select(t.nodes).where(t.nodes.c.deregistered_date.is_(None)).order_by(t.nodes.c.seq)
@@ -589,8 +593,8 @@ class SqlTransaction(ExecutionQueries):
         rows = self._conn.execute(_COUNT_INVOCATIONS, {"c": command_id})
         return {details: int(n) for details, n in rows}
 
-    def node_work(self, instance_id: str) -> list[Invocation]:
-        rows = self._conn.execute(_NODE_WORK, {"i": instance_id})
+    def node_work(self, instance_ids: Collection[str]) -> list[Invocation]:
+        rows = self._conn.execute(_NODE_WORK, {"ids": list(instance_ids)})
         return [Invocation(**r._mapping) for r in rows]
 
     def in_flight(self, command_id: str) -> int:

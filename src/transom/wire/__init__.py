@@ -9,7 +9,8 @@ Errors are 4xx/5xx with a body `{"error": CODE, "message": TEXT}` (`AgentError`)
 - `POST /agent/v1/poll`      `PollRequest` -> `PollResponse`: the long poll. It is also the
   heartbeat: the server answers as soon as there is work or a cancellation for the node, at
   the latest after `wait_seconds` (capped at `MAX_WAIT_SECONDS`), and marks the node Online;
-  an agent polls again at once.
+  an agent polls again at once. It may carry results (`PollRequest.results`), applied
+  before the wait; the answer acknowledges them as `ResultsResponse` does.
 - `POST /agent/v1/results`   `ResultsRequest` -> `ResultsResponse`: invocation progress and
   final results. An agent keeps each final result on disk until it is acknowledged, and
   sends it again after a restart or a lost answer; the server applies each once.

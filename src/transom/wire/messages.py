@@ -96,10 +96,14 @@ class RegisterResponse:
 
 @dataclass(frozen=True)
 class PollRequest:
-    """A long poll. `facts` is sent when they changed since the last poll, else None."""
+    """A long poll. `facts` is sent when they changed since the last poll, else None.
+    `results` may carry invocation results as `ResultsRequest` does: they are applied first,
+    and the answer lists those the agent may forget (a finished command's result then costs
+    no request of its own)."""
 
     wait_seconds: float
     facts: PlatformFacts | None = None
+    results: list[InvocationResult] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,10 +112,13 @@ class PollRequest:
     def from_json(cls, data: object) -> Self:
         if not isinstance(data, dict) or not isinstance(data.get("wait_seconds"), int | float):
             raise AgentError("InvalidRequest", "PollRequest.wait_seconds must be a number")
-        facts = data.get("facts")
+        facts, results = data.get("facts"), data.get("results", [])
+        if not isinstance(results, list):
+            raise AgentError("InvalidRequest", "PollRequest.results must be a list")
         return cls(
             float(data["wait_seconds"]),
             None if facts is None else PlatformFacts.from_json(facts),
+            [InvocationResult.from_json(r) for r in results],
         )
 
 
@@ -140,11 +147,13 @@ class WorkItem:
 
 @dataclass(frozen=True)
 class PollResponse:
-    """What the node should do now: commands to run, and command ids to cancel."""
+    """What the node should do now: commands to run, and command ids to cancel; and the
+    command ids of the request's `results` that the agent may forget (see ResultsResponse)."""
 
     server_time: float
     work: list[WorkItem] = field(default_factory=list)
     cancel: list[str] = field(default_factory=list)
+    acknowledged: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -157,6 +166,7 @@ class PollResponse:
             float(data["server_time"]),
             [WorkItem.from_json(item) for item in data.get("work", [])],
             [str(command_id) for command_id in data.get("cancel", [])],
+            [str(command_id) for command_id in data.get("acknowledged", [])],
         )
 
 

@@ -1,0 +1,83 @@
+"""The agent channel's batched store calls (one transaction for many nodes' requests) keep
+the rules of one-at-a-time calls: MaxConcurrency, the MaxErrors budget, credentials."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.world import World
+from tests.support.servers import BACKEND_PARAMS
+from transom.domain.commands import Outcome
+from transom.domain.errors import InvalidNodeCredentialsError
+from transom.domain.nodes import Node, NodeFacts
+
+pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
+
+
+def _send(world: World, nodes: list[str], concurrency: str, errors: str = "0") -> str:
+    return world.services.commands.send(
+        document_name="AWS-RunShellScript",
+        parameters={"commands": ["true"]},
+        instance_ids=nodes,
+        targets=[],
+        max_concurrency=concurrency,
+        max_errors=errors,
+    ).command_id
+
+
+def test_one_batch_of_polls_hands_out_no_more_than_max_concurrency(world: World) -> None:
+    nodes = [world.node(f"n{i}") for i in range(5)]
+    _send(world, nodes, "2")
+    commands = world.services.commands
+    first = commands.work_for_all(nodes)
+    busy = [n for n, (work, _) in zip(nodes, first, strict=True) if work]
+    assert len(busy) == 2
+    # until accepted, the same leases are offered again, and to no other node
+    again = commands.work_for_all(nodes)
+    assert [bool(work) for work, _ in again] == [bool(work) for work, _ in first]
+    assert [w[0].invocation.lease for w, _ in again if w] == [
+        w[0].invocation.lease for w, _ in first if w
+    ]
+
+
+def test_one_batch_of_reports_counts_every_error_once(world: World) -> None:
+    nodes = [world.node(f"n{i}") for i in range(4)]
+    command_id = _send(world, nodes, "2", errors="0")
+    commands = world.services.commands
+    handed = commands.work_for_all(nodes)
+    now = world.clock.now()
+    reports = [
+        (node, [Outcome(command_id, w[0].invocation.lease or "", "Failed", 1, "", "", now, now)])
+        for node, (w, _) in zip(nodes, handed, strict=True)
+        if w
+    ]
+    assert commands.report_all(reports) == [[command_id], [command_id]]
+    view = commands.view(command_id)
+    assert (view.command.status, view.error_count, view.counts) == (
+        "Failed",
+        2,
+        {"Failed": 2, "Terminated": 2},
+    )
+    # the same reports again are acknowledged and change nothing
+    assert commands.report_all(reports) == [[command_id], [command_id]]
+    assert commands.view(command_id).counts == {"Failed": 2, "Terminated": 2}
+
+
+def test_one_batch_of_authentications_answers_each_node_alone(world: World) -> None:
+    nodes = world.services.nodes
+    activation_id, code = nodes.create_activation(iam_role="role", registration_limit=2)
+    facts = NodeFacts("h", "127.0.0.1", "Linux", "Ubuntu", "24.04", "test")
+    (a, secret_a), (b, secret_b) = (nodes.register(activation_id, code, facts) for _ in "ab")
+    nodes.deregister(b)
+    found = nodes.authenticate_all(
+        [(a, secret_a), (a, secret_b), (b, secret_b), ("mi-00000000000000000", "x"), (a, secret_a)]
+    )
+    assert [type(f) for f in found] == [
+        Node,
+        InvalidNodeCredentialsError,
+        InvalidNodeCredentialsError,
+        InvalidNodeCredentialsError,
+        Node,
+    ]
+    assert isinstance(found[0], Node)
+    assert found[0].instance_id == a
