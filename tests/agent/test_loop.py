@@ -149,3 +149,85 @@ def test_a_stopped_agent_does_not_poll(tmp_path: Path) -> None:
     stop.set()
     code, server, _, _ = run(tmp_path, [ok], stop=stop)
     assert (code, server.polls) == (0, [])
+
+
+class Recorder:
+    """A server that hands out `script` in its first poll's answer, records every request,
+    and stops the agent at its `polls`-th poll. A poll after the first waits (as one parked
+    at a real server does) until a results request arrives, or at most `park` seconds."""
+
+    def __init__(self, script: str, stop: Stop, polls: int = 3, park: float = 0) -> None:
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self._script, self._stop, self._polls, self._park = script, stop, polls, park
+        self._results = threading.Event()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.requests.append((request.url.path, body))
+        if request.url.path == "/agent/v1/results":
+            self._results.set()
+            return httpx.Response(
+                200, json={"acknowledged": [r["command_id"] for r in body["results"]]}
+            )
+        polls = sum(path == "/agent/v1/poll" for path, _ in self.requests)
+        work = []
+        if polls == 1:
+            work = [
+                {
+                    "command_id": "c-1",
+                    "lease": "l-1",
+                    "document_name": "AWS-RunShellScript",
+                    "plugin_name": "aws:runShellScript",
+                    "commands": [self._script],
+                    "working_directory": "",
+                    "execution_timeout": 30,
+                }
+            ]
+        elif self._park:
+            self._results.wait(self._park)
+        if polls >= self._polls:
+            self._stop.set()
+        acknowledged = [
+            r["command_id"] for r in body.get("results", []) if r["status"] != "InProgress"
+        ]
+        return httpx.Response(
+            200, json={"server_time": 1.0, "work": work, "cancel": [], "acknowledged": acknowledged}
+        )
+
+    def results(self) -> list[tuple[str, str, str]]:
+        """(path, command id, status) of every result sent, in order."""
+        return [
+            (p, r["command_id"], r["status"])
+            for p, b in self.requests
+            for r in b.get("results", [])
+        ]
+
+
+def _serve(tmp_path: Path, server: Recorder, stop: Stop) -> None:
+    channel = Channel("http://server", "mi-0123456789abcdef0", "s", httpx.MockTransport(server))
+    assert (
+        Agent(channel, tmp_path, lambda: FACTS, wait_seconds=20, log=lambda _: None).run(stop) == 0
+    )
+
+
+def test_a_command_that_ends_at_once_reports_with_the_next_poll_alone(tmp_path: Path) -> None:
+    stop = Stop()
+    server = Recorder("echo hi", stop)
+    _serve(tmp_path, server, stop)
+    assert server.results() == [("/agent/v1/poll", "c-1", "Success")]
+    assert server.requests[1][1]["results"][0]["stdout"] == "hi\n"
+    assert not list((tmp_path / "spool" / "results").iterdir())  # acknowledged
+
+
+def test_a_longer_command_is_accepted_by_the_next_poll_and_reports_on_its_own(
+    tmp_path: Path,
+) -> None:
+    stop = Stop()
+    server = Recorder("sleep 1; echo done", stop, polls=2, park=20)
+    _serve(tmp_path, server, stop)
+    assert server.results() == [
+        ("/agent/v1/poll", "c-1", "InProgress"),
+        ("/agent/v1/results", "c-1", "Success"),
+    ]
+    assert server.requests[-1][1]["results"][0]["stdout"] == "done\n"
+    assert not list((tmp_path / "spool" / "results").iterdir())

@@ -3,6 +3,12 @@
 Each command id is run at most once: it is written to the spool before it starts, and a
 spooled id is never started again. Final results stay in the spool until the server
 acknowledges them, so a restart of either side loses none.
+
+After taking work the loop waits up to `QUICK_SECONDS` for it: the final results of commands
+that ended by then, and the acceptances of those still running, ride the next poll, so a
+command that ends at once costs no request of its own (their acknowledgement comes when that
+poll answers). Every other result is sent at once with `POST /agent/v1/results`: one that
+ends while a poll waits at the server, and any left unsent by a failure or a restart.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import random
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -27,12 +34,17 @@ from transom.wire import (
 )
 
 MAX_BACKOFF = 30.0
+QUICK_SECONDS = 0.2
 STOPPED = "\nThe agent was stopped while this command ran; the command was stopped too.\n"
 EXIT_DEREGISTERED = 3
 
 
 def _log(message: str) -> None:
     print(f"transom agent: {message}", file=sys.stderr, flush=True)
+
+
+def _acceptance(item: WorkItem) -> InvocationResult:
+    return InvocationResult(item.command_id, item.lease, "InProgress", -1, "", "", None, None)
 
 
 class Agent:
@@ -52,6 +64,10 @@ class Agent:
         self._log = log
         self._lock = threading.Lock()
         self._running: dict[str, tuple[threading.Event, threading.Thread]] = {}
+        self._accepted: dict[str, InvocationResult] = {}  # acceptances not yet sent
+        self._fresh: set[str] = set()  # commands taken by the last poll, to report with the next
+        self._sending: set[str] = set()  # final results on their way, in a poll or a flush
+        self._polling = False
         self._stopping = False
         self._send_failing = False
 
@@ -65,18 +81,21 @@ class Agent:
         try:
             while not stop.is_set():
                 facts = self._facts()
+                self.flush(stale=True)
+                results = self._outgoing()
                 try:
-                    self.flush()
                     response = self._channel.poll(
-                        PollRequest(self._wait, None if facts == sent_facts else facts)
+                        PollRequest(self._wait, None if facts == sent_facts else facts, results)
                     )
                 except ChannelDown as exc:
+                    self._sent(results, None)
                     failures += 1
                     if failures == 1:
                         self._log(f"lost the server ({exc}); retrying")
                     stop.wait(min(MAX_BACKOFF, 2.0 ** min(failures, 8)) * random.uniform(0.5, 1))
                     continue
                 except AgentError as exc:
+                    self._sent(results, None)
                     if exc.code == "InvalidNodeCredentials":
                         self._log(f"the server refused this node: {exc.message}")
                         return EXIT_DEREGISTERED
@@ -84,36 +103,69 @@ class Agent:
                     self._log(f"the server said {exc.code}: {exc.message}")
                     stop.wait(min(MAX_BACKOFF, 2.0 ** min(failures, 8)))
                     continue
+                self._sent(results, response.acknowledged)
                 if failures or sent_facts is None:
                     self._log("connected" if sent_facts is None else "reconnected")
                 failures = 0
                 sent_facts = facts
-                for item in response.work:
-                    self.take(item)
+                started = [thread for item in response.work if (thread := self.take(item))]
                 for command_id in response.cancel:
                     self.cancel(command_id)
+                deadline = time.monotonic() + QUICK_SECONDS
+                for thread in started:
+                    thread.join(max(0.0, deadline - time.monotonic()))
         finally:
             self.shutdown()
         return 0
 
-    def take(self, item: WorkItem) -> None:
-        """Start `item` unless it was taken before; tell the server it is accepted."""
+    def _outgoing(self) -> list[InvocationResult]:
+        """What the next poll carries: the final results of the commands the last poll gave,
+        and the acceptances of commands still running. From now on a finishing command sends
+        its own result, since the poll may wait long at the server."""
         with self._lock:
-            known = item.command_id in self._running or self._spool.knows(item.command_id)
-            if not known:
-                self._spool.accept(item)
-                cancel = threading.Event()
-                thread = threading.Thread(target=self._execute, args=(item, cancel), daemon=True)
-                self._running[item.command_id] = (cancel, thread)
-                thread.start()
-        if not known or item.command_id in self._running:
-            self._send(
-                [
-                    InvocationResult(
-                        item.command_id, item.lease, "InProgress", -1, "", "", None, None
-                    )
-                ]
-            )
+            finals = [
+                r
+                for r in self._spool.unacknowledged()
+                if r.command_id in self._fresh and r.command_id not in self._sending
+            ]
+            self._sending.update(r.command_id for r in finals)
+            accepted = [a for c, a in self._accepted.items() if c in self._running]
+            self._accepted.clear()
+            self._fresh.clear()
+            self._polling = True
+        return finals + accepted
+
+    def _sent(self, results: list[InvocationResult], acknowledged: list[str] | None) -> None:
+        """The poll that carried `results` ended, answered with `acknowledged` or failed (None):
+        forget what was acknowledged, keep the rest for the next poll."""
+        final = {r.command_id for r in results if r.status != "InProgress"}
+        with self._lock:
+            self._polling = False
+            self._sending -= final
+            if acknowledged is None:
+                for result in results:
+                    if result.status == "InProgress":
+                        self._accepted.setdefault(result.command_id, result)
+            else:
+                self._spool.acknowledge([c for c in acknowledged if c in final])
+
+    def take(self, item: WorkItem) -> threading.Thread | None:
+        """Start `item` unless it was taken before (its thread, if started now); its
+        acceptance goes with the next poll while it runs."""
+        with self._lock:
+            if item.command_id in self._running:
+                self._accepted[item.command_id] = _acceptance(item)
+                return None
+            if self._spool.knows(item.command_id):
+                return None  # finished: its final result is sent instead
+            self._spool.accept(item)
+            cancel = threading.Event()
+            thread = threading.Thread(target=self._execute, args=(item, cancel), daemon=True)
+            self._running[item.command_id] = (cancel, thread)
+            self._accepted[item.command_id] = _acceptance(item)
+            self._fresh.add(item.command_id)
+            thread.start()
+        return thread
 
     def _execute(self, item: WorkItem, cancel: threading.Event) -> None:
         result = run_item(item, self._state_dir / "run" / item.command_id, cancel)
@@ -122,7 +174,9 @@ class Agent:
         with self._lock:
             self._spool.finish(result)
             self._running.pop(item.command_id, None)
-        self.flush()
+            polling = self._polling
+        if polling:
+            self.flush()
 
     def cancel(self, command_id: str) -> None:
         with self._lock:
@@ -130,24 +184,34 @@ class Agent:
         if running is not None:
             running[0].set()
 
-    def flush(self) -> None:
-        """Send the spooled final results; forget those the server acknowledges."""
+    def flush(self, *, stale: bool = False) -> None:
+        """Send the spooled final results not on their way yet (with `stale`, only those
+        that would not ride the next poll); forget those the server acknowledges."""
         with self._lock:
-            pending = self._spool.unacknowledged()
-        if pending:
+            pending = [
+                r
+                for r in self._spool.unacknowledged()
+                if r.command_id not in self._sending and not (stale and r.command_id in self._fresh)
+            ]
+            self._sending.update(r.command_id for r in pending)
+        if not pending:
+            return
+        try:
             self._send(pending)
+        finally:
+            with self._lock:
+                self._sending.difference_update(r.command_id for r in pending)
 
     def _send(self, results: list[InvocationResult]) -> None:
         try:
             answer = self._channel.results(ResultsRequest(results))
         except (ChannelDown, AgentError) as exc:
-            # final results stay in the spool; an acceptance is re-sent on the next offer
+            # final results stay in the spool
             if not self._send_failing:
                 self._log(f"could not send results yet ({exc}); they are kept until sent")
             self._send_failing = True
             return
         self._send_failing = False
-        # An acknowledged acceptance must not drop a final result spooled meanwhile.
         final = {r.command_id for r in results if r.status != "InProgress"}
         with self._lock:
             self._spool.acknowledge([c for c in answer.acknowledged if c in final])
