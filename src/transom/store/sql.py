@@ -233,9 +233,15 @@ _NODES_OF = sa.select(t.nodes).where(t.nodes.c.instance_id.in_(sa.bindparam("ids
 _NODE_FACTS = tuple(f.name for f in dataclasses.fields(NodeFacts))
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _fields(record: Any) -> dict[str, Any]:
     """A dataclass as a row: its fields, shallow (unlike `dataclasses.asdict`)."""
-    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    names = _FIELD_NAMES.get(type(record))
+    if names is None:
+        names = _FIELD_NAMES[type(record)] = tuple(f.name for f in dataclasses.fields(record))
+    return {name: getattr(record, name) for name in names}
 
 
 def _activation(row: sa.Row[Any]) -> Activation:
