@@ -3,15 +3,20 @@ from a separate process, one command to all of them (MaxConcurrency 100%).
 
 Two modes: `instant` (agents report Success at once: the control plane alone) and `spawn`
 (agents really run `true`). Reports the wall time from SendCommand to the command's Success,
-invocations per second, and the server's CPU time per invocation (from /proc).
+invocations per second, and the server's CPU time per invocation (from /proc); for `spawn`,
+also the time this machine takes to spawn as many `true` one after the other with nothing
+else running (the agents' process does the same spawns, so this is the floor), and the
+ratio of the two.
 
 Run: .venv/bin/python bench/run_command.py [--nodes 100 1000] [--modes instant spawn]
+     [--database sqlite|postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -20,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,9 +33,9 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.servers import (
-    Database,
     ServerProcess,
     boto3_client,
+    database,
     install_test_key,
 )
 
@@ -78,27 +84,61 @@ class Connection:
         return json.loads(payload)
 
 
-async def agent(host: str, port: int, node: RegisterResponse, spawn: bool) -> None:
+async def run_true() -> int:
+    """Spawn `true` and wait for it on a pidfd: no thread per child (Python 3.11's default
+    child watcher starts one), so the simulated agents' process measures the spawns."""
+    pid = os.posix_spawnp("true", ["true"], os.environ)
+    pidfd = os.pidfd_open(pid)
+    loop = asyncio.get_running_loop()
+    exited = loop.create_future()
+    loop.add_reader(pidfd, exited.set_result, None)
+    try:
+        await exited
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def _ignore(_count: int) -> None:
+    pass
+
+
+async def agent(
+    host: str,
+    port: int,
+    node: RegisterResponse,
+    *,
+    spawn: bool = False,
+    stdout: str = "",
+    sending: Callable[[int], None] = _ignore,
+) -> None:
+    """Poll; run what comes (`true`, or nothing and answer at once); carry the results in
+    the next poll, as the real agent does with commands that end at once. `sending` is told
+    how many results each poll carries."""
     connection = Connection(host, port, node_authorization(node.instance_id, node.secret))
+    results: list[dict[str, Any]] = []
     while True:
-        answer = await connection.post("/agent/v1/poll", PollRequest(20).to_json())
+        sending(len(results))
+        answer = await connection.post(
+            "/agent/v1/poll", PollRequest(20).to_json() | {"results": results}
+        )
+        results = []
         for item in answer["work"]:
             started = time.time()
-            code = 0
-            if spawn:
-                process = await asyncio.create_subprocess_exec("true")
-                code = await process.wait()
-            result = {
-                "command_id": item["command_id"],
-                "lease": item["lease"],
-                "status": "Success" if code == 0 else "Failed",
-                "response_code": code,
-                "stdout": "",
-                "stderr": "",
-                "started_at": started,
-                "finished_at": time.time(),
-            }
-            await connection.post("/agent/v1/results", {"results": [result]})
+            code = await run_true() if spawn else 0
+            results.append(
+                {
+                    "command_id": item["command_id"],
+                    "lease": item["lease"],
+                    "status": "Success" if code == 0 else "Failed",
+                    "response_code": code,
+                    "stdout": stdout,
+                    "stderr": "",
+                    "started_at": started,
+                    "finished_at": time.time(),
+                }
+            )
 
 
 async def fleet(
@@ -113,7 +153,7 @@ async def fleet(
         nodes.append(
             RegisterResponse.from_json(await registrar.post("/agent/v1/register", request))
         )
-    tasks = [asyncio.create_task(agent(host, port, n, spawn)) for n in nodes]
+    tasks = [asyncio.create_task(agent(host, port, n, spawn=spawn)) for n in nodes]
     await asyncio.sleep(1 + size / 500)  # let every agent's first poll arrive
     ready.set()
     await asyncio.gather(*tasks)
@@ -130,9 +170,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(size: int, spawn: bool) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database("sqlite", Path(tmp))
+def warm_up(ssm: Any) -> None:
+    """Build the request validators of the calls measured (each is built on its first use
+    in a server process), without side effects: the figures are a warm server's."""
+    ssm.list_commands()
+    with contextlib.suppress(ssm.exceptions.InvalidInstanceId):
+        ssm.send_command(
+            DocumentName="AWS-RunShellScript",
+            InstanceIds=["mi-00000000000000000"],
+            Parameters={"commands": ["true"]},
+        )
+
+
+def measure(size: int, spawn: bool, kind: str = "sqlite") -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as db:
         install_test_key(db)
         server = ServerProcess(db).start()
         assert server.process is not None
@@ -155,6 +206,7 @@ def measure(size: int, spawn: bool) -> dict[str, float]:
             )
             agents.start()
             ready.wait(timeout=600)
+            warm_up(ssm)
             cpu = cpu_seconds(server.process.pid)
             started = time.perf_counter()
             command_id = ssm.send_command(
@@ -167,7 +219,7 @@ def measure(size: int, spawn: bool) -> dict[str, float]:
                 command = ssm.list_commands(CommandId=command_id)["Commands"][0]
                 if command["Status"] not in ("Pending", "InProgress"):
                     break
-                time.sleep(0.02)
+                time.sleep(0.05)
             wall = time.perf_counter() - started
             used = cpu_seconds(server.process.pid) - cpu
             assert command["Status"] == "Success", command
@@ -182,25 +234,40 @@ def measure(size: int, spawn: bool) -> dict[str, float]:
             server.stop()
 
 
+def spawn_floor(size: int) -> float:
+    """Seconds this machine takes to spawn and reap `size` `true` processes one after the
+    other from one process, with nothing else running: the floor of the spawn mode."""
+    started = time.perf_counter()
+    for _ in range(size):
+        os.waitpid(os.posix_spawnp("true", ["true"], os.environ), 0)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nodes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--modes", nargs="+", default=["instant", "spawn"])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; server (SQLite) and agents share the machine"
+        f"{platform.python_version()}; server ({args.database}) and agents share the machine"
     )
     print(
-        "| nodes | mode | SendCommand to Success (s) | invocations/s | server CPU ms/invocation |"
+        "| nodes | mode | SendCommand to Success (s) | invocations/s "
+        "| server CPU ms/invocation | spawning alone (s) | ratio |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for size in args.nodes:
         for mode in args.modes:
-            result = measure(size, spawn=mode == "spawn")
+            spawn = mode == "spawn"
+            floor = spawn_floor(size) if spawn else None
+            result = measure(size, spawn=spawn, kind=args.database)
+            ratio = "-" if floor is None else f"{result['wall_s'] / floor:.2f}"
             print(
                 f"| {size} | {mode} | {result['wall_s']:.2f} | {result['per_s']:.0f} "
-                f"| {result['cpu_ms_per_invocation']:.2f} |",
+                f"| {result['cpu_ms_per_invocation']:.2f} "
+                f"| {'-' if floor is None else f'{floor:.2f}'} | {ratio} |",
                 flush=True,
             )
 

@@ -37,8 +37,8 @@ from urllib.parse import urlsplit
 
 from tests.support.servers import ServerProcess, boto3_client, database, install_test_key
 
-from bench.run_command import FACTS, Connection, cpu_seconds
-from transom.wire import PollRequest, RegisterRequest, RegisterResponse, node_authorization
+from bench.run_command import FACTS, Connection, agent, cpu_seconds
+from transom.wire import RegisterRequest, RegisterResponse
 
 if TYPE_CHECKING:
     from multiprocessing.sharedctypes import Synchronized
@@ -48,32 +48,6 @@ THREADS = 4
 
 
 # simulated agents (in a separate process)
-
-
-async def _agent(host: str, port: int, node: RegisterResponse, done: Synchronized[int]) -> None:
-    """Long-poll; report every command handed out as Success at once, in one results call."""
-    connection = Connection(host, port, node_authorization(node.instance_id, node.secret))
-    while True:
-        answer = await connection.post("/agent/v1/poll", PollRequest(20).to_json())
-        if not answer["work"]:
-            continue
-        now = time.time()
-        results = [
-            {
-                "command_id": item["command_id"],
-                "lease": item["lease"],
-                "status": "Success",
-                "response_code": 0,
-                "stdout": "ok\n",
-                "stderr": "",
-                "started_at": now,
-                "finished_at": now,
-            }
-            for item in answer["work"]
-        ]
-        await connection.post("/agent/v1/results", {"results": results})
-        with done.get_lock():
-            done.value += len(results)
 
 
 async def _fleet(
@@ -89,14 +63,19 @@ async def _fleet(
             RegisterResponse.from_json(await registrar.post("/agent/v1/register", request))
         )
     ids.put([n.instance_id for n in nodes])
-    await asyncio.gather(*(_agent(host, port, n, done) for n in nodes))
+
+    def sending(count: int) -> None:
+        with done.get_lock():
+            done.value += count
+
+    await asyncio.gather(*(agent(host, port, n, stdout="ok\n", sending=sending) for n in nodes))
 
 
 def run_fleet(
     endpoint: str, activation: tuple[str, str], size: int, ids: Any, done: Synchronized[int]
 ) -> None:
     """Register `size` agents, send their instance ids to `ids`, then serve them forever,
-    counting the results reported in `done`."""
+    counting the results they send in `done`."""
     asyncio.run(_fleet(endpoint, activation, size, ids, done))
 
 
