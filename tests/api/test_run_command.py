@@ -175,6 +175,44 @@ def test_concurrent_polls_hand_out_no_more_than_max_concurrency(
     assert sum(len(work) for work in handed) == 3
 
 
+def test_a_deregistered_node_s_unfinished_invocations_end_undeliverable(
+    ssm: Any, server: ServerProcess
+) -> None:
+    marker, (running, offered, pending, healthy) = _fleet(ssm, server, 4)
+    command_id = ssm.send_command(
+        DocumentName="AWS-RunShellScript",
+        Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
+        Parameters={"commands": ["true"]},
+        MaxConcurrency="100%",
+    )["Command"]["CommandId"]
+    (item,) = _work(server, running)
+    results(server.endpoint, running.instance_id, running.secret, outcome(item, "InProgress"))
+    assert _work(server, offered)  # handed out, never accepted
+    for node in (running, offered, pending):
+        ssm.deregister_managed_instance(InstanceId=node.instance_id)
+    for (healthy_item,) in [_work(server, healthy)]:
+        results(
+            server.endpoint, healthy.instance_id, healthy.secret, outcome(healthy_item, "Success")
+        )
+    # the deregistered agent can no longer report
+    late = results(server.endpoint, running.instance_id, running.secret, outcome(item, "Failed", 1))
+    assert late["error"] == "InvalidNodeCredentials"
+    invocations = {
+        i["InstanceId"]: (i["Status"], i["StatusDetails"])
+        for i in ssm.list_command_invocations(CommandId=command_id)["CommandInvocations"]
+    }
+    assert invocations == {
+        **{n.instance_id: ("Failed", "Undeliverable") for n in (running, offered, pending)},
+        healthy.instance_id: ("Success", "Success"),
+    }
+    command = _command(ssm, command_id)
+    assert (command["Status"], command["CompletedCount"], command["ErrorCount"]) == (
+        "Success",
+        4,
+        0,
+    )
+
+
 def test_a_result_with_a_stale_lease_is_ignored(ssm: Any, server: ServerProcess) -> None:
     _, (node,) = _fleet(ssm, server, 1)
     command_id = ssm.send_command(

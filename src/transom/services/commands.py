@@ -26,6 +26,7 @@ from transom.domain.commands import (
     PENDING,
     SUCCESS,
     TERMINATED,
+    UNDELIVERABLE,
     Command,
     Invocation,
     Outcome,
@@ -405,27 +406,34 @@ class CommandService:
         return chosen
 
     def expire(self) -> int:
-        """Mark invocations never accepted before their command expired Delivery Timed Out."""
+        """Mark invocations never accepted before their command expired Delivery Timed Out,
+        and those left unfinished on a deregistered node Undeliverable (its agent can no
+        longer take or report them); the count."""
         now = self._clock.now()
-        expired = 0
+        ended = 0
         with self._store.write() as tx:
             touched: set[str] = set()
+            stranded = tx.stranded()
             undelivered = tx.undelivered(now)
             # before any row changes, as every other path does: no lock cycle with them
-            tx.lock_all({f"command:{i.command_id}" for i in undelivered})
-            for invocation in undelivered:
-                if tx.transition(
-                    invocation.command_id,
-                    invocation.instance_id,
-                    (invocation.details,),
-                    invocation.lease,
-                    {"details": DELIVERY_TIMED_OUT, "finished_date": now},
-                ):
-                    expired += 1
-                    touched.add(invocation.command_id)
+            tx.lock_all({f"command:{i.command_id}" for i in [*stranded, *undelivered]})
+            for invocations, details in (
+                (stranded, UNDELIVERABLE),
+                (undelivered, DELIVERY_TIMED_OUT),
+            ):
+                for invocation in invocations:
+                    if tx.transition(
+                        invocation.command_id,
+                        invocation.instance_id,
+                        (invocation.details,),
+                        invocation.lease,
+                        {"details": details, "finished_date": now},
+                    ):
+                        ended += 1
+                        touched.add(invocation.command_id)
             for command_id in sorted(touched):
                 self._after_final(tx, command_id)
-        return expired
+        return ended
 
     # reads
     def _static(self, tx: Transaction, command_id: str) -> Command:

@@ -206,6 +206,10 @@ class Transaction(Protocol):
     def undelivered(self, expired_by: datetime) -> list[Invocation]:
         """Invocations never accepted by their agent whose command expired by then."""
 
+    def stranded(self) -> list[Invocation]:
+        """Invocations not final (Pending, In Progress, Cancelling) whose node is
+        deregistered: its agent can no longer take or report them."""
+
     # window executions
     def insert_window_executions(self, executions: Sequence[WindowExecution]) -> None:
         """In one statement. Raises the database's integrity error when a window already has

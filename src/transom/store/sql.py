@@ -196,6 +196,14 @@ _NODE_WORK = (
     )
     .order_by(_INV.c.requested_date)
 )
+_STRANDED = (
+    sa.select(_INV)
+    .join(t.nodes, t.nodes.c.instance_id == _INV.c.instance_id)
+    .where(
+        t.nodes.c.deregistered_date.is_not(None),
+        _INV.c.details.in_((PENDING, IN_PROGRESS, CANCELLING)),
+    )
+)
 _IN_FLIGHT = (
     sa.select(sa.func.count())
     .select_from(_INV)
@@ -639,6 +647,10 @@ class SqlTransaction(ExecutionQueries):
                 t.invocations.c.started_date.is_(None),
             )
         )
+        return [Invocation(**r._mapping) for r in rows]
+
+    def stranded(self) -> list[Invocation]:
+        rows = self._conn.execute(_STRANDED)
         return [Invocation(**r._mapping) for r in rows]
 
     # access keys
