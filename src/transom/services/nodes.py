@@ -217,7 +217,10 @@ class NodeService:
         """
         with self._store.read() as tx:
             nodes = tx.list_nodes()
-            tags = {n.instance_id: tuple(tx.get_tags(NODE_RESOURCE, n.instance_id)) for n in nodes}
+            tags = {
+                node: tuple(Tag(k, v) for k, v in sorted(pairs.items()))
+                for node, pairs in tx.node_tags().items()
+            }
         wanted = filters.get("InstanceIds")
         if wanted:
             unknown = sorted(set(wanted) - {n.instance_id for n in nodes})
@@ -225,7 +228,7 @@ class NodeService:
                 raise InvalidInstanceIdError(
                     f"Instance {unknown[0]} is not a registered managed node."
                 )
-        views = [NodeView(n, self.ping_status(n), tags[n.instance_id]) for n in nodes]
+        views = [NodeView(n, self.ping_status(n), tags.get(n.instance_id, ())) for n in nodes]
         return [v for v in views if all(_matches(v, k, vs) for k, vs in filters.items())]
 
 
