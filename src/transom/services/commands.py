@@ -244,7 +244,7 @@ class CommandService:
             # replicas must not both fill a command's last slot, nor count its results at once
             tx.lock_all(
                 {
-                    f"command:{i.command_id}"
+                    _lock(i.command_id)
                     for i in found
                     if i.details == CANCELLING or _limited(commands[i.command_id])
                 }
@@ -316,7 +316,7 @@ class CommandService:
             # one statement, in key order: results are counted one batch at a time across
             # replicas, and two batches cannot deadlock
             final = {o.command_id for _, o in outcomes if o.status != "InProgress"}
-            tx.lock_all({f"command:{c}" for c in final})
+            tx.lock_all({_lock(c) for c in final})
             for instance_id, outcome in outcomes:
                 if outcome.status == "InProgress":
                     tx.transition(
@@ -416,7 +416,7 @@ class CommandService:
             stranded = tx.stranded()
             undelivered = tx.undelivered(now)
             # before any row changes, as every other path does: no lock cycle with them
-            tx.lock_all({f"command:{i.command_id}" for i in [*stranded, *undelivered]})
+            tx.lock_all({_lock(i.command_id) for i in [*stranded, *undelivered]})
             for invocations, details in (
                 (stranded, UNDELIVERABLE),
                 (undelivered, DELIVERY_TIMED_OUT),
@@ -487,6 +487,11 @@ class CommandService:
                 f"No invocation of command {command_id} on {instance_id} (yet)."
             )
         return invocation, command
+
+
+def _lock(command_id: str) -> str:
+    """The key of the lock that serializes a command's hand-outs and result counting."""
+    return f"command:{command_id}"
 
 
 def _limited(command: Command) -> bool:
