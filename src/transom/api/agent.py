@@ -1,5 +1,5 @@
 """The agent channel (`/agent/v1/...`, see `transom.wire`): registration, the long poll that
-hands out work and takes results, and results."""
+hands out work (and may carry results), and results."""
 
 from __future__ import annotations
 

@@ -411,10 +411,12 @@ class CommandService:
         longer take or report them); the count."""
         now = self._clock.now()
         ended = 0
-        with self._store.write() as tx:
+        with self._store.read() as tx:
+            stranded, undelivered = tx.stranded(), tx.undelivered(now)
+        if not stranded and not undelivered:
+            return 0  # the usual pass: one read, no write
+        with self._store.write() as tx:  # every change below is a compare-and-set
             touched: set[str] = set()
-            stranded = tx.stranded()
-            undelivered = tx.undelivered(now)
             # before any row changes, as every other path does: no lock cycle with them
             tx.lock_all({_lock(i.command_id) for i in [*stranded, *undelivered]})
             for invocations, details in (
