@@ -141,9 +141,10 @@ async def agent(
             )
 
 
-async def fleet(
-    endpoint: str, activation: tuple[str, str], size: int, spawn: bool, ready: Any
-) -> None:
+async def register_fleet(
+    endpoint: str, activation: tuple[str, str], size: int
+) -> tuple[str, int, list[RegisterResponse]]:
+    """Register `size` simulated agents with the activation; (host, port, their credentials)."""
     parts = urlsplit(endpoint)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     registrar = Connection(host, port)
@@ -153,6 +154,13 @@ async def fleet(
         nodes.append(
             RegisterResponse.from_json(await registrar.post("/agent/v1/register", request))
         )
+    return host, port, nodes
+
+
+async def fleet(
+    endpoint: str, activation: tuple[str, str], size: int, spawn: bool, ready: Any
+) -> None:
+    host, port, nodes = await register_fleet(endpoint, activation, size)
     tasks = [asyncio.create_task(agent(host, port, n, spawn=spawn)) for n in nodes]
     await asyncio.sleep(1 + size / 500)  # let every agent's first poll arrive
     ready.set()

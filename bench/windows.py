@@ -33,12 +33,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from tests.support.servers import ServerProcess, boto3_client, database, install_test_key
 
-from bench.run_command import FACTS, Connection, agent, cpu_seconds
-from transom.wire import RegisterRequest, RegisterResponse
+from bench.run_command import agent, cpu_seconds, register_fleet
 
 if TYPE_CHECKING:
     from multiprocessing.sharedctypes import Synchronized
@@ -53,15 +51,7 @@ THREADS = 4
 async def _fleet(
     endpoint: str, activation: tuple[str, str], size: int, ids: Any, done: Synchronized[int]
 ) -> None:
-    parts = urlsplit(endpoint)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    registrar = Connection(host, port)
-    nodes = []
-    for _ in range(size):
-        request = RegisterRequest(activation[0], activation[1], FACTS).to_json()
-        nodes.append(
-            RegisterResponse.from_json(await registrar.post("/agent/v1/register", request))
-        )
+    host, port, nodes = await register_fleet(endpoint, activation, size)
     ids.put([n.instance_id for n in nodes])
 
     def sending(count: int) -> None:

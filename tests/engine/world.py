@@ -2,7 +2,7 @@
 
 The services and the store are the real ones (a real SQLite file or PostgreSQL schema); only
 time and the agents are stand-ins: `FakeAgents` speaks to `CommandService` exactly as the
-agent channel does (work_for, then report), finishing each command when the script says.
+agent channel does (work_for_all, then report_all), finishing each command when the script says.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class FakeAgents:
         commands = self.services.commands
         for node in self.services.nodes.describe({}):
             instance_id = node.node.instance_id
-            work, cancels = commands.work_for(instance_id)
+            ((work, cancels),) = commands.work_for_all([instance_id])
             reports: list[Outcome] = []
             for item in work:
                 key = (item.command.command_id, instance_id)
@@ -92,7 +92,7 @@ class FakeAgents:
                         )
                     )
             if reports:
-                commands.report(instance_id, reports)
+                commands.report_all([(instance_id, reports)])
 
 
 def _outcome(command_id: str, lease: str | None, status: str, now: datetime) -> Outcome:

@@ -226,10 +226,6 @@ class CommandService:
                 tx.wake_window_execution(command.window_execution_id, self._clock.now())
         return command
 
-    def work_for(self, instance_id: str) -> tuple[list[Work], list[str]]:
-        """`work_for_all` for one node."""
-        return self.work_for_all([instance_id])[0]
-
     def work_for_all(self, instance_ids: Sequence[str]) -> list[tuple[list[Work], list[str]]]:
         """For each node, in order: what it may run now (within each command's
         MaxConcurrency), and the command ids it should cancel. One read when none has work,
@@ -298,10 +294,6 @@ class CommandService:
         return dataclasses.replace(
             invocation, details=IN_PROGRESS, lease=lease, dispatched_date=now
         )
-
-    def report(self, instance_id: str, outcomes: Sequence[Outcome]) -> list[str]:
-        """`report_all` for one node."""
-        return self.report_all([(instance_id, outcomes)])[0]
 
     def report_all(self, reports: Sequence[tuple[str, Sequence[Outcome]]]) -> list[list[str]]:
         """Apply each (node, its outcomes) report in one transaction; for each, the command ids

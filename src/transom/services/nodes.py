@@ -145,13 +145,6 @@ class NodeService:
             tx.put_tags(NODE_RESOURCE, node.instance_id, activation.tags)
         return node.instance_id, secret
 
-    def authenticate(self, instance_id: str, secret: str) -> Node:
-        """The registered node these credentials belong to, or InvalidNodeCredentialsError."""
-        node = self.authenticate_all([(instance_id, secret)])[0]
-        if isinstance(node, InvalidNodeCredentialsError):
-            raise node
-        return node
-
     def authenticate_all(
         self, credentials: Sequence[tuple[str, str]]
     ) -> list[Node | InvalidNodeCredentialsError]:
