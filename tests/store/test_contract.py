@@ -21,11 +21,12 @@ from transom.domain.windows import (
     TaskSpec,
     TaskType,
     Window,
+    WindowQuery,
     WindowSpec,
     WindowTarget,
     WindowTask,
 )
-from transom.store.port import IdempotencyRecord, WindowQuery
+from transom.store.port import IdempotencyRecord
 from transom.store.sql import SqlStore
 
 pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)

@@ -27,20 +27,12 @@ from transom.domain.windows import (
     AccessKey,
     Tag,
     Window,
+    WindowQuery,
     WindowTarget,
     WindowTask,
 )
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class WindowQuery:
-    """Filters for `list_windows`: names starting with any of the prefixes (all names when
-    there are none) and an optional enabled flag."""
-
-    name_prefixes: tuple[str, ...] = ()
-    enabled: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from transom.domain.windows import (
     TaskSpec,
     TaskType,
     Window,
+    WindowQuery,
     WindowSpec,
     WindowTarget,
     WindowTask,
@@ -34,7 +35,7 @@ from transom.domain.windows import (
 from transom.store import schema as t
 from transom.store.engine import BEGIN_MODE, create_engine
 from transom.store.migrate import upgrade
-from transom.store.port import IdempotencyRecord, Page, WindowQuery
+from transom.store.port import IdempotencyRecord, Page
 from transom.store.sql_executions import ExecutionQueries
 
 _WINDOW_SPEC_COLUMNS = (
