@@ -415,8 +415,9 @@ def test_a_table_that_does_not_match_the_packages_is_reported() -> None:
 
 
 def test_the_light_start_check_sees_the_server() -> None:
-    assert "transom.store.sql" in server_parts_loaded("transom.cli.serve")
-    assert "starlette" in server_parts_loaded("transom.cli.serve")
+    loaded = server_parts_loaded("transom.cli.serve")
+    assert "transom.store.sql" in loaded
+    assert "starlette" in loaded
 
 
 @pytest.mark.parametrize(
