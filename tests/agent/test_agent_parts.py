@@ -19,7 +19,13 @@ from transom.agent.state import (
     load_registration,
     save_registration,
 )
-from transom.wire import InvocationResult, ResultsRequest, ResultsResponse, WorkItem
+from transom.wire import (
+    InvocationResult,
+    ResultsRequest,
+    ResultsResponse,
+    ResultStatus,
+    WorkItem,
+)
 
 
 def item(*commands: str, timeout: int = 30, plugin: str = "aws:runShellScript") -> WorkItem:
@@ -91,9 +97,11 @@ def test_an_acknowledged_acceptance_does_not_drop_a_final_result_spooled_meanwhi
     channel = RecordingChannel()
     agent = Agent(channel, tmp_path, collect_facts)  # type: ignore[arg-type]
     spool = Spool(tmp_path / "spool")
-    final = InvocationResult("c-1", "lease-1", "Success", 0, "out", "", 1.0, 2.0)
+    final = InvocationResult("c-1", "lease-1", ResultStatus.SUCCESS, 0, "out", "", 1.0, 2.0)
     spool.finish(final)
-    agent._send([InvocationResult("c-1", "lease-1", "InProgress", -1, "", "", None, None)])
+    agent._send(
+        [InvocationResult("c-1", "lease-1", ResultStatus.IN_PROGRESS, -1, "", "", None, None)]
+    )
     assert [r.command_id for r in spool.unacknowledged()] == ["c-1"]
     agent.flush()
     assert spool.unacknowledged() == []

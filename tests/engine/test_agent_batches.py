@@ -7,7 +7,7 @@ import pytest
 
 from tests.engine.world import World
 from tests.support.servers import BACKEND_PARAMS
-from transom.domain.commands import Outcome
+from transom.domain.commands import InvocationDetails, Outcome
 from transom.domain.errors import InvalidNodeCredentialsError
 from transom.domain.nodes import Node, NodeFacts
 
@@ -45,9 +45,9 @@ def test_one_batch_of_reports_counts_every_error_once(world: World) -> None:
     command_id = _send(world, nodes, "2", errors="0")
     commands = world.services.commands
     handed = commands.work_for_all(nodes)
-    now = world.clock.now()
+    now, failed = world.clock.now(), InvocationDetails.FAILED
     reports = [
-        (node, [Outcome(command_id, w[0].invocation.lease or "", "Failed", 1, "", "", now, now)])
+        (node, [Outcome(command_id, w[0].invocation.lease or "", failed, 1, "", "", now, now)])
         for node, (w, _) in zip(nodes, handed, strict=True)
         if w
     ]

@@ -10,6 +10,7 @@ import pytest
 
 from tests.engine.world import START, Finish, World
 from tests.support.servers import BACKEND_PARAMS
+from transom.domain.commands import InvocationDetails
 from transom.domain.executions import ExecutionStatus as S
 from transom.domain.windows import TaskType
 
@@ -108,7 +109,7 @@ def test_a_task_stops_launching_once_errors_pass_max_errors(
         max_concurrency="1",
         max_errors=max_errors,
     )
-    world.agents.script = lambda _n, _c: Finish("Failed", 1)
+    world.agents.script = lambda _n, _c: Finish(InvocationDetails.FAILED, 1)
 
     world.run_until(START + timedelta(hours=1, minutes=30))
 
@@ -126,7 +127,9 @@ def test_a_failed_task_does_not_stop_later_priorities(world: World) -> None:
     on = [{"Key": "WindowTargetIds", "Values": [target]}]
     world.task(window, on, ["fail"], priority=1)
     world.task(window, on, ["ok"], priority=2)
-    world.agents.script = lambda _n, c: Finish("Failed", 2) if c == ["fail"] else Finish()
+    world.agents.script = lambda _n, c: (
+        Finish(InvocationDetails.FAILED, 2) if c == ["fail"] else Finish()
+    )
 
     world.run_until(START + timedelta(hours=1, minutes=30))
 

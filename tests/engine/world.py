@@ -14,7 +14,7 @@ from typing import Any
 
 from tests.support.clock import FakeClock
 from transom.bootstrap import Settings, build_services
-from transom.domain.commands import Outcome
+from transom.domain.commands import InvocationDetails, Outcome
 from transom.domain.executions import ExecutionStatus, WindowExecution
 from transom.domain.nodes import NodeFacts
 from transom.domain.windows import (
@@ -36,7 +36,7 @@ Script = Callable[[str, list[str]], "Finish | None"]
 
 @dataclass(frozen=True)
 class Finish:
-    status: str = "Success"
+    details: InvocationDetails = InvocationDetails.SUCCESS
     code: int = 0
     after: timedelta = timedelta(seconds=10)
     output: str = ""
@@ -69,13 +69,18 @@ class FakeAgents:
                 self.running[key] = (item.invocation.lease or "", now + finish.after, finish)
                 self.started.append((item.command.command_id, instance_id, now))
                 reports.append(
-                    _outcome(item.command.command_id, item.invocation.lease, "InProgress", now)
+                    _outcome(
+                        item.command.command_id,
+                        item.invocation.lease,
+                        InvocationDetails.IN_PROGRESS,
+                        now,
+                    )
                 )
             for command_id in cancels:
                 key = (command_id, instance_id)
                 if key in self.running:
                     lease, _, _ = self.running[key]
-                    self.running[key] = (lease, now, Finish("Cancelled", -1))
+                    self.running[key] = (lease, now, Finish(InvocationDetails.CANCELLED, -1))
             for (command_id, node_id), (lease, due, finish) in list(self.running.items()):
                 if node_id == instance_id and due <= now:
                     del self.running[(command_id, node_id)]
@@ -83,7 +88,7 @@ class FakeAgents:
                         Outcome(
                             command_id,
                             lease,
-                            finish.status,
+                            finish.details,
                             finish.code,
                             finish.output,
                             "",
@@ -95,8 +100,10 @@ class FakeAgents:
                 commands.report_all([(instance_id, reports)])
 
 
-def _outcome(command_id: str, lease: str | None, status: str, now: datetime) -> Outcome:
-    return Outcome(command_id, lease or "", status, -1, "", "", now, None)
+def _outcome(
+    command_id: str, lease: str | None, details: InvocationDetails, now: datetime
+) -> Outcome:
+    return Outcome(command_id, lease or "", details, -1, "", "", now, None)
 
 
 class World:

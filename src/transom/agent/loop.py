@@ -30,6 +30,7 @@ from transom.wire import (
     PlatformFacts,
     PollRequest,
     ResultsRequest,
+    ResultStatus,
     WorkItem,
 )
 
@@ -44,7 +45,9 @@ def _log(message: str) -> None:
 
 
 def _acceptance(item: WorkItem) -> InvocationResult:
-    return InvocationResult(item.command_id, item.lease, "InProgress", -1, "", "", None, None)
+    return InvocationResult(
+        item.command_id, item.lease, ResultStatus.IN_PROGRESS, -1, "", "", None, None
+    )
 
 
 class Agent:
@@ -138,13 +141,13 @@ class Agent:
     def _sent(self, results: list[InvocationResult], acknowledged: list[str] | None) -> None:
         """The poll that carried `results` ended, answered with `acknowledged` or failed (None):
         forget what was acknowledged, keep the rest for the next poll."""
-        final = {r.command_id for r in results if r.status != "InProgress"}
+        final = {r.command_id for r in results if r.status != ResultStatus.IN_PROGRESS}
         with self._lock:
             self._polling = False
             self._sending -= final
             if acknowledged is None:
                 for result in results:
-                    if result.status == "InProgress":
+                    if result.status == ResultStatus.IN_PROGRESS:
                         self._accepted.setdefault(result.command_id, result)
             else:
                 self._spool.acknowledge([c for c in acknowledged if c in final])
@@ -169,8 +172,8 @@ class Agent:
 
     def _execute(self, item: WorkItem, cancel: threading.Event) -> None:
         result = run_item(item, self._state_dir / "run" / item.command_id, cancel)
-        if self._stopping and result.status == "Cancelled":
-            result = replace(result, status="Failed", stderr=result.stderr + STOPPED)
+        if self._stopping and result.status == ResultStatus.CANCELLED:
+            result = replace(result, status=ResultStatus.FAILED, stderr=result.stderr + STOPPED)
         with self._lock:
             self._spool.finish(result)
             self._running.pop(item.command_id, None)
@@ -212,7 +215,7 @@ class Agent:
             self._send_failing = True
             return
         self._send_failing = False
-        final = {r.command_id for r in results if r.status != "InProgress"}
+        final = {r.command_id for r in results if r.status != ResultStatus.IN_PROGRESS}
         with self._lock:
             self._spool.acknowledge([c for c in answer.acknowledged if c in final])
 

@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from transom.wire import InvocationResult, WorkItem
+from transom.wire import InvocationResult, ResultStatus, WorkItem
 
 OUTPUT_LIMIT = 8 * 1024 * 1024
 """Characters kept per stream; more is cut with a note (the API shows 24,000/8,000 anyway)."""
@@ -62,7 +62,7 @@ def run_item(item: WorkItem, workdir: Path, cancel: threading.Event) -> Invocati
     script = workdir / f"script{suffix}"
     script.write_text("\n".join(item.commands) + "\n")
 
-    def result(status: str, code: int, stdout: str, stderr: str) -> InvocationResult:
+    def result(status: ResultStatus, code: int, stdout: str, stderr: str) -> InvocationResult:
         return InvocationResult(
             item.command_id,
             item.lease,
@@ -76,7 +76,7 @@ def run_item(item: WorkItem, workdir: Path, cancel: threading.Event) -> Invocati
 
     argv = _command_line(item, script)
     if isinstance(argv, str):
-        return result("Failed", -1, "", argv)
+        return result(ResultStatus.FAILED, -1, "", argv)
     cwd = item.working_directory or str(workdir)
     try:
         process = subprocess.Popen(
@@ -90,31 +90,31 @@ def run_item(item: WorkItem, workdir: Path, cancel: threading.Event) -> Invocati
             start_new_session=True,
         )
     except OSError as exc:
-        return result("Failed", -1, "", f"could not start {argv[0]} in {cwd}: {exc.strerror}")
+        return result(
+            ResultStatus.FAILED, -1, "", f"could not start {argv[0]} in {cwd}: {exc.strerror}"
+        )
     deadline = time.monotonic() + item.execution_timeout
-    outcome = ""
+    outcome: ResultStatus | None = None  # Cancelled or TimedOut once the script is stopped
     while True:
         try:
             stdout, stderr = process.communicate(timeout=_POLL)
             break
         except subprocess.TimeoutExpired:
             if cancel.is_set():
-                outcome = "Cancelled"
+                outcome = ResultStatus.CANCELLED
             elif time.monotonic() >= deadline:
-                outcome = "TimedOut"
+                outcome = ResultStatus.TIMED_OUT
             else:
                 continue
             _kill_group(process)
             stdout, stderr = process.communicate()
             break
-    if outcome == "TimedOut":
+    if outcome is ResultStatus.TIMED_OUT:
         note = (
             f"\nExecution timed out after {item.execution_timeout} seconds; "
             "the command was stopped.\n"
         )
-        return result("TimedOut", process.returncode, stdout, stderr + note)
-    if outcome == "Cancelled":
-        return result("Cancelled", process.returncode, stdout, stderr)
-    return result(
-        "Success" if process.returncode == 0 else "Failed", process.returncode, stdout, stderr
-    )
+        return result(outcome, process.returncode, stdout, stderr + note)
+    if outcome is None:
+        outcome = ResultStatus.SUCCESS if process.returncode == 0 else ResultStatus.FAILED
+    return result(outcome, process.returncode, stdout, stderr)

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from transom.agent.state import write_private
-from transom.wire import InvocationResult, WorkItem
+from transom.wire import InvocationResult, ResultStatus, WorkItem
 
 ABANDONED = (
     "The agent stopped (it was killed or crashed) while this command ran, so its result is "
@@ -60,7 +60,7 @@ class Spool:
             result = InvocationResult(
                 command_id=item.command_id,
                 lease=item.lease,
-                status="Failed",
+                status=ResultStatus.FAILED,
                 response_code=-1,
                 stdout="",
                 stderr=ABANDONED,

@@ -19,7 +19,7 @@ import anyio.to_thread
 from starlette.types import Receive, Scope, Send
 
 from transom.api.coalesce import Coalescer
-from transom.domain.commands import Outcome
+from transom.domain.commands import InvocationDetails, Outcome
 from transom.domain.errors import ApiError
 from transom.domain.nodes import Node, NodeFacts
 from transom.services.commands import Work
@@ -35,6 +35,7 @@ from transom.wire import (
     RegisterResponse,
     ResultsRequest,
     ResultsResponse,
+    ResultStatus,
     WorkItem,
     parse_node_authorization,
 )
@@ -113,11 +114,21 @@ def _item(work: Work) -> WorkItem:
     )
 
 
+_DETAILS_OF_RESULT = {
+    ResultStatus.IN_PROGRESS: InvocationDetails.IN_PROGRESS,
+    ResultStatus.SUCCESS: InvocationDetails.SUCCESS,
+    ResultStatus.FAILED: InvocationDetails.FAILED,
+    ResultStatus.TIMED_OUT: InvocationDetails.EXECUTION_TIMED_OUT,
+    ResultStatus.CANCELLED: InvocationDetails.CANCELLED,
+}
+"""The details an invocation moves to when its agent reports it in this status."""
+
+
 def _outcome(result: InvocationResult) -> Outcome:
     return Outcome(
         command_id=result.command_id,
         lease=result.lease,
-        status=result.status,
+        details=_DETAILS_OF_RESULT[result.status],
         response_code=result.response_code,
         stdout=result.stdout,
         stderr=result.stderr,

@@ -1,42 +1,94 @@
 """Run Command: commands, their per-node invocations, and the statuses of SPEC.md §e.2-e.3.
 
-An invocation's state is its `details` (StatusDetails); its API `Status` follows from it.
+An invocation's state is its `details` (StatusDetails); its API `Status` follows from it
+(`STATUS_OF_DETAILS`). A command's Status and StatusDetails follow from its invocations'
+(`transom.execution.command_status`). The values are the AWS spellings, as stored.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-# Invocation StatusDetails -> API Status (SPEC.md §e.2, Appendix B.4)
-PENDING = "Pending"
-IN_PROGRESS = "In Progress"
-SUCCESS = "Success"
-FAILED = "Failed"
-EXECUTION_TIMED_OUT = "Execution Timed Out"
-DELIVERY_TIMED_OUT = "Delivery Timed Out"
-CANCELLED = "Cancelled"
-CANCELLING = "Cancelling"
-TERMINATED = "Terminated"
-UNDELIVERABLE = "Undeliverable"
 
-STATUS_OF_DETAILS = {
-    PENDING: "Pending",
-    IN_PROGRESS: "InProgress",
-    SUCCESS: "Success",
-    FAILED: "Failed",
-    EXECUTION_TIMED_OUT: "TimedOut",
-    DELIVERY_TIMED_OUT: "TimedOut",
-    CANCELLED: "Cancelled",
-    CANCELLING: "Cancelling",
-    TERMINATED: "Cancelled",
-    UNDELIVERABLE: "Failed",
+class InvocationDetails(StrEnum):
+    """An invocation's StatusDetails: the state it is in (SPEC.md §e.2)."""
+
+    PENDING = "Pending"
+    IN_PROGRESS = "In Progress"
+    SUCCESS = "Success"
+    FAILED = "Failed"
+    EXECUTION_TIMED_OUT = "Execution Timed Out"
+    DELIVERY_TIMED_OUT = "Delivery Timed Out"
+    CANCELLED = "Cancelled"
+    CANCELLING = "Cancelling"
+    TERMINATED = "Terminated"
+    UNDELIVERABLE = "Undeliverable"
+
+
+class CommandStatus(StrEnum):
+    """The API Status of a command, and of an invocation (AWS's CommandStatus and
+    CommandInvocationStatus, less the Delayed that Transom never reports)."""
+
+    PENDING = "Pending"
+    IN_PROGRESS = "InProgress"
+    SUCCESS = "Success"
+    FAILED = "Failed"
+    TIMED_OUT = "TimedOut"
+    CANCELLING = "Cancelling"
+    CANCELLED = "Cancelled"
+
+
+class CommandDetails(StrEnum):
+    """A command's StatusDetails (SPEC.md §e.3)."""
+
+    PENDING = "Pending"
+    IN_PROGRESS = "In Progress"
+    CANCELLING = "Cancelling"
+    SUCCESS = "Success"
+    FAILED = "Failed"
+    INCOMPLETE = "Incomplete"
+    EXECUTION_TIMED_OUT = "Execution Timed Out"
+    DELIVERY_TIMED_OUT = "Delivery Timed Out"
+    UNDELIVERABLE = "Undeliverable"
+    CANCELLED = "Cancelled"
+    NO_INSTANCES_IN_TAG = "No Instances In Tag"
+
+
+STATUS_OF_DETAILS: dict[InvocationDetails, CommandStatus] = {
+    InvocationDetails.PENDING: CommandStatus.PENDING,
+    InvocationDetails.IN_PROGRESS: CommandStatus.IN_PROGRESS,
+    InvocationDetails.SUCCESS: CommandStatus.SUCCESS,
+    InvocationDetails.FAILED: CommandStatus.FAILED,
+    InvocationDetails.EXECUTION_TIMED_OUT: CommandStatus.TIMED_OUT,
+    InvocationDetails.DELIVERY_TIMED_OUT: CommandStatus.TIMED_OUT,
+    InvocationDetails.CANCELLED: CommandStatus.CANCELLED,
+    InvocationDetails.CANCELLING: CommandStatus.CANCELLING,
+    InvocationDetails.TERMINATED: CommandStatus.CANCELLED,
+    InvocationDetails.UNDELIVERABLE: CommandStatus.FAILED,
 }
+"""An invocation's Status by its details (SPEC.md §e.2, Appendix B.4)."""
+
 FINAL_DETAILS = frozenset(
-    {SUCCESS, FAILED, EXECUTION_TIMED_OUT, DELIVERY_TIMED_OUT, CANCELLED, TERMINATED, UNDELIVERABLE}
+    {
+        InvocationDetails.SUCCESS,
+        InvocationDetails.FAILED,
+        InvocationDetails.EXECUTION_TIMED_OUT,
+        InvocationDetails.DELIVERY_TIMED_OUT,
+        InvocationDetails.CANCELLED,
+        InvocationDetails.TERMINATED,
+        InvocationDetails.UNDELIVERABLE,
+    }
 )
-ERROR_DETAILS = frozenset({FAILED, EXECUTION_TIMED_OUT})
+"""Details an invocation never leaves."""
+
+FINAL_STATUSES = frozenset(STATUS_OF_DETAILS[d] for d in FINAL_DETAILS)
+"""The Statuses of final invocations, which are also those of finished commands (Success,
+Failed, TimedOut, Cancelled): no details that may still change has one of them."""
+
+ERROR_DETAILS = frozenset({InvocationDetails.FAILED, InvocationDetails.EXECUTION_TIMED_OUT})
 """Outcomes that count toward MaxErrors."""
 
 
@@ -55,8 +107,8 @@ class Command:
     timeout_seconds: int
     max_concurrency: str
     max_errors: str
-    status: str
-    status_details: str
+    status: CommandStatus
+    status_details: CommandDetails
     comment: str = ""
     request: dict[str, Any] | None = None
     window_execution_id: str | None = None
@@ -69,7 +121,7 @@ class Invocation:
 
     command_id: str
     instance_id: str
-    details: str
+    details: InvocationDetails
     requested_date: datetime
     instance_name: str = ""
     response_code: int = -1
@@ -81,7 +133,7 @@ class Invocation:
     finished_date: datetime | None = None
 
     @property
-    def status(self) -> str:
+    def status(self) -> CommandStatus:
         return STATUS_OF_DETAILS[self.details]
 
     @property
@@ -91,12 +143,13 @@ class Invocation:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an agent reports about one invocation it was handed (see `transom.wire`):
-    `status` InProgress (accepted), Success, Failed, TimedOut or Cancelled."""
+    """What an agent reports about one invocation it was handed (see `transom.wire`): the
+    `details` it moves to, In Progress when the agent accepted it, else a final one (Success,
+    Failed, Execution Timed Out or Cancelled)."""
 
     command_id: str
     lease: str
-    status: str
+    details: InvocationDetails
     response_code: int
     stdout: str
     stderr: str

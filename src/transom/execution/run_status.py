@@ -5,26 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from transom.domain.commands import (
-    CANCELLED,
-    DELIVERY_TIMED_OUT,
-    EXECUTION_TIMED_OUT,
-    SUCCESS,
-    TERMINATED,
-)
+from transom.domain.commands import InvocationDetails as D
 from transom.domain.executions import ERRORS
 from transom.domain.executions import ExecutionStatus as S
 
 _OF_DETAILS = {
-    SUCCESS: S.SUCCESS,
-    EXECUTION_TIMED_OUT: S.TIMED_OUT,
-    DELIVERY_TIMED_OUT: S.TIMED_OUT,
-    CANCELLED: S.CANCELLED,
-    TERMINATED: S.CANCELLED,
+    D.SUCCESS: S.SUCCESS,
+    D.EXECUTION_TIMED_OUT: S.TIMED_OUT,
+    D.DELIVERY_TIMED_OUT: S.TIMED_OUT,
+    D.CANCELLED: S.CANCELLED,
+    D.TERMINATED: S.CANCELLED,
 }
 
 
-def invocation_status(details: str) -> S:
+def invocation_status(details: D) -> S:
     """The window invocation status for a final Run Command status detail."""
     return _OF_DETAILS.get(details, S.FAILED)
 

@@ -15,20 +15,14 @@ from typing import Any
 
 from transom.domain.clock import Clock
 from transom.domain.commands import (
-    CANCELLED,
-    CANCELLING,
-    DELIVERY_TIMED_OUT,
     ERROR_DETAILS,
-    EXECUTION_TIMED_OUT,
-    FAILED,
     FINAL_DETAILS,
-    IN_PROGRESS,
-    PENDING,
-    SUCCESS,
-    TERMINATED,
-    UNDELIVERABLE,
+    FINAL_STATUSES,
     Command,
+    CommandDetails,
+    CommandStatus,
     Invocation,
+    InvocationDetails,
     Outcome,
 )
 from transom.domain.errors import (
@@ -50,16 +44,7 @@ from transom.store.port import Store, Transaction
 Wake = Callable[[Collection[str]], None]
 """Told the node ids that may have new work or cancellations, so their long polls answer."""
 
-_FINAL_OF_STATUS = {
-    "Success": SUCCESS,
-    "Failed": FAILED,
-    "TimedOut": EXECUTION_TIMED_OUT,
-    "Cancelled": CANCELLED,
-}
-
-
 _CACHED_COMMANDS = 4096
-_FINAL_STATUSES = frozenset({"Success", "Failed", "TimedOut", "Cancelled"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +60,7 @@ class Work:
 @dataclasses.dataclass(frozen=True)
 class CommandView:
     command: Command
-    counts: dict[str, int]
+    counts: dict[InvocationDetails, int]
 
     @property
     def target_count(self) -> int:
@@ -91,7 +76,7 @@ class CommandView:
 
     @property
     def delivery_timed_out_count(self) -> int:
-        return self.counts.get(DELIVERY_TIMED_OUT, 0)
+        return self.counts.get(InvocationDetails.DELIVERY_TIMED_OUT, 0)
 
 
 class CommandService:
@@ -175,7 +160,7 @@ class CommandService:
                         f"{instance_id} is {nodes[instance_id].facts.platform_type}."
                     )
         now = self._clock.now()
-        counts = {PENDING: len(instance_ids)} if instance_ids else {}
+        counts = {InvocationDetails.PENDING: len(instance_ids)} if instance_ids else {}
         status, details = command_status(
             counts, error_threshold(max_errors, len(instance_ids)), cancelled=False
         )
@@ -198,7 +183,11 @@ class CommandService:
         )
         invocations = [
             Invocation(
-                command.command_id, i, PENDING, now, instance_name=nodes[i].facts.computer_name
+                command.command_id,
+                i,
+                InvocationDetails.PENDING,
+                now,
+                instance_name=nodes[i].facts.computer_name,
             )
             for i in instance_ids
         ]
@@ -209,20 +198,23 @@ class CommandService:
         self._wake(instance_ids)
 
     def _refresh(
-        self, tx: Transaction, command: Command, counts: dict[str, int] | None = None
+        self, tx: Transaction, command: Command, counts: dict[InvocationDetails, int] | None = None
     ) -> Command:
         """Store the command's status as its invocations (counted by details) now say."""
         counts = counts if counts is not None else tx.count_invocations(command.command_id)
         threshold = error_threshold(command.max_errors, sum(counts.values()))
         status, details = command_status(
-            counts, threshold, cancelled=command.status_details == "Cancelling"
+            counts, threshold, cancelled=command.status_details == CommandDetails.CANCELLING
         )
-        if command.status_details == "Cancelling" and details == "In Progress":
-            status, details = "Cancelling", "Cancelling"
+        if (
+            command.status_details == CommandDetails.CANCELLING
+            and details == CommandDetails.IN_PROGRESS
+        ):
+            status, details = CommandStatus.CANCELLING, CommandDetails.CANCELLING
         if (status, details) != (command.status, command.status_details):
             tx.set_command_status(command.command_id, status, details)
             command = dataclasses.replace(command, status=status, status_details=details)
-            if command.window_execution_id and status in _FINAL_STATUSES:
+            if command.window_execution_id and status in FINAL_STATUSES:
                 tx.wake_window_execution(command.window_execution_id, self._clock.now())
         return command
 
@@ -242,15 +234,18 @@ class CommandService:
                 {
                     _lock(i.command_id)
                     for i in found
-                    if i.details == CANCELLING or _limited(commands[i.command_id])
+                    if i.details == InvocationDetails.CANCELLING or _limited(commands[i.command_id])
                 }
             )
             for invocation in found:
                 work, cancels = answers[invocation.instance_id]
-                if invocation.details == CANCELLING and invocation.started_date is None:
+                if (
+                    invocation.details == InvocationDetails.CANCELLING
+                    and invocation.started_date is None
+                ):
                     self._cancel_unaccepted(tx, invocation)
                     continue
-                if invocation.details == CANCELLING:
+                if invocation.details == InvocationDetails.CANCELLING:
                     cancels.append(invocation.command_id)
                     continue
                 command = self._static(tx, invocation.command_id)
@@ -267,9 +262,9 @@ class CommandService:
         if tx.transition(
             invocation.command_id,
             invocation.instance_id,
-            (CANCELLING,),
+            (InvocationDetails.CANCELLING,),
             invocation.lease,
-            {"details": CANCELLED, "finished_date": self._clock.now()},
+            {"details": InvocationDetails.CANCELLED, "finished_date": self._clock.now()},
         ):
             self._after_final(tx, invocation.command_id)
 
@@ -277,7 +272,7 @@ class CommandService:
         self, tx: Transaction, invocation: Invocation, command: Command
     ) -> Invocation | None:
         """The invocation with a lease, if the node may run it now; None if it must wait."""
-        if invocation.details != PENDING:
+        if invocation.details != InvocationDetails.PENDING:
             return invocation  # handed out before but not accepted: offer the same lease
         if _limited(command) and tx.in_flight(command.command_id) >= concurrency_limit(
             command.max_concurrency, len(command.instance_ids)
@@ -285,14 +280,18 @@ class CommandService:
             return None
         now = self._clock.now()
         lease = new_uuid()
-        values = {"details": IN_PROGRESS, "lease": lease, "dispatched_date": now}
-        if not tx.transition(command.command_id, invocation.instance_id, (PENDING,), None, values):
+        values = {"details": InvocationDetails.IN_PROGRESS, "lease": lease, "dispatched_date": now}
+        if not tx.transition(
+            command.command_id, invocation.instance_id, (InvocationDetails.PENDING,), None, values
+        ):
             return None
-        if command.status == "Pending":
+        if command.status == CommandStatus.PENDING:
             tx.mark_command_started(command.command_id)
-            self._cache[command.command_id] = dataclasses.replace(command, status="InProgress")
+            self._cache[command.command_id] = dataclasses.replace(
+                command, status=CommandStatus.IN_PROGRESS
+            )
         return dataclasses.replace(
-            invocation, details=IN_PROGRESS, lease=lease, dispatched_date=now
+            invocation, details=InvocationDetails.IN_PROGRESS, lease=lease, dispatched_date=now
         )
 
     def report_all(self, reports: Sequence[tuple[str, Sequence[Outcome]]]) -> list[list[str]]:
@@ -307,14 +306,16 @@ class CommandService:
         with self._store.write() as tx:
             # one statement, in key order: results are counted one batch at a time across
             # replicas, and two batches cannot deadlock
-            final = {o.command_id for _, o in outcomes if o.status != "InProgress"}
+            final = {
+                o.command_id for _, o in outcomes if o.details != InvocationDetails.IN_PROGRESS
+            }
             tx.lock_all({_lock(c) for c in final})
             for instance_id, outcome in outcomes:
-                if outcome.status == "InProgress":
+                if outcome.details == InvocationDetails.IN_PROGRESS:
                     tx.transition(
                         outcome.command_id,
                         instance_id,
-                        (IN_PROGRESS, CANCELLING),
+                        (InvocationDetails.IN_PROGRESS, InvocationDetails.CANCELLING),
                         outcome.lease,
                         {"started_date": outcome.started_at or self._clock.now()},
                     )
@@ -322,10 +323,10 @@ class CommandService:
                 if tx.transition(
                     outcome.command_id,
                     instance_id,
-                    (IN_PROGRESS, CANCELLING),
+                    (InvocationDetails.IN_PROGRESS, InvocationDetails.CANCELLING),
                     outcome.lease,
                     {
-                        "details": _FINAL_OF_STATUS.get(outcome.status, FAILED),
+                        "details": outcome.details,
                         "response_code": outcome.response_code,
                         "stdout": outcome.stdout,
                         "stderr": outcome.stderr,
@@ -350,16 +351,25 @@ class CommandService:
         counts = tx.count_invocations(command_id)
         errors = sum(counts.get(d, 0) for d in ERROR_DETAILS)
         if errors > error_threshold(command.max_errors, sum(counts.values())) and counts.get(
-            PENDING
+            InvocationDetails.PENDING
         ):
             tx.transition_all(
-                command_id, (PENDING,), {"details": TERMINATED, "finished_date": self._clock.now()}
+                command_id,
+                (InvocationDetails.PENDING,),
+                {"details": InvocationDetails.TERMINATED, "finished_date": self._clock.now()},
             )
             counts = tx.count_invocations(command_id)
         command = self._refresh(tx, command, counts)
-        if not counts.get(PENDING) or command.status not in ("Pending", "InProgress"):
+        if not counts.get(InvocationDetails.PENDING) or command.status not in (
+            CommandStatus.PENDING,
+            CommandStatus.IN_PROGRESS,
+        ):
             return set()
-        return {i.instance_id for i in tx.list_invocations(command_id) if i.details == PENDING}
+        return {
+            i.instance_id
+            for i in tx.list_invocations(command_id)
+            if i.details == InvocationDetails.PENDING
+        }
 
     def cancel(self, command_id: str, instance_ids: Sequence[str]) -> None:
         """Cancel pending invocations at once and ask agents to stop running ones."""
@@ -384,16 +394,20 @@ class CommandService:
             if not tx.transition(
                 command_id,
                 instance_id,
-                (PENDING,),
+                (InvocationDetails.PENDING,),
                 None,
-                {"details": CANCELLED, "finished_date": now},
+                {"details": InvocationDetails.CANCELLED, "finished_date": now},
             ):
                 tx.transition(
-                    command_id, instance_id, (IN_PROGRESS,), None, {"details": CANCELLING}
+                    command_id,
+                    instance_id,
+                    (InvocationDetails.IN_PROGRESS,),
+                    None,
+                    {"details": InvocationDetails.CANCELLING},
                 )
-        if command.status not in _FINAL_STATUSES:
-            command = dataclasses.replace(command, status_details="Cancelling")
-            tx.set_command_status(command_id, command.status, "Cancelling")
+        if command.status not in FINAL_STATUSES:
+            command = dataclasses.replace(command, status_details=CommandDetails.CANCELLING)
+            tx.set_command_status(command_id, command.status, CommandDetails.CANCELLING)
         self._refresh(tx, command)
         return chosen
 
@@ -412,8 +426,8 @@ class CommandService:
             # before any row changes, as every other path does: no lock cycle with them
             tx.lock_all({_lock(i.command_id) for i in [*stranded, *undelivered]})
             for invocations, details in (
-                (stranded, UNDELIVERABLE),
-                (undelivered, DELIVERY_TIMED_OUT),
+                (stranded, InvocationDetails.UNDELIVERABLE),
+                (undelivered, InvocationDetails.DELIVERY_TIMED_OUT),
             ):
                 for invocation in invocations:
                     if tx.transition(

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from transom.domain.clock import Clock
-from transom.domain.commands import FINAL_DETAILS
+from transom.domain.commands import FINAL_DETAILS, InvocationDetails
 from transom.domain.errors import ApiError, ValidationError
 from transom.domain.executions import (
     ACTIVE,
@@ -251,7 +251,7 @@ class _Step:
                     owner_information=p.owner_information,
                     resource_id=p.resource_id,
                     status=S.PENDING,
-                    status_details="Pending",
+                    status_details=InvocationDetails.PENDING,
                 )
                 for seq, p in enumerate(planned)
             ]
@@ -316,7 +316,7 @@ class _Step:
             if invocation.status is S.IN_PROGRESS and invocation.execution_id is not None:
                 self.woken |= set(self.commands.cancel_in(self.state.tx, invocation.execution_id))
                 cancelling = self.state.change_invocation(
-                    invocation, status=S.CANCELLING, status_details="Cancelling"
+                    invocation, status=S.CANCELLING, status_details=InvocationDetails.CANCELLING
                 )
                 self.take_in(cancelling, fresh=True)
         self.hold_back(
@@ -409,7 +409,7 @@ class _Step:
             invocation,
             **launched,
             status=S.IN_PROGRESS,
-            status_details="In Progress",
+            status_details=InvocationDetails.IN_PROGRESS,
             execution_id=command.command_id,
         )
         self.woken |= set(command.instance_ids)

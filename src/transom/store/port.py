@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from transom.domain.commands import Command, Invocation
+from transom.domain.commands import (
+    Command,
+    CommandDetails,
+    CommandStatus,
+    Invocation,
+    InvocationDetails,
+)
 from transom.domain.executions import (
     ExecutionStatus,
     TaskExecution,
@@ -150,7 +156,7 @@ class Transaction(Protocol):
         """`insert_command` for many, in a few statements."""
 
     def get_command(self, command_id: str) -> Command | None: ...
-    def get_command_status(self, command_id: str) -> tuple[str, str] | None:
+    def get_command_status(self, command_id: str) -> tuple[CommandStatus, CommandDetails] | None:
         """(Status, StatusDetails) of the command, without the rest."""
 
     def mark_command_started(self, command_id: str) -> None:
@@ -159,7 +165,9 @@ class Transaction(Protocol):
     def list_commands(self) -> list[Command]:
         """All commands, newest first."""
 
-    def set_command_status(self, command_id: str, status: str, details: str) -> None: ...
+    def set_command_status(
+        self, command_id: str, status: CommandStatus, details: CommandDetails
+    ) -> None: ...
     def get_invocation(self, command_id: str, instance_id: str) -> Invocation | None: ...
     def invocations_of(self, command_ids: Collection[str]) -> list[Invocation]:
         """Every invocation of these commands, in no particular order."""
@@ -169,7 +177,7 @@ class Transaction(Protocol):
     ) -> list[Invocation]:
         """Invocations of a command and/or a node, oldest command first, then by node."""
 
-    def count_invocations(self, command_id: str) -> dict[str, int]:
+    def count_invocations(self, command_id: str) -> dict[InvocationDetails, int]:
         """The command's invocations counted by details."""
 
     def node_work(self, instance_ids: Collection[str]) -> list[Invocation]:
@@ -183,7 +191,7 @@ class Transaction(Protocol):
         self,
         command_id: str,
         instance_id: str,
-        from_details: Collection[str],
+        from_details: Collection[InvocationDetails],
         lease: str | None,
         values: Mapping[str, Any],
     ) -> bool:
@@ -191,7 +199,10 @@ class Transaction(Protocol):
         is `lease`, unless None); say whether it changed. Compare-and-set: safe under races."""
 
     def transition_all(
-        self, command_id: str, from_details: Collection[str], values: Mapping[str, Any]
+        self,
+        command_id: str,
+        from_details: Collection[InvocationDetails],
+        values: Mapping[str, Any],
     ) -> int:
         """`transition` for every invocation of the command in `from_details`; the count."""
 

@@ -17,7 +17,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from transom.domain.commands import CANCELLING, IN_PROGRESS, PENDING, Command, Invocation
+from transom.domain.commands import (
+    FINAL_DETAILS,
+    Command,
+    CommandDetails,
+    CommandStatus,
+    Invocation,
+    InvocationDetails,
+)
 from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import (
     AccessKey,
@@ -172,12 +179,14 @@ _MARK_COMMAND_STARTED = (
     t.commands.update()
     .where(
         t.commands.c.command_id == sa.bindparam("id"),
-        t.commands.c.status == "Pending",
-        t.commands.c.status_details == "Pending",
+        t.commands.c.status == CommandStatus.PENDING,
+        t.commands.c.status_details == CommandDetails.PENDING,
     )
-    .values(status="InProgress", status_details="In Progress")
+    .values(status=CommandStatus.IN_PROGRESS, status_details=CommandDetails.IN_PROGRESS)
 )
 _INV = t.invocations
+_UNFINISHED = tuple(d for d in InvocationDetails if d not in FINAL_DETAILS)
+"""The details an invocation may still leave: Pending, In Progress, Cancelling."""
 _GET_INVOCATION = sa.select(_INV).where(
     _INV.c.command_id == sa.bindparam("c"), _INV.c.instance_id == sa.bindparam("i")
 )
@@ -191,8 +200,8 @@ _NODE_WORK = (
     .where(
         _INV.c.instance_id.in_(sa.bindparam("ids", expanding=True)),
         sa.or_(
-            _INV.c.details.in_((PENDING, CANCELLING)),
-            sa.and_(_INV.c.details == IN_PROGRESS, _INV.c.started_date.is_(None)),
+            _INV.c.details.in_((InvocationDetails.PENDING, InvocationDetails.CANCELLING)),
+            sa.and_(_INV.c.details == InvocationDetails.IN_PROGRESS, _INV.c.started_date.is_(None)),
         ),
     )
     .order_by(_INV.c.requested_date)
@@ -202,19 +211,28 @@ _STRANDED = (
     .join(t.nodes, t.nodes.c.instance_id == _INV.c.instance_id)
     .where(
         t.nodes.c.deregistered_date.is_not(None),
-        _INV.c.details.in_((PENDING, IN_PROGRESS, CANCELLING)),
+        _INV.c.details.in_(_UNFINISHED),
     )
 )
 _IN_FLIGHT = (
     sa.select(sa.func.count())
     .select_from(_INV)
-    .where(_INV.c.command_id == sa.bindparam("c"), _INV.c.details.in_((IN_PROGRESS, CANCELLING)))
+    .where(
+        _INV.c.command_id == sa.bindparam("c"),
+        _INV.c.details.in_((InvocationDetails.IN_PROGRESS, InvocationDetails.CANCELLING)),
+    )
 )
-_TRANSITIONS: dict[tuple[tuple[str, ...], tuple[str, ...], bool, bool], sa.Update] = {}
+_TRANSITIONS: dict[
+    tuple[tuple[str, ...], tuple[InvocationDetails, ...], bool, bool], sa.Update
+] = {}
 
 
 def _transition(
-    columns: tuple[str, ...], from_details: tuple[str, ...], *, one: bool, leased: bool
+    columns: tuple[str, ...],
+    from_details: tuple[InvocationDetails, ...],
+    *,
+    one: bool,
+    leased: bool,
 ) -> sa.Update:
     """The invocation compare-and-set setting `columns` from `from_details`, built once per
     shape (the details are few fixed sets, so they are written into the statement)."""
@@ -262,7 +280,15 @@ def _activation(row: sa.Row[Any]) -> Activation:
 def _command(row: sa.Row[Any]) -> Command:
     m = dict(row._mapping)
     del m["seq"]
+    m["status"] = CommandStatus(m["status"])
+    m["status_details"] = CommandDetails(m["status_details"])
     return Command(**m)
+
+
+def _invocation(row: sa.Row[Any]) -> Invocation:
+    m = dict(row._mapping)
+    m["details"] = InvocationDetails(m["details"])
+    return Invocation(**m)
 
 
 def _node(row: sa.Row[Any]) -> Node:
@@ -559,9 +585,11 @@ class SqlTransaction(ExecutionQueries):
         row = self._conn.execute(_GET_COMMAND, {"id": command_id}).first()
         return None if row is None else _command(row)
 
-    def get_command_status(self, command_id: str) -> tuple[str, str] | None:
+    def get_command_status(self, command_id: str) -> tuple[CommandStatus, CommandDetails] | None:
         row = self._conn.execute(_GET_COMMAND_STATUS, {"id": command_id}).first()
-        return None if row is None else (row.status, row.status_details)
+        if row is None:
+            return None
+        return CommandStatus(row.status), CommandDetails(row.status_details)
 
     def mark_command_started(self, command_id: str) -> None:
         self._conn.execute(_MARK_COMMAND_STARTED, {"id": command_id})
@@ -570,7 +598,9 @@ class SqlTransaction(ExecutionQueries):
         rows = self._conn.execute(sa.select(t.commands).order_by(t.commands.c.seq.desc()))
         return [_command(r) for r in rows]
 
-    def set_command_status(self, command_id: str, status: str, details: str) -> None:
+    def set_command_status(
+        self, command_id: str, status: CommandStatus, details: CommandDetails
+    ) -> None:
         self._conn.execute(
             _SET_COMMAND_STATUS, {"id": command_id, "v_status": status, "v_details": details}
         )
@@ -584,11 +614,11 @@ class SqlTransaction(ExecutionQueries):
 
     def invocations_of(self, command_ids: Collection[str]) -> list[Invocation]:
         rows = self._conn.execute(_INVOCATIONS_OF, {"ids": list(command_ids)})
-        return [Invocation(**r._mapping) for r in rows]
+        return [_invocation(r) for r in rows]
 
     def get_invocation(self, command_id: str, instance_id: str) -> Invocation | None:
         row = self._conn.execute(_GET_INVOCATION, {"c": command_id, "i": instance_id}).first()
-        return None if row is None else Invocation(**row._mapping)
+        return None if row is None else _invocation(row)
 
     def list_invocations(
         self, command_id: str | None = None, instance_id: str | None = None
@@ -602,15 +632,15 @@ class SqlTransaction(ExecutionQueries):
             query = query.where(t.invocations.c.command_id == command_id)
         if instance_id is not None:
             query = query.where(t.invocations.c.instance_id == instance_id)
-        return [Invocation(**r._mapping) for r in self._conn.execute(query)]
+        return [_invocation(r) for r in self._conn.execute(query)]
 
-    def count_invocations(self, command_id: str) -> dict[str, int]:
+    def count_invocations(self, command_id: str) -> dict[InvocationDetails, int]:
         rows = self._conn.execute(_COUNT_INVOCATIONS, {"c": command_id})
-        return {details: int(n) for details, n in rows}
+        return {InvocationDetails(details): int(n) for details, n in rows}
 
     def node_work(self, instance_ids: Collection[str]) -> list[Invocation]:
         rows = self._conn.execute(_NODE_WORK, {"ids": list(instance_ids)})
-        return [Invocation(**r._mapping) for r in rows]
+        return [_invocation(r) for r in rows]
 
     def in_flight(self, command_id: str) -> int:
         return int(self._conn.execute(_IN_FLIGHT, {"c": command_id}).scalar_one())
@@ -619,7 +649,7 @@ class SqlTransaction(ExecutionQueries):
         self,
         command_id: str,
         instance_id: str,
-        from_details: Collection[str],
+        from_details: Collection[InvocationDetails],
         lease: str | None,
         values: Mapping[str, Any],
     ) -> bool:
@@ -631,7 +661,10 @@ class SqlTransaction(ExecutionQueries):
         return self._conn.execute(statement, params).rowcount > 0
 
     def transition_all(
-        self, command_id: str, from_details: Collection[str], values: Mapping[str, Any]
+        self,
+        command_id: str,
+        from_details: Collection[InvocationDetails],
+        values: Mapping[str, Any],
     ) -> int:
         params = {f"v_{k}": v for k, v in values.items()}
         params["c"] = command_id
@@ -644,15 +677,15 @@ class SqlTransaction(ExecutionQueries):
             .join(t.commands, t.commands.c.command_id == t.invocations.c.command_id)
             .where(
                 t.commands.c.expires_after <= expired_by,
-                t.invocations.c.details.in_((PENDING, IN_PROGRESS, CANCELLING)),
+                t.invocations.c.details.in_(_UNFINISHED),
                 t.invocations.c.started_date.is_(None),
             )
         )
-        return [Invocation(**r._mapping) for r in rows]
+        return [_invocation(r) for r in rows]
 
     def stranded(self) -> list[Invocation]:
         rows = self._conn.execute(_STRANDED)
-        return [Invocation(**r._mapping) for r in rows]
+        return [_invocation(r) for r in rows]
 
     # access keys
     def insert_access_key(self, key: AccessKey) -> None:

@@ -19,7 +19,6 @@ Errors are 4xx/5xx with a body `{"error": CODE, "message": TEXT}` (`AgentError`)
 from transom.wire.messages import (
     AUTH_SCHEME,
     MAX_WAIT_SECONDS,
-    RESULT_STATUSES,
     AgentError,
     InvocationResult,
     PlatformFacts,
@@ -29,6 +28,7 @@ from transom.wire.messages import (
     RegisterResponse,
     ResultsRequest,
     ResultsResponse,
+    ResultStatus,
     WorkItem,
     node_authorization,
     parse_node_authorization,
@@ -37,7 +37,6 @@ from transom.wire.messages import (
 __all__ = [
     "AUTH_SCHEME",
     "MAX_WAIT_SECONDS",
-    "RESULT_STATUSES",
     "AgentError",
     "InvocationResult",
     "PlatformFacts",
@@ -45,6 +44,7 @@ __all__ = [
     "PollResponse",
     "RegisterRequest",
     "RegisterResponse",
+    "ResultStatus",
     "ResultsRequest",
     "ResultsResponse",
     "WorkItem",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
 from typing import Any, Self
 
 AUTH_SCHEME = "TransomNode"
@@ -170,20 +171,27 @@ class PollResponse:
         )
 
 
-RESULT_STATUSES = ("InProgress", "Success", "Failed", "TimedOut", "Cancelled")
+class ResultStatus(StrEnum):
+    """The state of an invocation on its node, as `InvocationResult.status` says it."""
+
+    IN_PROGRESS = "InProgress"
+    SUCCESS = "Success"
+    FAILED = "Failed"
+    TIMED_OUT = "TimedOut"
+    CANCELLED = "Cancelled"
 
 
 @dataclass(frozen=True)
 class InvocationResult:
-    """The state of one invocation on the node. `status` is one of `RESULT_STATUSES`;
-    InProgress says the agent accepted the item (and `started_at` is set), the others are
-    final: `response_code` is the exit code (-1 when the script never ran), outputs are whole.
-    TimedOut means the execution timeout killed the script.
+    """The state of one invocation on the node. InProgress says the agent accepted the item
+    (and `started_at` is set), the other statuses are final: `response_code` is the exit code
+    (-1 when the script never ran), outputs are whole. TimedOut means the execution timeout
+    killed the script.
     """
 
     command_id: str
     lease: str
-    status: str
+    status: ResultStatus
     response_code: int
     stdout: str
     stderr: str
@@ -196,9 +204,12 @@ class InvocationResult:
     @classmethod
     def from_json(cls, data: object) -> Self:
         result: Self = _from_json(cls, data)
-        if result.status not in RESULT_STATUSES:
-            raise AgentError("InvalidRequest", f"status must be one of {RESULT_STATUSES}")
-        return result
+        try:
+            status = ResultStatus(result.status)
+        except ValueError:
+            allowed = ", ".join(ResultStatus)
+            raise AgentError("InvalidRequest", f"status must be one of {allowed}") from None
+        return replace(result, status=status)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from transom.domain.commands import Command, Invocation
+from transom.domain.commands import FINAL_STATUSES, Command, Invocation
 from transom.domain.documents import BUILT_IN, Document
 from transom.domain.errors import InvalidFilterKeyError, InvalidPluginNameError
 from transom.protocol.awsjson.registry import Params, operation
@@ -92,7 +92,7 @@ def _matches(command: Command, key: str, value: str) -> bool:
     if key == "Status":
         return value in (command.status, command.status_details.replace(" ", ""))
     if key == "ExecutionStage":
-        final = command.status in ("Success", "Failed", "TimedOut", "Cancelled")
+        final = command.status in FINAL_STATUSES
         return value == ("Complete" if final else "Executing")
     return command.document_name == value
 
