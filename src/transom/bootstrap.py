@@ -15,11 +15,16 @@ from starlette.types import ASGIApp
 from transom.api.agent import Signals
 from transom.domain.clock import Clock, SystemClock
 from transom.domain.quotas import Quotas
+from transom.services.command_cache import CommandCache
+from transom.services.command_expiry import CommandExpiry
+from transom.services.command_progress import CommandProgress
 from transom.services.commands import CommandService, Wake
 from transom.services.container import Services
+from transom.services.dispatch import Dispatcher
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
+from transom.services.result_intake import ResultIntake
 from transom.services.runner import WindowRunner
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
@@ -58,7 +63,9 @@ def build_services(
     store: Store, clock: Clock, settings: Settings, wake: Wake = lambda _ids: None
 ) -> Services:
     """The use cases; `wake` is told which nodes may have new work (their long polls)."""
-    commands = CommandService(store, clock, wake)
+    cache = CommandCache()
+    progress = CommandProgress(clock, cache)
+    commands = CommandService(store, clock, wake, progress)
     return Services(
         windows=WindowService(store, clock, settings.quotas),
         targets=TargetService(store, clock, settings.quotas),
@@ -68,6 +75,9 @@ def build_services(
         schedules=ScheduleService(store, clock),
         nodes=NodeService(store, clock, settings.node_ping_timeout),
         commands=commands,
+        dispatch=Dispatcher(store, clock, cache, progress),
+        results=ResultIntake(store, clock, progress, wake),
+        expiry=CommandExpiry(store, clock, progress),
         scheduler=Scheduler(store, clock),
         runner=WindowRunner(store, clock, commands),
         history=HistoryService(store, clock, settings.history_retention),
@@ -92,7 +102,7 @@ def build_app(
     inline = store.engine.dialect.name == "sqlite"
 
     async def expire() -> int:
-        expire = services.commands.expire
+        expire = services.expiry.expire
         return expire() if inline else await run_in_threadpool(expire)
 
     @asynccontextmanager

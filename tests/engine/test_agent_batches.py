@@ -28,12 +28,11 @@ def _send(world: World, nodes: list[str], concurrency: str, errors: str = "0") -
 def test_one_batch_of_polls_hands_out_no_more_than_max_concurrency(world: World) -> None:
     nodes = [world.node(f"n{i}") for i in range(5)]
     _send(world, nodes, "2")
-    commands = world.services.commands
-    first = commands.work_for_all(nodes)
+    first = world.services.dispatch.work_for_all(nodes)
     busy = [n for n, (work, _) in zip(nodes, first, strict=True) if work]
     assert len(busy) == 2
     # until accepted, the same leases are offered again, and to no other node
-    again = commands.work_for_all(nodes)
+    again = world.services.dispatch.work_for_all(nodes)
     assert [bool(work) for work, _ in again] == [bool(work) for work, _ in first]
     assert [w[0].invocation.lease for w, _ in again if w] == [
         w[0].invocation.lease for w, _ in first if w
@@ -44,14 +43,14 @@ def test_one_batch_of_reports_counts_every_error_once(world: World) -> None:
     nodes = [world.node(f"n{i}") for i in range(4)]
     command_id = _send(world, nodes, "2", errors="0")
     commands = world.services.commands
-    handed = commands.work_for_all(nodes)
+    handed = world.services.dispatch.work_for_all(nodes)
     now, failed = world.clock.now(), InvocationDetails.FAILED
     reports = [
         (node, [Outcome(command_id, w[0].invocation.lease or "", failed, 1, "", "", now, now)])
         for node, (w, _) in zip(nodes, handed, strict=True)
         if w
     ]
-    assert commands.report_all(reports) == [[command_id], [command_id]]
+    assert world.services.results.report_all(reports) == [[command_id], [command_id]]
     view = commands.view(command_id)
     assert (view.command.status, view.error_count, view.counts) == (
         "Failed",
@@ -59,7 +58,7 @@ def test_one_batch_of_reports_counts_every_error_once(world: World) -> None:
         {"Failed": 2, "Terminated": 2},
     )
     # the same reports again are acknowledged and change nothing
-    assert commands.report_all(reports) == [[command_id], [command_id]]
+    assert world.services.results.report_all(reports) == [[command_id], [command_id]]
     assert commands.view(command_id).counts == {"Failed": 2, "Terminated": 2}
 
 

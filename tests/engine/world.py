@@ -1,8 +1,9 @@
 """An in-process Transom on a fake clock, with scripted agents, for engine tests.
 
 The services and the store are the real ones (a real SQLite file or PostgreSQL schema); only
-time and the agents are stand-ins: `FakeAgents` speaks to `CommandService` exactly as the
-agent channel does (work_for_all, then report_all), finishing each command when the script says.
+time and the agents are stand-ins: `FakeAgents` speaks to the `Dispatcher` and `ResultIntake`
+exactly as the agent channel does (work_for_all, then report_all), finishing each command when
+the script says.
 """
 
 from __future__ import annotations
@@ -54,10 +55,10 @@ class FakeAgents:
 
     def act(self) -> None:
         now = self.clock.now()
-        commands = self.services.commands
+        services = self.services
         for node in self.services.nodes.describe({}):
             instance_id = node.node.instance_id
-            ((work, cancels),) = commands.work_for_all([instance_id])
+            ((work, cancels),) = services.dispatch.work_for_all([instance_id])
             reports: list[Outcome] = []
             for item in work:
                 key = (item.command.command_id, instance_id)
@@ -97,7 +98,7 @@ class FakeAgents:
                         )
                     )
             if reports:
-                commands.report_all([(instance_id, reports)])
+                services.results.report_all([(instance_id, reports)])
 
 
 def _outcome(

@@ -22,8 +22,8 @@ from transom.api.coalesce import Coalescer
 from transom.domain.commands import InvocationDetails, Outcome
 from transom.domain.errors import ApiError
 from transom.domain.nodes import Node, NodeFacts
-from transom.services.commands import Work
 from transom.services.container import Services
+from transom.services.dispatch import Work
 from transom.wire import (
     MAX_WAIT_SECONDS,
     AgentError,
@@ -149,16 +149,16 @@ class AgentChannel:
     transaction per batch."""
 
     def __init__(self, services: Services, signals: Signals, *, inline: bool) -> None:
-        self._nodes, self._commands = services.nodes, services.commands
+        self._nodes = services.nodes
         self._signals = signals
         self._inline = inline
         self._threads = anyio.CapacityLimiter(AGENT_THREADS)
         self._authenticate: Coalescer[tuple[str, str], Node] = self._batched(
             self._nodes.authenticate_all
         )
-        self._report = self._batched(self._commands.report_all)
+        self._report = self._batched(services.results.report_all)
         self._heartbeat = self._batched(self._heartbeat_all)
-        self._work_for = self._batched(self._commands.work_for_all)
+        self._work_for = self._batched(services.dispatch.work_for_all)
         self._handlers: dict[str, Callable[[str, bytes], Awaitable[dict[str, Any]]]] = {
             "/agent/v1/register": self._register,
             "/agent/v1/poll": self._poll,

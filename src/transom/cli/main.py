@@ -213,15 +213,14 @@ def command_output(
 ) -> None:
     """Print a command's whole output on one node: its stdout to stdout, its stderr to
     stderr (the API shows only the first 24,000 and 8,000 characters)."""
+    from transom.bootstrap import build_services
     from transom.domain.clock import SystemClock
     from transom.domain.errors import ApiError
-    from transom.services.commands import CommandService
 
-    service = CommandService(
-        _open(_settings(data_dir, database_url)), SystemClock(), lambda _ids: None
-    )
+    settings = _settings(data_dir, database_url)
+    services = build_services(_open(settings), SystemClock(), settings)
     try:
-        invocation, _ = service.invocation(command_id, instance_id)
+        invocation, _ = services.commands.invocation(command_id, instance_id)
     except ApiError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(invocation.stdout, nl=False)

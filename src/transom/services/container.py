@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from transom.services.command_expiry import CommandExpiry
 from transom.services.commands import CommandService
+from transom.services.dispatch import Dispatcher
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
+from transom.services.result_intake import ResultIntake
 from transom.services.runner import WindowRunner
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
@@ -27,6 +30,9 @@ class Services:
     schedules: ScheduleService
     nodes: NodeService
     commands: CommandService
+    dispatch: Dispatcher
+    results: ResultIntake
+    expiry: CommandExpiry
     scheduler: Scheduler
     runner: WindowRunner
     history: HistoryService

@@ -160,5 +160,5 @@ def describe_instance_information(services: Services, params: Params) -> Params:
 def deregister_managed_instance(services: Services, params: Params) -> Params:
     services.nodes.deregister(params["InstanceId"])
     # its unfinished invocations end Undeliverable now rather than at the reaper's next pass
-    services.commands.expire()
+    services.expiry.expire()
     return {}

@@ -1,0 +1,124 @@
+"""Handing Run Command work to agents: what each polling node may run now, and what it
+should cancel.
+
+An invocation is handed out at most once: it moves Pending -> In Progress with a new lease by
+compare-and-set, and until its agent accepts it the same lease is offered again (the agent
+runs a command id at most once).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from transom.domain.clock import Clock
+from transom.domain.commands import Command, Invocation, InvocationDetails
+from transom.domain.ids import new_uuid
+from transom.execution.limits import concurrency_limit
+from transom.services.command_cache import CommandCache
+from transom.services.command_progress import CommandProgress, command_lock
+from transom.services.documents import find_document
+from transom.store.port import Store, Transaction
+
+
+@dataclasses.dataclass(frozen=True)
+class Work:
+    """An invocation handed to its node, with what the agent needs to run it."""
+
+    invocation: Invocation
+    command: Command
+    plugin_name: str
+    execution_timeout: int
+
+
+class Dispatcher:
+    def __init__(
+        self, store: Store, clock: Clock, cache: CommandCache, progress: CommandProgress
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._cache = cache
+        self._progress = progress
+
+    def work_for_all(self, instance_ids: Sequence[str]) -> list[tuple[list[Work], list[str]]]:
+        """For each node, in order: what it may run now (within each command's
+        MaxConcurrency), and the command ids it should cancel. One read when none has work,
+        one write more when some do."""
+        answers: dict[str, tuple[list[Work], list[str]]] = {i: ([], []) for i in instance_ids}
+        with self._store.read() as tx:
+            found = tx.node_work(instance_ids)
+        if not found:
+            return [answers[i] for i in instance_ids]  # idle polls: one read, no write
+        with self._store.write() as tx:  # every change below is a compare-and-set
+            commands = {i.command_id: self._cache.get(tx, i.command_id) for i in found}
+            # replicas must not both fill a command's last slot, nor count its results at once
+            tx.lock_all(
+                {
+                    command_lock(i.command_id)
+                    for i in found
+                    if i.details == InvocationDetails.CANCELLING or _limited(commands[i.command_id])
+                }
+            )
+            for invocation in found:
+                work, cancels = answers[invocation.instance_id]
+                if (
+                    invocation.details == InvocationDetails.CANCELLING
+                    and invocation.started_date is None
+                ):
+                    self._cancel_unaccepted(tx, invocation)
+                    continue
+                if invocation.details == InvocationDetails.CANCELLING:
+                    cancels.append(invocation.command_id)
+                    continue
+                command = self._cache.get(tx, invocation.command_id)
+                handed = self._hand_out(tx, invocation, command)
+                if handed is not None:
+                    document = find_document(command.document_name)
+                    timeout = int(command.parameters.get("executionTimeout", ["3600"])[0])
+                    work.append(Work(handed, command, document.plugin_name, timeout))
+        return [answers[i] for i in instance_ids]
+
+    def _cancel_unaccepted(self, tx: Transaction, invocation: Invocation) -> None:
+        """The node polls again without having accepted a cancelled invocation: it will
+        never run it (an acceptance arriving later no longer matches), so it is Cancelled."""
+        if tx.transition(
+            invocation.command_id,
+            invocation.instance_id,
+            (InvocationDetails.CANCELLING,),
+            invocation.lease,
+            {"details": InvocationDetails.CANCELLED, "finished_date": self._clock.now()},
+        ):
+            self._progress.after_final(tx, invocation.command_id)
+
+    def _hand_out(
+        self, tx: Transaction, invocation: Invocation, command: Command
+    ) -> Invocation | None:
+        """The invocation with a lease, if the node may run it now; None if it must wait."""
+        if invocation.details != InvocationDetails.PENDING:
+            return invocation  # handed out before but not accepted: offer the same lease
+        if _limited(command) and tx.in_flight(command.command_id) >= concurrency_limit(
+            command.max_concurrency, len(command.instance_ids)
+        ):
+            return None
+        now = self._clock.now()
+        lease = new_uuid()
+        if not tx.transition(
+            command.command_id,
+            invocation.instance_id,
+            (InvocationDetails.PENDING,),
+            None,
+            {"details": InvocationDetails.IN_PROGRESS, "lease": lease, "dispatched_date": now},
+        ):
+            return None
+        if not self._cache.started(command):
+            tx.mark_command_started(command.command_id)
+            self._cache.note_started(command)
+        return dataclasses.replace(
+            invocation, details=InvocationDetails.IN_PROGRESS, lease=lease, dispatched_date=now
+        )
+
+
+def _limited(command: Command) -> bool:
+    """Whether MaxConcurrency holds back some of the command's invocations."""
+    targets = len(command.instance_ids)
+    return concurrency_limit(command.max_concurrency, targets) < targets

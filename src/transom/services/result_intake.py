@@ -1,0 +1,71 @@
+"""Taking in what agents report about the invocations they were handed.
+
+A report applies by compare-and-set on the invocation's details and lease, so a late,
+repeated or stale report never applies twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from transom.domain.clock import Clock
+from transom.domain.commands import InvocationDetails, Outcome
+from transom.services.command_progress import CommandProgress, command_lock
+from transom.services.commands import Wake
+from transom.store.port import Store
+
+_RUNNING = (InvocationDetails.IN_PROGRESS, InvocationDetails.CANCELLING)
+
+
+class ResultIntake:
+    def __init__(self, store: Store, clock: Clock, progress: CommandProgress, wake: Wake) -> None:
+        self._store = store
+        self._clock = clock
+        self._progress = progress
+        self._wake = wake
+
+    def report_all(self, reports: Sequence[tuple[str, Sequence[Outcome]]]) -> list[list[str]]:
+        """Apply each (node, its outcomes) report in one transaction; for each, the command ids
+        the node may forget (applied now, applied before, or stale)."""
+        finished: set[str] = set()
+        woken: set[str] = set()
+        outcomes = sorted(
+            ((instance_id, o) for instance_id, batch in reports for o in batch),
+            key=lambda pair: pair[1].command_id,
+        )
+        with self._store.write() as tx:
+            # one statement, in key order: results are counted one batch at a time across
+            # replicas, and two batches cannot deadlock
+            final = {
+                o.command_id for _, o in outcomes if o.details != InvocationDetails.IN_PROGRESS
+            }
+            tx.lock_all({command_lock(c) for c in final})
+            for instance_id, outcome in outcomes:
+                if outcome.details == InvocationDetails.IN_PROGRESS:
+                    tx.transition(
+                        outcome.command_id,
+                        instance_id,
+                        _RUNNING,
+                        outcome.lease,
+                        {"started_date": outcome.started_at or self._clock.now()},
+                    )
+                    continue
+                if tx.transition(
+                    outcome.command_id,
+                    instance_id,
+                    _RUNNING,
+                    outcome.lease,
+                    {
+                        "details": outcome.details,
+                        "response_code": outcome.response_code,
+                        "stdout": outcome.stdout,
+                        "stderr": outcome.stderr,
+                        "started_date": outcome.started_at,
+                        "finished_date": outcome.finished_at or self._clock.now(),
+                    },
+                ):
+                    finished.add(outcome.command_id)
+            for command_id in sorted(finished):
+                woken |= self._progress.after_final(tx, command_id)
+        self._wake(woken)
+        return [[o.command_id for o in batch] for _, batch in reports]
