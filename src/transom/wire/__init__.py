@@ -14,10 +14,15 @@ Errors are 4xx/5xx with a body `{"error": CODE, "message": TEXT}` (`AgentError`)
 - `POST /agent/v1/results`   `ResultsRequest` -> `ResultsResponse`: invocation progress and
   final results. An agent keeps each final result on disk until it is acknowledged, and
   sends it again after a restart or a lost answer; the server applies each once.
+
+The server reads a registration of at most 64 KiB and a poll or results body of at most
+`MAX_REPORT_BYTES`, room for one result at the largest an agent sends (413 beyond).
 """
 
 from transom.wire.messages import (
     AUTH_SCHEME,
+    MAX_OUTPUT_CHARS,
+    MAX_REPORT_BYTES,
     MAX_WAIT_SECONDS,
     RESULT_STATUSES,
     AgentError,
@@ -36,6 +41,8 @@ from transom.wire.messages import (
 
 __all__ = [
     "AUTH_SCHEME",
+    "MAX_OUTPUT_CHARS",
+    "MAX_REPORT_BYTES",
     "MAX_WAIT_SECONDS",
     "RESULT_STATUSES",
     "AgentError",
