@@ -16,7 +16,8 @@ Errors are 4xx/5xx with a body `{"error": CODE, "message": TEXT}` (`AgentError`)
   sends it again after a restart or a lost answer; the server applies each once.
 
 The server reads a registration of at most 64 KiB and a poll or results body of at most
-`MAX_REPORT_BYTES`, room for one result at the largest an agent sends (413 beyond).
+`MAX_REPORT_BYTES`, room for one result at the largest an agent sends (413 beyond); an agent
+splits its results over several requests so each fits (`report_batches`).
 """
 
 from transom.wire.messages import (
@@ -37,6 +38,7 @@ from transom.wire.messages import (
     WorkItem,
     node_authorization,
     parse_node_authorization,
+    report_batches,
 )
 
 __all__ = [
@@ -57,4 +59,5 @@ __all__ = [
     "WorkItem",
     "node_authorization",
     "parse_node_authorization",
+    "report_batches",
 ]

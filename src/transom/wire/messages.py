@@ -15,7 +15,8 @@ _RESULT_OVERHEAD_BYTES = 4 * 1024
 MAX_REPORT_BYTES = 2 * 6 * (MAX_OUTPUT_CHARS + _NOTE_CHARS) + 2 * _RESULT_OVERHEAD_BYTES
 """The largest poll or results body the server reads (~96 MiB): room for one result with both
 streams at `MAX_OUTPUT_CHARS`, every character JSON-encoded in the most bytes any takes (6, a
-control character as `\\u00XX`)."""
+control character as `\\u00XX`). An agent sends more results than fit as several requests
+(`report_batches`)."""
 
 
 class AgentError(Exception):
@@ -210,6 +211,10 @@ class InvocationResult:
         _check_result_types(result)
         return result
 
+    def size_bound(self) -> int:
+        """Bytes this result takes at most in a request body (see `MAX_REPORT_BYTES`)."""
+        return 6 * (len(self.stdout) + len(self.stderr)) + _RESULT_OVERHEAD_BYTES
+
 
 _INT32 = (-(2**31), 2**31 - 1)
 _EPOCH_SECONDS = (-62135596800, 253402300799)  # the years 1 to 9999
@@ -238,6 +243,21 @@ def _check_result_types(result: InvocationResult) -> None:
                 "InvalidRequest",
                 f"InvocationResult.{name} must be null or epoch seconds of the years 1 to 9999",
             )
+
+
+def report_batches(results: list[InvocationResult]) -> list[list[InvocationResult]]:
+    """`results` in order, cut into runs that each fit one request (`MAX_REPORT_BYTES`)."""
+    room = MAX_REPORT_BYTES - _RESULT_OVERHEAD_BYTES  # the rest is for the request's other fields
+    batches: list[list[InvocationResult]] = []
+    size = 0
+    for result in results:
+        bound = result.size_bound()
+        if not batches or size + bound > room:
+            batches.append([])
+            size = 0
+        batches[-1].append(result)
+        size += bound
+    return batches
 
 
 @dataclass(frozen=True)
