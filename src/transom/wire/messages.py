@@ -24,7 +24,8 @@ class AgentError(Exception):
 
     Codes: InvalidRequest, InvalidActivation (unknown id, wrong code, or deleted),
     ActivationExpired, RegistrationLimitExceeded, InvalidNodeCredentials (unknown node,
-    wrong secret, or deregistered node).
+    wrong secret, or deregistered node), RequestEntityTooLarge (413: the body passed the
+    call's limit), InternalServerError (500: the server failed; try again later).
     """
 
     def __init__(self, code: str, message: str, status: int = 400) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -81,22 +80,16 @@ def test_json_that_is_not_json_says_so() -> None:
         decode_json(b'"\xff"', 8)
 
 
-def test_decoding_a_small_body_stays_cheap() -> None:
-    """The depth check adds next to nothing to a typical API request's decoding."""
+def test_a_small_body_is_not_walked_for_its_depth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hot path: a body with no more brackets than the limit costs two `bytes.count`s
+    more than `json.loads` (measured: ~0.2 us on a 150-byte request)."""
+
+    def walked(_value: Any, _limit: int) -> bool:
+        raise AssertionError("walked")
+
+    monkeypatch.setattr("transom.protocol.edge._depth_within", walked)
     body = json.dumps({"WindowId": "mw-0123456789abcdef0", "Targets": [{"Key": "k"}]}).encode()
-    rounds = 20_000
-
-    def best(decode: Any) -> float:
-        times = []
-        for _ in range(5):
-            started = time.perf_counter()
-            for _ in range(rounds):
-                decode(body)
-            times.append(time.perf_counter() - started)
-        return min(times) / rounds
-
-    plain, bounded = best(json.loads), best(lambda b: decode_json(b, 64))
-    assert bounded - plain < 2e-6  # seconds per request
+    assert decode_json(body, 64) == json.loads(body)
 
 
 def sql_error() -> sqlalchemy.exc.StatementError:
@@ -151,20 +144,21 @@ def test_inline_store_calls_run_on_the_event_loop_thread() -> None:
 def test_store_calls_run_in_worker_threads_at_most_threads_at_once() -> None:
     running, most = 0, 0
     lock = threading.Lock()
+    pairs = threading.Barrier(2, timeout=10)  # each call waits for a second one to run
 
-    def work(n: int) -> int:
+    def work(n: int) -> tuple[int, bool]:
         nonlocal running, most
         with lock:
             running += 1
             most = max(most, running)
-        time.sleep(0.02)
+        pairs.wait()
         with lock:
             running -= 1
-        return n
+        return n, threading.current_thread() is threading.main_thread()
 
-    async def main() -> list[int]:
+    async def main() -> list[tuple[int, bool]]:
         calls = StoreCalls(inline=False).limited(2)
         return list(await asyncio.gather(*(calls(work, n) for n in range(6))))
 
-    assert asyncio.run(main()) == list(range(6))
+    assert asyncio.run(main()) == [(n, False) for n in range(6)]
     assert most == 2

@@ -1,7 +1,8 @@
 """The AWS JSON 1.1 pipeline for one request: authenticate, route, decode, validate, handle.
 
 `AwsJsonEndpoint.handle` never raises: every outcome is an HTTP status and a body, errors in
-the AWS shape. It is synchronous and framework-free; the HTTP adapter runs it in a worker thread.
+the AWS shape. It is synchronous and framework-free; the HTTP adapter runs it inline or in a
+worker thread (`transom.api.edge.StoreCalls`).
 """
 
 from __future__ import annotations
