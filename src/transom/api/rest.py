@@ -20,23 +20,22 @@ from starlette.routing import Route
 from transom.api.edge import StoreCalls, read_body
 from transom.domain.clock import Clock
 from transom.domain.errors import ValidationError
-from transom.protocol.awsjson.framing import decode_request
+from transom.protocol.awsjson.framing import decode_request, error_reply
 from transom.protocol.awsjson.sigv4 import verify_request
-from transom.protocol.edge import as_api_error
 from transom.services.container import Services
 
 MAX_BODY_BYTES = 64 * 1024
 _WINDOW_ID = re.compile(r"mw-[0-9a-f]{17}", re.ASCII)
 
 
-def _reply(status: int, body: dict[str, str]) -> Response:
-    return JSONResponse(body, status, headers={"x-amzn-RequestId": str(uuid.uuid4())})
+def _headers() -> dict[str, str]:
+    return {"x-amzn-RequestId": str(uuid.uuid4())}
 
 
 def _error_reply(exc: Exception) -> Response:
-    """The answer to any exception: the one mapping of this protocol's errors."""
-    error = as_api_error(exc)
-    return _reply(error.status, {"__type": error.code, "message": error.message})
+    """The answer to any exception, in AWS JSON's error shape (`framing.error_reply`)."""
+    status, body = error_reply(exc)
+    return Response(body, status, headers=_headers(), media_type="application/json")
 
 
 def _check_window_id(window_id: str) -> None:
@@ -74,7 +73,7 @@ def rest_routes(services: Services, clock: Clock, calls: StoreCalls) -> list[Rou
             execution_id = await calls(run_now, request, body)
         except Exception as exc:
             return _error_reply(exc)
-        return _reply(201, {"WindowExecutionId": execution_id})
+        return JSONResponse({"WindowExecutionId": execution_id}, 201, headers=_headers())
 
     return [
         Route("/v1/windows/{window_id}/executions", start_execution, methods=["POST"]),
