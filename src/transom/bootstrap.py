@@ -88,10 +88,9 @@ def build_app(
     store: SqlStore, settings: Settings, signals: Signals, clock: Clock | None = None
 ) -> ASGIApp:
     """The application with its engine loops; `signals.stop()` when shutdown begins."""
-    from starlette.concurrency import run_in_threadpool
-
     from transom.api.agent import AgentChannel
     from transom.api.app import create_app
+    from transom.api.edge import StoreCalls
     from transom.api.rest import rest_routes
     from transom.engine.reaper import reap_forever
     from transom.engine.windows import WindowEngine
@@ -99,11 +98,10 @@ def build_app(
 
     clock = clock or SystemClock()
     services = build_services(store, clock, settings, signals.notify)
-    inline = store.engine.dialect.name == "sqlite"
+    calls = StoreCalls(inline=store.engine.dialect.name == "sqlite")
 
     async def expire() -> int:
-        expire = services.expiry.expire
-        return expire() if inline else await run_in_threadpool(expire)
+        return await calls(services.expiry.expire)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -120,8 +118,8 @@ def build_app(
 
     return create_app(
         AwsJsonEndpoint(services, clock),
-        inline=inline,
-        agent=AgentChannel(services, signals, inline=inline),
-        extra_routes=rest_routes(services, clock, inline=inline),
+        calls=calls,
+        agent=AgentChannel(services, signals, calls),
+        extra_routes=rest_routes(services, clock, calls),
         lifespan=lifespan,
     )

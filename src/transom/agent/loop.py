@@ -32,6 +32,7 @@ from transom.wire import (
     ResultsRequest,
     ResultStatus,
     WorkItem,
+    report_batches,
 )
 
 MAX_BACKOFF = 30.0
@@ -131,6 +132,7 @@ class Agent:
                 for r in self._spool.unacknowledged()
                 if r.command_id in self._fresh and r.command_id not in self._sending
             ]
+            finals = report_batches(finals)[0] if finals else []  # the rest go by `flush`
             self._sending.update(r.command_id for r in finals)
             accepted = [a for c, a in self._accepted.items() if c in self._running]
             self._accepted.clear()
@@ -200,7 +202,8 @@ class Agent:
         if not pending:
             return
         try:
-            self._send(pending)
+            for batch in report_batches(pending):
+                self._send(batch)
         finally:
             with self._lock:
                 self._sending.difference_update(r.command_id for r in pending)

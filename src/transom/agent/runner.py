@@ -11,9 +11,9 @@ import threading
 import time
 from pathlib import Path
 
-from transom.wire import InvocationResult, ResultStatus, WorkItem
+from transom.wire import MAX_OUTPUT_CHARS, InvocationResult, ResultStatus, WorkItem
 
-OUTPUT_LIMIT = 8 * 1024 * 1024
+OUTPUT_LIMIT = MAX_OUTPUT_CHARS
 """Characters kept per stream; more is cut with a note (the API shows 24,000/8,000 anyway)."""
 _POLL = 0.2
 _KILL_GRACE = 2.0

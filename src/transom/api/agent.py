@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import json
 import threading
 import time
@@ -14,17 +13,17 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import anyio
-import anyio.to_thread
 from starlette.types import Receive, Scope, Send
 
 from transom.api.coalesce import Coalescer
+from transom.api.edge import StoreCalls, read_body, send_reply
 from transom.domain.commands import InvocationDetails, Outcome
-from transom.domain.errors import ApiError
 from transom.domain.nodes import Node, NodeFacts
+from transom.protocol.edge import JsonBodyError, as_api_error, decode_json
 from transom.services.container import Services
 from transom.services.dispatch import Work
 from transom.wire import (
+    MAX_REPORT_BYTES,
     MAX_WAIT_SECONDS,
     AgentError,
     InvocationResult,
@@ -40,11 +39,17 @@ from transom.wire import (
     parse_node_authorization,
 )
 
-T = TypeVar("T")
 A = TypeVar("A")
 B = TypeVar("B")
 RECHECK_SECONDS = 5.0
 """A waiting poll looks for work this often even unwoken (work sent through another replica)."""
+REGISTER_BYTES = 64 * 1024
+"""The largest registration body read (it comes before any authentication)."""
+MAX_DEPTH = 16
+"""Arrays and objects a request body may nest (the messages nest 3 deep)."""
+_HEADERS = ((b"content-type", b"application/json"),)
+Body = Callable[[], Awaitable[Any]]
+"""Reads the request body, with the route's size limit, and decodes its JSON."""
 
 
 class Signals:
@@ -148,65 +153,43 @@ class AgentChannel:
     authentications, result reports, pings and hand-outs each run one batch at a time, one
     transaction per batch."""
 
-    def __init__(self, services: Services, signals: Signals, *, inline: bool) -> None:
+    def __init__(self, services: Services, signals: Signals, calls: StoreCalls) -> None:
         self._nodes = services.nodes
         self._signals = signals
-        self._inline = inline
-        self._threads = anyio.CapacityLimiter(AGENT_THREADS)
+        self._call = calls.limited(AGENT_THREADS)
         self._authenticate: Coalescer[tuple[str, str], Node] = self._batched(
             self._nodes.authenticate_all
         )
         self._report = self._batched(services.results.report_all)
         self._heartbeat = self._batched(self._heartbeat_all)
         self._work_for = self._batched(services.dispatch.work_for_all)
-        self._handlers: dict[str, Callable[[str, bytes], Awaitable[dict[str, Any]]]] = {
-            "/agent/v1/register": self._register,
-            "/agent/v1/poll": self._poll,
-            "/agent/v1/results": self._results,
+        # Each route with the largest body it reads: poll and results carry results.
+        self._routes: dict[str, tuple[Callable[[str, Body], Awaitable[dict[str, Any]]], int]] = {
+            "/agent/v1/register": (self._register, REGISTER_BYTES),
+            "/agent/v1/poll": (self._poll, MAX_REPORT_BYTES),
+            "/agent/v1/results": (self._results, MAX_REPORT_BYTES),
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = self._handlers.get(scope["path"])
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        status, answer = 200, {}
+        route = self._routes.get(scope["path"])
         try:
-            if handler is None or scope["method"] != "POST":
+            if route is None or scope["method"] != "POST":
                 raise AgentError(
                     "InvalidRequest", f"no such call: {scope['method']} {scope['path']}", 404
                 )
+            handler, limit = route
             authorization = ""
             for name, value in scope["headers"]:
                 if name == b"authorization":
                     authorization = value.decode("latin-1")
-            answer = await handler(authorization, b"".join(chunks))
-        except AgentError as error:
-            status, answer = error.status, error.to_json()
-        except ApiError as error:
-            status, answer = error.status, {"error": error.code, "message": error.message}
-        body = json.dumps(answer).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
-    async def _call(self, function: Callable[..., T], *args: Any) -> T:
-        if self._inline:
-            return function(*args)
-        return await anyio.to_thread.run_sync(
-            functools.partial(function, *args), limiter=self._threads
-        )
+            async def body() -> Any:
+                return _json(await read_body(scope, receive, limit))
+
+            status, answer = 200, await handler(authorization, body)
+        except Exception as exc:
+            status, answer = _error_answer(exc)
+        await send_reply(send, status, json.dumps(answer).encode(), _HEADERS)
 
     def _batched(self, function: Callable[[list[A]], Sequence[B | Exception]]) -> Coalescer[A, B]:
         """Concurrent requests' calls of `function` as one call (one transaction)."""
@@ -228,8 +211,8 @@ class AgentChannel:
             return []
         return await self._report.submit((instance_id, [_outcome(r) for r in results]))
 
-    async def _register(self, _authorization: str, body: bytes) -> dict[str, Any]:
-        message = RegisterRequest.from_json(_json(body))
+    async def _register(self, _authorization: str, body: Body) -> dict[str, Any]:
+        message = RegisterRequest.from_json(await body())
         instance_id, secret = await self._call(
             self._nodes.register,
             message.activation_id,
@@ -238,10 +221,10 @@ class AgentChannel:
         )
         return RegisterResponse(instance_id, secret).to_json()
 
-    async def _poll(self, authorization: str, body: bytes) -> dict[str, Any]:
+    async def _poll(self, authorization: str, body: Body) -> dict[str, Any]:
         node = await self._node(authorization)
         instance_id = node.instance_id
-        message = PollRequest.from_json(_json(body))
+        message = PollRequest.from_json(await body())
         acknowledged = await self._apply(instance_id, message.results)
         facts = None if message.facts is None else _facts(message.facts)
         if self._nodes.ping_due(node, facts):
@@ -259,14 +242,23 @@ class AgentChannel:
         items = [_item(w) for w in work]
         return PollResponse(time.time(), items, cancel, acknowledged).to_json()
 
-    async def _results(self, authorization: str, body: bytes) -> dict[str, Any]:
+    async def _results(self, authorization: str, body: Body) -> dict[str, Any]:
         instance_id = (await self._node(authorization)).instance_id
-        message = ResultsRequest.from_json(_json(body))
+        message = ResultsRequest.from_json(await body())
         return ResultsResponse(await self._apply(instance_id, message.results)).to_json()
 
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise AgentError("InvalidRequest", f"the body is not JSON: {exc}") from exc
+        return decode_json(body, MAX_DEPTH)
+    except JsonBodyError as exc:
+        raise AgentError("InvalidRequest", f"the body is {exc}") from None
+
+
+def _error_answer(exc: Exception) -> tuple[int, dict[str, Any]]:
+    """The answer to any exception, in the channel's shape `{"error", "message"}`: the one
+    mapping of this protocol's errors (anything unexpected is the logged internal error)."""
+    if isinstance(exc, AgentError):
+        return exc.status, exc.to_json()
+    error = as_api_error(exc)
+    return error.status, {"error": error.code, "message": error.message}

@@ -2,51 +2,40 @@
 
 `POST /v1/windows/{window_id}/executions` starts an execution of the window at once and
 answers `201 {"WindowExecutionId": ...}`. Requests are SigV4-signed with an access key the
-server knows, scoped to service `ssm`, exactly as for the AWS JSON endpoint. Every error is
+server knows, scoped to service `ssm`, exactly as for the AWS JSON endpoint. A body, if any,
+is a JSON object of at most `MAX_BODY_BYTES` (this route reads no members). Every error is
 `{"__type": code, "message": message}` with the `ApiError`'s status; none is a 500 unless the
 server itself fails.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
-from collections.abc import Callable
-from typing import TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from transom.api.edge import StoreCalls, read_body
 from transom.domain.clock import Clock
-from transom.domain.errors import ApiError, RequestTooLargeError, ValidationError
+from transom.domain.errors import ValidationError
+from transom.protocol.awsjson.framing import decode_request, error_reply
 from transom.protocol.awsjson.sigv4 import verify_request
 from transom.services.container import Services
 
-T = TypeVar("T")
 MAX_BODY_BYTES = 64 * 1024
 _WINDOW_ID = re.compile(r"mw-[0-9a-f]{17}", re.ASCII)
-log = logging.getLogger(__name__)
 
 
-def _reply(status: int, body: dict[str, str]) -> Response:
-    return JSONResponse(body, status, headers={"x-amzn-RequestId": str(uuid.uuid4())})
+def _headers() -> dict[str, str]:
+    return {"x-amzn-RequestId": str(uuid.uuid4())}
 
 
-async def _body(request: Request) -> bytes:
-    """The request body, or `RequestTooLargeError` past `MAX_BODY_BYTES`."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise RequestTooLargeError(
-                f"The request body is larger than {MAX_BODY_BYTES} bytes; send less data."
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _error_reply(exc: Exception) -> Response:
+    """The answer to any exception, in AWS JSON's error shape (`framing.error_reply`)."""
+    status, body = error_reply(exc)
+    return Response(body, status, headers=_headers(), media_type="application/json")
 
 
 def _check_window_id(window_id: str) -> None:
@@ -58,12 +47,9 @@ def _check_window_id(window_id: str) -> None:
         )
 
 
-def rest_routes(services: Services, clock: Clock, *, inline: bool) -> list[Route]:
-    """The `/v1` routes, checking signatures against `clock`. With `inline` their store calls
-    run on the event loop (SQLite), otherwise in worker threads."""
-
-    async def call(function: Callable[[], T]) -> T:
-        return function() if inline else await run_in_threadpool(function)
+def rest_routes(services: Services, clock: Clock, calls: StoreCalls) -> list[Route]:
+    """The `/v1` routes, checking signatures against `clock`; their service calls run as
+    `calls` runs them."""
 
     def run_now(request: Request, body: bytes) -> str:
         """Authenticate, validate and start the run; raises `ApiError` for any refusal."""
@@ -76,21 +62,18 @@ def rest_routes(services: Services, clock: Clock, *, inline: bool) -> list[Route
             secret_for=services.keys.secret_for,
             now=clock.now(),
         )
+        decode_request(body)
         window_id = request.path_params["window_id"]
         _check_window_id(window_id)
         return services.scheduler.run_now(window_id)
 
     async def start_execution(request: Request) -> Response:
         try:
-            body = await _body(request)
-            execution_id = await call(lambda: run_now(request, body))
-        except ApiError as error:
-            return _reply(error.status, {"__type": error.code, "message": error.message})
-        except Exception:
-            log.exception("internal error")
-            internal = ApiError("The server hit an unexpected error; it has been logged.")
-            return _reply(internal.status, {"__type": internal.code, "message": internal.message})
-        return _reply(201, {"WindowExecutionId": execution_id})
+            body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
+            execution_id = await calls(run_now, request, body)
+        except Exception as exc:
+            return _error_reply(exc)
+        return JSONResponse({"WindowExecutionId": execution_id}, 201, headers=_headers())
 
     return [
         Route("/v1/windows/{window_id}/executions", start_execution, methods=["POST"]),

@@ -14,10 +14,16 @@ Errors are 4xx/5xx with a body `{"error": CODE, "message": TEXT}` (`AgentError`)
 - `POST /agent/v1/results`   `ResultsRequest` -> `ResultsResponse`: invocation progress and
   final results. An agent keeps each final result on disk until it is acknowledged, and
   sends it again after a restart or a lost answer; the server applies each once.
+
+The server reads a registration of at most 64 KiB and a poll or results body of at most
+`MAX_REPORT_BYTES`, room for one result at the largest an agent sends (413 beyond); an agent
+splits its results over several requests so each fits (`report_batches`).
 """
 
 from transom.wire.messages import (
     AUTH_SCHEME,
+    MAX_OUTPUT_CHARS,
+    MAX_REPORT_BYTES,
     MAX_WAIT_SECONDS,
     AgentError,
     InvocationResult,
@@ -32,10 +38,13 @@ from transom.wire.messages import (
     WorkItem,
     node_authorization,
     parse_node_authorization,
+    report_batches,
 )
 
 __all__ = [
     "AUTH_SCHEME",
+    "MAX_OUTPUT_CHARS",
+    "MAX_REPORT_BYTES",
     "MAX_WAIT_SECONDS",
     "AgentError",
     "InvocationResult",
@@ -50,4 +59,5 @@ __all__ = [
     "WorkItem",
     "node_authorization",
     "parse_node_authorization",
+    "report_batches",
 ]

@@ -8,6 +8,16 @@ from typing import Any, Self
 
 AUTH_SCHEME = "TransomNode"
 MAX_WAIT_SECONDS = 30.0
+MAX_OUTPUT_CHARS = 8 * 1024 * 1024
+"""Characters of each output stream a result carries; an agent cuts the rest (with a note of
+less than `_NOTE_CHARS`)."""
+_NOTE_CHARS = 1024
+_RESULT_OVERHEAD_BYTES = 4 * 1024
+MAX_REPORT_BYTES = 2 * 6 * (MAX_OUTPUT_CHARS + _NOTE_CHARS) + 2 * _RESULT_OVERHEAD_BYTES
+"""The largest poll or results body the server reads (~96 MiB): room for one result with both
+streams at `MAX_OUTPUT_CHARS`, every character JSON-encoded in the most bytes any takes (6, a
+control character as `\\u00XX`). An agent sends more results than fit as several requests
+(`report_batches`)."""
 
 
 class AgentError(Exception):
@@ -15,7 +25,8 @@ class AgentError(Exception):
 
     Codes: InvalidRequest, InvalidActivation (unknown id, wrong code, or deleted),
     ActivationExpired, RegistrationLimitExceeded, InvalidNodeCredentials (unknown node,
-    wrong secret, or deregistered node).
+    wrong secret, or deregistered node), RequestEntityTooLarge (413: the body passed the
+    call's limit), InternalServerError (500: the server failed; try again later).
     """
 
     def __init__(self, code: str, message: str, status: int = 400) -> None:
@@ -209,7 +220,56 @@ class InvocationResult:
         except ValueError:
             allowed = ", ".join(ResultStatus)
             raise AgentError("InvalidRequest", f"status must be one of {allowed}") from None
+        _check_result_types(result)
         return replace(result, status=status)
+
+    def size_bound(self) -> int:
+        """Bytes this result takes at most in a request body (see `MAX_REPORT_BYTES`)."""
+        return 6 * (len(self.stdout) + len(self.stderr)) + _RESULT_OVERHEAD_BYTES
+
+
+_INT32 = (-(2**31), 2**31 - 1)
+_EPOCH_SECONDS = (-62135596800, 253402300799)  # the years 1 to 9999
+
+
+def _check_result_types(result: InvocationResult) -> None:
+    """Refuse an `InvocationResult` whose fields have the wrong JSON types or ranges."""
+    for name in ("command_id", "lease", "stdout", "stderr"):
+        if not isinstance(getattr(result, name), str):
+            raise AgentError("InvalidRequest", f"InvocationResult.{name} must be a string")
+    code = result.response_code
+    if type(code) is not int or not _INT32[0] <= code <= _INT32[1]:
+        raise AgentError(
+            "InvalidRequest", "InvocationResult.response_code must be a 32-bit integer"
+        )
+    for name in ("started_at", "finished_at"):
+        value = getattr(result, name)
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not _EPOCH_SECONDS[0] <= value <= _EPOCH_SECONDS[1]
+        ):
+            raise AgentError(
+                "InvalidRequest",
+                f"InvocationResult.{name} must be null or epoch seconds of the years 1 to 9999",
+            )
+
+
+def report_batches(results: list[InvocationResult]) -> list[list[InvocationResult]]:
+    """`results` in order, cut into runs that each fit one request (`MAX_REPORT_BYTES`)."""
+    room = MAX_REPORT_BYTES - _RESULT_OVERHEAD_BYTES  # the rest is for the request's other fields
+    batches: list[list[InvocationResult]] = []
+    size = 0
+    for result in results:
+        bound = result.size_bound()
+        if not batches or size + bound > room:
+            batches.append([])
+            size = 0
+        batches[-1].append(result)
+        size += bound
+    return batches
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from typing import Any
 
 import pytest
 from botocore.serialize import create_serializer
 
 from transom.domain.errors import SerializationError, ValidationError
+from transom.protocol.awsjson.framing import MAX_DEPTH, decode_request
 from transom.protocol.awsjson.model import (
     input_shape,
     operation_names,
@@ -523,6 +525,23 @@ def test_it_refuses_a_recursive_shape_nested_beyond_the_stack() -> None:
         aggregator = {"AggregatorType": "count", "Aggregators": [aggregator]}
     with pytest.raises(SerializationError, match="nested too deeply"):
         validate_request("GetOpsSummary", {"Aggregators": [aggregator]})
+
+
+def test_the_deepest_body_the_framing_accepts_validates_far_from_the_stack_limit() -> None:
+    """A body nested about as deep as the framing accepts (each aggregator nests an object
+    and an array) is validated in full, even with half the recursion limit already used."""
+    aggregator: dict[str, Any] = {"AggregatorType": "count"}
+    for _ in range(MAX_DEPTH // 2 - 2):
+        aggregator = {"AggregatorType": "count", "Aggregators": [aggregator]}
+    params = decode_request(json.dumps({"Aggregators": [aggregator]}).encode())
+
+    def deep(frames: int) -> None:
+        if frames:
+            deep(frames - 1)
+        else:
+            validate_request("GetOpsSummary", params)
+
+    deep(sys.getrecursionlimit() // 2)
 
 
 def test_a_type_error_wins_over_constraint_violations() -> None:

@@ -1,20 +1,18 @@
 """The AWS JSON 1.1 pipeline for one request: authenticate, route, decode, validate, handle.
 
 `AwsJsonEndpoint.handle` never raises: every outcome is an HTTP status and a body, errors in
-the AWS shape. It is synchronous and framework-free; the HTTP adapter runs it in a worker thread.
+the AWS shape. It is synchronous and framework-free; the HTTP adapter runs it inline or in a
+worker thread (`transom.api.edge.StoreCalls`).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from transom.domain.clock import Clock
 from transom.domain.errors import (
-    ApiError,
     ClientError,
-    SerializationError,
     UnknownOperationError,
 )
 from transom.protocol.awsjson import framing, sigv4
@@ -24,7 +22,6 @@ from transom.protocol.awsjson.validation import validate_request
 from transom.services.container import Services
 
 TARGET_PREFIX = "AmazonSSM."
-log = logging.getLogger(__name__)
 
 
 class UnsupportedMediaTypeError(ClientError):
@@ -50,12 +47,8 @@ class AwsJsonEndpoint:
         try:
             result = self._dispatch(method, path, query, headers, body)
             return Reply(200, framing.encode_response(result))
-        except ApiError as error:
-            return Reply(error.status, framing.encode_error(error))
-        except Exception:
-            log.exception("internal error")
-            internal = ApiError("The server hit an unexpected error; it has been logged.")
-            return Reply(internal.status, framing.encode_error(internal))
+        except Exception as exc:
+            return Reply(*framing.error_reply(exc))
 
     def _dispatch(
         self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: bytes
@@ -88,7 +81,5 @@ class AwsJsonEndpoint:
                 f"send {framing.CONTENT_TYPE}."
             )
         params = framing.decode_request(body)
-        if not isinstance(params, dict):
-            raise SerializationError("The request body must be a JSON object.")
         validate_request(operation, params)
         return handler(self._services, params)

@@ -1,0 +1,84 @@
+"""Results fit the server's body limit: one result at the largest an agent sends fits one
+request, and more results than fit one request go in several."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from transom.agent.channel import Channel
+from transom.agent.loop import Agent
+from transom.agent.runner import OUTPUT_LIMIT, _cut
+from transom.agent.spool import Spool
+from transom.wire import (
+    MAX_OUTPUT_CHARS,
+    MAX_REPORT_BYTES,
+    InvocationResult,
+    PlatformFacts,
+    ResultsRequest,
+    ResultStatus,
+    report_batches,
+)
+
+FACTS = PlatformFacts("host", "10.0.0.5", "Linux", "Ubuntu", "22.04", "0.1.0")
+WORST = '\x00\x1f"\\\u00e9\u20ac\ufffd\U0001f600'  # escapes and multi-byte characters
+
+
+def result(command_id: str, output: str) -> InvocationResult:
+    return InvocationResult(command_id, "lease", ResultStatus.SUCCESS, 0, output, output, 1.0, 2.0)
+
+
+def encoded(results: list[InvocationResult]) -> int:
+    """Bytes of the body as the agent's HTTP client sends it."""
+    return len(
+        httpx.Request("POST", "http://server", json=ResultsRequest(results).to_json()).content
+    )
+
+
+def test_the_agent_cuts_output_at_the_limit_the_wire_allows_for() -> None:
+    assert OUTPUT_LIMIT == MAX_OUTPUT_CHARS
+    cut = _cut("x" * (OUTPUT_LIMIT + 1))
+    assert len(cut) < MAX_OUTPUT_CHARS + 1024
+
+
+def test_a_result_takes_no_more_bytes_than_its_bound() -> None:
+    for char in WORST:
+        sample = result("c-1", char * 1000)
+        assert encoded([sample]) <= sample.size_bound()
+
+
+def test_one_result_at_the_largest_fits_one_request() -> None:
+    largest = result("c-1", "x" * (MAX_OUTPUT_CHARS + 1023))
+    assert largest.size_bound() <= MAX_REPORT_BYTES - 4096
+    assert report_batches([largest, largest]) == [[largest], [largest]]
+
+
+def test_results_are_batched_in_order_within_the_limit() -> None:
+    half = "x" * (MAX_OUTPUT_CHARS // 2)
+    results = [result(f"c-{n}", half) for n in range(5)]
+    batches = report_batches(results)
+    assert batches == [results[0:2], results[2:4], results[4:]]
+    assert all(sum(r.size_bound() for r in batch) < MAX_REPORT_BYTES for batch in batches)
+    assert report_batches([]) == []
+
+
+def test_a_flush_sends_more_than_one_request_holds_as_several(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool")
+    half = "x" * (MAX_OUTPUT_CHARS // 2)
+    for n in range(3):
+        spool.finish(result(f"c-{n}", half))
+    sent: list[tuple[int, list[str]]] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        ids = [r["command_id"] for r in json.loads(request.content)["results"]]
+        sent.append((len(request.content), ids))
+        return httpx.Response(200, json={"acknowledged": ids})
+
+    channel = Channel("http://server", "mi-0123456789abcdef0", "s", httpx.MockTransport(server))
+    Agent(channel, tmp_path, lambda: FACTS, wait_seconds=20, log=lambda _: None).flush()
+    assert [len(ids) for _, ids in sent] == [2, 1]
+    assert sorted(i for _, ids in sent for i in ids) == ["c-0", "c-1", "c-2"]
+    assert all(size <= MAX_REPORT_BYTES for size, _ in sent)
+    assert not spool.unacknowledged()
