@@ -21,11 +21,12 @@ from transom.domain.windows import (
     TaskSpec,
     TaskType,
     Window,
+    WindowQuery,
     WindowSpec,
     WindowTarget,
     WindowTask,
 )
-from transom.store.port import IdempotencyRecord, WindowQuery
+from transom.store.ports.configuration import IdempotencyRecord
 from transom.store.sql import SqlStore
 
 pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
@@ -205,15 +206,15 @@ def test_compare_and_set_applies_only_to_records_still_holding_the_values_expect
     store: SqlStore,
 ) -> None:
     first, second, third = _execution(1), _execution(2), _execution(3)
-    pending = ExecutionStatus.PENDING
+    pending, running = ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS
     later = NOW + timedelta(seconds=30)
     with store.write() as tx:
         tx.insert_window_executions([first, second, third])
         tx.wake_window_execution(third.window_execution_id, later)  # a command ended
         changed = tx.set_window_executions(
             [
-                (first.window_execution_id, {"status": pending}, {"status": "IN_PROGRESS"}),
-                (second.window_execution_id, {"status": "IN_PROGRESS"}, {"wake_at": None}),
+                (first.window_execution_id, {"status": pending}, {"status": running}),
+                (second.window_execution_id, {"status": running}, {"wake_at": None}),
                 (
                     third.window_execution_id,
                     {"status": pending, "wake_at": NOW},

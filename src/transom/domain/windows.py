@@ -105,6 +105,15 @@ class WindowTask:
 
 
 @dataclass(frozen=True)
+class WindowQuery:
+    """Filters for listing windows: names starting with any of the prefixes (all names when
+    there are none) and an optional enabled flag."""
+
+    name_prefixes: tuple[str, ...] = ()
+    enabled: bool | None = None
+
+
+@dataclass(frozen=True)
 class Tag:
     key: str
     value: str

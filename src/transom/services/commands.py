@@ -46,6 +46,7 @@ from transom.execution.limits import concurrency_limit, error_threshold
 from transom.execution.targets import resolve_targets
 from transom.services.documents import find_document, resolve_parameters
 from transom.store.port import Store, Transaction
+from transom.store.ports.commands import InvocationUpdate
 
 Wake = Callable[[Collection[str]], None]
 """Told the node ids that may have new work or cancellations, so their long polls answer."""
@@ -285,7 +286,7 @@ class CommandService:
             return None
         now = self._clock.now()
         lease = new_uuid()
-        values = {"details": IN_PROGRESS, "lease": lease, "dispatched_date": now}
+        values: InvocationUpdate = {"details": IN_PROGRESS, "lease": lease, "dispatched_date": now}
         if not tx.transition(command.command_id, invocation.instance_id, (PENDING,), None, values):
             return None
         if command.status == "Pending":

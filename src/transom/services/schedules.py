@@ -17,13 +17,14 @@ from itertools import islice, takewhile
 
 from transom.domain.clock import Clock
 from transom.domain.errors import ValidationError
-from transom.domain.windows import ResourceType, TargetList, Window
+from transom.domain.windows import ResourceType, TargetList, Window, WindowQuery
 from transom.schedule import format_aws_datetime, parse_iso_datetime
 from transom.services.nodes import NODE_RESOURCE
 from transom.services.target_matching import TargetQuery
 from transom.services.target_rules import is_instance_ids
 from transom.services.windows import require_window, timetable
-from transom.store.port import Page, Store, WindowQuery
+from transom.store.port import Store
+from transom.store.ports.paging import Page
 
 SCHEDULE_FILTERS = ("ScheduledAfter", "ScheduledBefore")
 MAX_SCHEDULE_PAGE = 100

@@ -11,7 +11,7 @@ from transom.domain.clock import Clock
 from transom.domain.errors import DoesNotExistError, ResourceLimitExceededError, ValidationError
 from transom.domain.ids import new_window_id
 from transom.domain.quotas import Quotas
-from transom.domain.windows import Tag, Window, WindowSpec
+from transom.domain.windows import Tag, Window, WindowQuery, WindowSpec
 from transom.schedule import (
     Timetable,
     format_aws_datetime,
@@ -21,7 +21,8 @@ from transom.schedule import (
 )
 from transom.services import idempotency
 from transom.services.tag_rules import check_tags
-from transom.store.port import Page, Store, Transaction, WindowQuery
+from transom.store.port import Store, Transaction
+from transom.store.ports.paging import Page
 
 WINDOW_RESOURCE = "MaintenanceWindow"
 _REPLACE_REQUIRED = ("name", "schedule", "duration", "cutoff", "allow_unassociated_targets")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import zlib
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ from transom.domain.windows import (
     TaskSpec,
     TaskType,
     Window,
+    WindowQuery,
     WindowSpec,
     WindowTarget,
     WindowTask,
@@ -34,7 +35,9 @@ from transom.domain.windows import (
 from transom.store import schema as t
 from transom.store.engine import BEGIN_MODE, create_engine
 from transom.store.migrate import upgrade
-from transom.store.port import IdempotencyRecord, Page, WindowQuery
+from transom.store.ports.commands import InvocationUpdate
+from transom.store.ports.configuration import IdempotencyRecord
+from transom.store.ports.paging import Page
 from transom.store.sql_executions import ExecutionQueries
 
 _WINDOW_SPEC_COLUMNS = (
@@ -620,7 +623,7 @@ class SqlTransaction(ExecutionQueries):
         instance_id: str,
         from_details: Collection[str],
         lease: str | None,
-        values: Mapping[str, Any],
+        values: InvocationUpdate,
     ) -> bool:
         params = {f"v_{k}": v for k, v in values.items()}
         params |= {"c": command_id, "i": instance_id, "w_lease": lease}
@@ -630,7 +633,7 @@ class SqlTransaction(ExecutionQueries):
         return self._conn.execute(statement, params).rowcount > 0
 
     def transition_all(
-        self, command_id: str, from_details: Collection[str], values: Mapping[str, Any]
+        self, command_id: str, from_details: Collection[str], values: InvocationUpdate
     ) -> int:
         params = {f"v_{k}": v for k, v in values.items()}
         params["c"] = command_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from transom.domain.errors import ValidationError
-from transom.domain.windows import Tag, Window, WindowSpec
+from transom.domain.windows import Tag, Window, WindowQuery, WindowSpec
 from transom.protocol.awsjson.registry import Params, operation
 from transom.protocol.awsjson.wire import (
     decode_token,
@@ -13,7 +13,6 @@ from transom.protocol.awsjson.wire import (
     to_members,
 )
 from transom.services.container import Services
-from transom.store.port import WindowQuery
 
 DEFAULT_PAGE = 100
 
