@@ -57,7 +57,8 @@ def _task_invocation(row: sa.Row[Any]) -> TaskInvocation:
 
 
 def _values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Record values (an update, or a whole record's fields) as column values."""
+    """Record values (a typed update, or a whole record's fields) as column values: the one
+    place they differ (a status is its string, the plan a JSON list); keys are column names."""
     out: dict[str, Any] = {
         k: (str(v) if isinstance(v, ExecutionStatus) else v) for k, v in values.items()
     }

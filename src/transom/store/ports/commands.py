@@ -10,7 +10,8 @@ from transom.domain.commands import Command, Invocation
 
 
 class InvocationUpdate(TypedDict, total=False):
-    """The columns of an invocation that change after it is inserted; set only those given."""
+    """The columns of an invocation that change after it is inserted (keys are column names);
+    an update sets only those given."""
 
     details: str
     lease: str | None

@@ -1,5 +1,8 @@
 """Execution history: window executions, their task executions and per-target task
-invocations, and the retention that purges them."""
+invocations, and the retention that purges them.
+
+Updates are typed records of the columns that change (keys are column names), so a misspelt
+column fails the type checker, not a run."""
 
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ class TaskInvocationUpdate(TypedDict, total=False):
 
 
 U = TypeVar("U", WindowExecutionUpdate, TaskExecutionUpdate, TaskInvocationUpdate)
+"""One of the typed updates: a record's expected and new values are of the same one."""
 Change = tuple[str, U, U]
 """(record id, the values it must still have, the values to set)."""
 
