@@ -32,4 +32,4 @@ class CursorPort(Protocol):
         """Compare-and-set the cursor from `due_at` to `to`; False when another moved it."""
 
     def next_cursor_due(self) -> datetime | None:
-        """The earliest due time of all cursors; None when none is due ever."""
+        """The earliest due time of all cursors; None when no cursor has one."""
