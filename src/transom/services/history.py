@@ -13,7 +13,8 @@ from transom.domain.executions import (
     TaskInvocation,
     WindowExecution,
 )
-from transom.store.port import Page, Store, Transaction
+from transom.store.port import Store, Transaction
+from transom.store.ports.paging import Page
 
 
 def _require(tx: Transaction, window_execution_id: str) -> WindowExecution:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from transom.domain.errors import IdempotentParameterMismatchError
-from transom.store.port import IdempotencyRecord, Store, Transaction
+from transom.store.port import Store, Transaction
+from transom.store.ports.configuration import IdempotencyRecord
 
 
 def fingerprint(request: object) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable
-from typing import Any, TypeVar
+from typing import Generic, TypeVar, Unpack
 
 from transom.domain.commands import Command, Invocation
 from transom.domain.executions import (
@@ -22,7 +22,14 @@ from transom.domain.executions import (
 )
 from transom.domain.nodes import Node
 from transom.domain.windows import WindowTarget, WindowTask
-from transom.store.port import Change, Transaction
+from transom.store.port import Transaction
+from transom.store.ports.executions import (
+    Change,
+    TaskExecutionUpdate,
+    TaskInvocationUpdate,
+    U,
+    WindowExecutionUpdate,
+)
 
 R = TypeVar("R", WindowExecution, TaskExecution, TaskInvocation)
 _LAUNCHED = (ExecutionStatus.IN_PROGRESS, ExecutionStatus.CANCELLING)
@@ -32,25 +39,25 @@ class ConcurrentChange(RuntimeError):
     """A record changed under the batch: roll back and look again."""
 
 
-class _Changes:
+class _Changes(Generic[R, U]):
     """Inserted records and compare-and-set updates of one kind of record."""
 
-    def __init__(self, compared: tuple[str, ...]) -> None:
-        self.compared = compared
-        self.inserted: dict[str, Any] = {}
-        self.loaded: dict[str, dict[str, Any]] = {}
-        self.updated: dict[str, dict[str, Any]] = {}
+    def __init__(self) -> None:
+        self.inserted: dict[str, R] = {}
+        self.loaded: dict[str, U] = {}
+        self.updated: dict[str, U] = {}
 
-    def change(self, key: str, record: R, values: dict[str, Any]) -> R:
-        changed = dataclasses.replace(record, **values)
+    def change(self, key: str, changed: R, loaded: U, values: U) -> R:
+        """Note `values` set on record `key`, now `changed`: in place if it was inserted in
+        this batch, else as an update compared on what it held when `loaded`."""
         if key in self.inserted:
             self.inserted[key] = changed
         else:
-            self.loaded.setdefault(key, {c: getattr(record, c) for c in self.compared})
+            self.loaded.setdefault(key, loaded)
             self.updated.setdefault(key, {}).update(values)
         return changed
 
-    def updates(self) -> list[Change]:
+    def updates(self) -> list[Change[U]]:
         return [(k, self.loaded[k], v) for k, v in self.updated.items()]
 
 
@@ -84,11 +91,9 @@ class RunState:
             self._targets[target.window_id].append(target)
         self._node_tags: dict[str, dict[str, str]] | None = None
         self._nodes: dict[str, Node] | None = None
-        # an execution is also compared on `wake_at`: a command ending while the batch runs
-        # sets it, and the batch must then not overwrite it with a later time
-        self._executions = _Changes(("status", "wake_at"))
-        self._tasks = _Changes(("status",))
-        self._invocations = _Changes(("status",))
+        self._executions: _Changes[WindowExecution, WindowExecutionUpdate] = _Changes()
+        self._tasks: _Changes[TaskExecution, TaskExecutionUpdate] = _Changes()
+        self._invocations: _Changes[TaskInvocation, TaskInvocationUpdate] = _Changes()
         self._new_commands: list[tuple[Command, list[Invocation]]] = []
 
     # reads
@@ -119,8 +124,17 @@ class RunState:
         return self._nodes.get(instance_id)
 
     # changes
-    def change_execution(self, execution: WindowExecution, **values: Any) -> WindowExecution:
-        changed = self._executions.change(execution.window_execution_id, execution, values)
+    def change_execution(
+        self, execution: WindowExecution, **values: Unpack[WindowExecutionUpdate]
+    ) -> WindowExecution:
+        changed = self._executions.change(
+            execution.window_execution_id,
+            dataclasses.replace(execution, **values),
+            # compared on `wake_at` too: a command ending while the batch runs sets it, and
+            # the batch must then not overwrite it with a later time
+            {"status": execution.status, "wake_at": execution.wake_at},
+            values,
+        )
         self.executions[execution.window_execution_id] = changed
         return changed
 
@@ -128,8 +142,15 @@ class RunState:
         self._tasks.inserted[task.task_execution_id] = task
         self._tasks_of[task.window_execution_id].append(task)
 
-    def change_task_execution(self, task: TaskExecution, **values: Any) -> TaskExecution:
-        changed = self._tasks.change(task.task_execution_id, task, values)
+    def change_task_execution(
+        self, task: TaskExecution, **values: Unpack[TaskExecutionUpdate]
+    ) -> TaskExecution:
+        changed = self._tasks.change(
+            task.task_execution_id,
+            dataclasses.replace(task, **values),
+            {"status": task.status},
+            values,
+        )
         siblings = self._tasks_of[task.window_execution_id]
         siblings[:] = [
             changed if t.task_execution_id == task.task_execution_id else t for t in siblings
@@ -141,8 +162,15 @@ class RunState:
             self._invocations.inserted[invocation.invocation_id] = invocation
             self._invocations_of.setdefault(invocation.task_execution_id, []).append(invocation)
 
-    def change_invocation(self, invocation: TaskInvocation, **values: Any) -> TaskInvocation:
-        changed = self._invocations.change(invocation.invocation_id, invocation, values)
+    def change_invocation(
+        self, invocation: TaskInvocation, **values: Unpack[TaskInvocationUpdate]
+    ) -> TaskInvocation:
+        changed = self._invocations.change(
+            invocation.invocation_id,
+            dataclasses.replace(invocation, **values),
+            {"status": invocation.status},
+            values,
+        )
         siblings = self._invocations_of[invocation.task_execution_id]
         siblings[:] = [
             changed if i.invocation_id == invocation.invocation_id else i for i in siblings
@@ -158,10 +186,11 @@ class RunState:
         tx.insert_commands(self._new_commands)
         tx.insert_task_executions(list(self._tasks.inserted.values()))
         tx.insert_task_invocations(list(self._invocations.inserted.values()))
-        for changes, apply in (
-            (self._executions.updates(), tx.set_window_executions),
-            (self._tasks.updates(), tx.set_task_executions),
-            (self._invocations.updates(), tx.set_task_invocations),
+        executions, tasks = self._executions.updates(), self._tasks.updates()
+        invocations = self._invocations.updates()
+        if (
+            (executions and tx.set_window_executions(executions) != len(executions))
+            or (tasks and tx.set_task_executions(tasks) != len(tasks))
+            or (invocations and tx.set_task_invocations(invocations) != len(invocations))
         ):
-            if changes and apply(changes) != len(changes):
-                raise ConcurrentChange("a window execution record changed under the runner")
+            raise ConcurrentChange("a window execution record changed under the runner")

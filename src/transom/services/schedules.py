@@ -23,7 +23,8 @@ from transom.services.nodes import NODE_RESOURCE
 from transom.services.target_matching import TargetQuery
 from transom.services.target_rules import is_instance_ids
 from transom.services.windows import require_window, timetable
-from transom.store.port import Page, Store
+from transom.store.port import Store
+from transom.store.ports.paging import Page
 
 SCHEDULE_FILTERS = ("ScheduledAfter", "ScheduledBefore")
 MAX_SCHEDULE_PAGE = 100

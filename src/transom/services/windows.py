@@ -21,7 +21,8 @@ from transom.schedule import (
 )
 from transom.services import idempotency
 from transom.services.tag_rules import check_tags
-from transom.store.port import Page, Store, Transaction
+from transom.store.port import Store, Transaction
+from transom.store.ports.paging import Page
 
 WINDOW_RESOURCE = "MaintenanceWindow"
 _REPLACE_REQUIRED = ("name", "schedule", "duration", "cutoff", "allow_unassociated_targets")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import zlib
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -42,7 +42,9 @@ from transom.domain.windows import (
 from transom.store import schema as t
 from transom.store.engine import BEGIN_MODE, create_engine
 from transom.store.migrate import upgrade
-from transom.store.port import IdempotencyRecord, Page
+from transom.store.ports.commands import InvocationUpdate
+from transom.store.ports.configuration import IdempotencyRecord
+from transom.store.ports.paging import Page
 from transom.store.sql_executions import ExecutionQueries
 
 _WINDOW_SPEC_COLUMNS = (
@@ -651,7 +653,7 @@ class SqlTransaction(ExecutionQueries):
         instance_id: str,
         from_details: Collection[InvocationDetails],
         lease: str | None,
-        values: Mapping[str, Any],
+        values: InvocationUpdate,
     ) -> bool:
         params = {f"v_{k}": v for k, v in values.items()}
         params |= {"c": command_id, "i": instance_id, "w_lease": lease}
@@ -661,10 +663,7 @@ class SqlTransaction(ExecutionQueries):
         return self._conn.execute(statement, params).rowcount > 0
 
     def transition_all(
-        self,
-        command_id: str,
-        from_details: Collection[InvocationDetails],
-        values: Mapping[str, Any],
+        self, command_id: str, from_details: Collection[InvocationDetails], values: InvocationUpdate
     ) -> int:
         params = {f"v_{k}": v for k, v in values.items()}
         params["c"] = command_id

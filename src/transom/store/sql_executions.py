@@ -1,4 +1,4 @@
-"""The execution-history and scheduler-cursor half of `SqlTransaction` (see the port)."""
+"""The execution-history and scheduler-cursor half of `SqlTransaction` (see the ports)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,13 @@ from transom.domain.executions import (
     WindowExecution,
 )
 from transom.store import schema as t
-from transom.store.port import Change, Page
+from transom.store.ports.executions import (
+    Change,
+    TaskExecutionUpdate,
+    TaskInvocationUpdate,
+    WindowExecutionUpdate,
+)
+from transom.store.ports.paging import Page
 
 _WX = t.window_executions
 _TX = t.task_executions
@@ -51,6 +57,8 @@ def _task_invocation(row: sa.Row[Any]) -> TaskInvocation:
 
 
 def _values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Record values (a typed update, or a whole record's fields) as column values: the one
+    place they differ (a status is its string, the plan a JSON list); keys are column names."""
     out: dict[str, Any] = {
         k: (str(v) if isinstance(v, ExecutionStatus) else v) for k, v in values.items()
     }
@@ -102,7 +110,14 @@ def _update(
 class ExecutionQueries:
     _conn: Connection
 
-    def _set(self, table: sa.Table, key: str, changes: Sequence[Change]) -> int:
+    def _set(
+        self,
+        table: sa.Table,
+        key: str,
+        changes: Sequence[Change[WindowExecutionUpdate]]
+        | Sequence[Change[TaskExecutionUpdate]]
+        | Sequence[Change[TaskInvocationUpdate]],
+    ) -> int:
         groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = {}
         for record_id, expected, values in changes:
             params = {f"v_{k}": v for k, v in _values(values).items()}
@@ -138,13 +153,13 @@ class ExecutionQueries:
         if executions:
             self._conn.execute(_TX.insert(), [_row(e) for e in executions])
 
-    def set_window_executions(self, changes: Sequence[Change]) -> int:
+    def set_window_executions(self, changes: Sequence[Change[WindowExecutionUpdate]]) -> int:
         return self._set(_WX, "window_execution_id", changes)
 
-    def set_task_executions(self, changes: Sequence[Change]) -> int:
+    def set_task_executions(self, changes: Sequence[Change[TaskExecutionUpdate]]) -> int:
         return self._set(_TX, "task_execution_id", changes)
 
-    def set_task_invocations(self, changes: Sequence[Change]) -> int:
+    def set_task_invocations(self, changes: Sequence[Change[TaskInvocationUpdate]]) -> int:
         return self._set(_TI, "invocation_id", changes)
 
     # window executions
@@ -158,7 +173,7 @@ class ExecutionQueries:
         self,
         window_execution_id: str,
         from_statuses: Collection[ExecutionStatus],
-        values: Mapping[str, Any],
+        values: WindowExecutionUpdate,
     ) -> bool:
         result = self._conn.execute(
             _WX.update()

@@ -1,0 +1,104 @@
+"""Run Command: commands and their per-node invocations."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Protocol, TypedDict
+
+from transom.domain.commands import (
+    Command,
+    CommandDetails,
+    CommandStatus,
+    Invocation,
+    InvocationDetails,
+)
+
+
+class InvocationUpdate(TypedDict, total=False):
+    """The columns of an invocation that change after it is inserted (keys are column names);
+    an update sets only those given."""
+
+    details: InvocationDetails
+    lease: str | None
+    dispatched_date: datetime | None
+    started_date: datetime | None
+    finished_date: datetime | None
+    response_code: int
+    stdout: str
+    stderr: str
+
+
+class CommandPort(Protocol):
+    # commands
+    def insert_command(self, command: Command, invocations: Sequence[Invocation]) -> None:
+        """Add the command (its id must be new) with its invocations."""
+
+    def insert_commands(self, commands: Sequence[tuple[Command, Sequence[Invocation]]]) -> None:
+        """`insert_command` for many (none: a no-op), in a few statements."""
+
+    def get_command(self, command_id: str) -> Command | None:
+        """The command, or None when there is none with this id."""
+
+    def get_command_status(self, command_id: str) -> tuple[CommandStatus, CommandDetails] | None:
+        """(Status, StatusDetails) of the command without the rest; None when there is none."""
+
+    def mark_command_started(self, command_id: str) -> None:
+        """Pending -> InProgress (details In Progress); no change unless status and details
+        are both still Pending (a command cancelling or ended stays as it is)."""
+
+    def list_commands(self) -> list[Command]:
+        """All commands, newest first."""
+
+    def set_command_status(
+        self, command_id: str, status: CommandStatus, details: CommandDetails
+    ) -> None:
+        """Overwrite the command's Status and StatusDetails, whatever they were."""
+
+    # invocations
+    def get_invocation(self, command_id: str, instance_id: str) -> Invocation | None:
+        """The command's invocation on the node, or None when there is none."""
+
+    def invocations_of(self, command_ids: Collection[str]) -> list[Invocation]:
+        """Every invocation of these commands, in no particular order."""
+
+    def list_invocations(
+        self, command_id: str | None = None, instance_id: str | None = None
+    ) -> list[Invocation]:
+        """Invocations of a command and/or a node (all when neither is given), oldest
+        command first, then by node id."""
+
+    def count_invocations(self, command_id: str) -> dict[InvocationDetails, int]:
+        """The command's invocations counted by details (details with none are absent)."""
+
+    def node_work(self, instance_ids: Collection[str]) -> list[Invocation]:
+        """These nodes' invocations that are Pending, Cancelling, or handed out (In Progress)
+        but not yet accepted, oldest first."""
+
+    def in_flight(self, command_id: str) -> int:
+        """How many of the command's invocations are In Progress or Cancelling."""
+
+    def transition(
+        self,
+        command_id: str,
+        instance_id: str,
+        from_details: Collection[InvocationDetails],
+        lease: str | None,
+        values: InvocationUpdate,
+    ) -> bool:
+        """Set `values` on the invocation if its details are in `from_details` (and its lease
+        is `lease`, unless None); whether it changed. Compare-and-set: safe under races."""
+
+    def transition_all(
+        self, command_id: str, from_details: Collection[InvocationDetails], values: InvocationUpdate
+    ) -> int:
+        """`transition` for every invocation of the command in `from_details`, whatever its
+        lease; how many changed."""
+
+    def undelivered(self, expired_by: datetime) -> list[Invocation]:
+        """Invocations not final and never accepted by their agent (no `started_date`) whose
+        command expired at or before `expired_by`, in no particular order."""
+
+    def stranded(self) -> list[Invocation]:
+        """Invocations not final (Pending, In Progress, Cancelling) whose node is
+        deregistered: its agent can no longer take or report them."""

@@ -1,0 +1,51 @@
+"""Managed nodes, the activations they register with, and their tags as targets."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Protocol
+
+from transom.domain.nodes import Activation, Node, NodeFacts
+
+
+class NodePort(Protocol):
+    # activations
+    def insert_activation(self, activation: Activation) -> None:
+        """Add the activation; its id must be new."""
+
+    def get_activation(self, activation_id: str) -> Activation | None:
+        """The activation, or None when there is none with this id."""
+
+    def list_activations(self) -> list[Activation]:
+        """All activations, oldest first."""
+
+    def delete_activation(self, activation_id: str) -> bool:
+        """Delete the activation (nodes registered with it stay); False when it did not exist."""
+
+    def claim_registration(self, activation_id: str) -> bool:
+        """Count one registration against the activation's limit; False when it is used up
+        or does not exist. Compare-and-set: concurrent claims never exceed the limit."""
+
+    # nodes
+    def insert_node(self, node: Node) -> None:
+        """Register the node, after every node registered before; its id must be new."""
+
+    def get_node(self, instance_id: str) -> Node | None:
+        """The node, deregistered or not; None when there is none with this id."""
+
+    def nodes_of(self, instance_ids: Collection[str]) -> list[Node]:
+        """The nodes with these ids that exist (deregistered or not), in no particular order."""
+
+    def list_nodes(self) -> list[Node]:
+        """Registered (not deregistered) nodes in registration order."""
+
+    def record_ping(self, instance_id: str, at: datetime, facts: NodeFacts | None) -> None:
+        """Note that the node was heard from at `at`, and its new facts if given (else its
+        facts stay)."""
+
+    def deregister_node(self, instance_id: str, at: datetime) -> bool:
+        """Mark a registered node deregistered at `at`; False when it was not registered."""
+
+    def node_tags(self) -> dict[str, dict[str, str]]:
+        """Every registered node (in registration order) with its tags (empty when none)."""
