@@ -11,7 +11,7 @@ import pytest
 
 from transom.agent.facts import collect_facts
 from transom.agent.loop import Agent
-from transom.agent.runner import run_item
+from transom.agent.script import run_item
 from transom.agent.spool import ABANDONED, Spool
 from transom.agent.state import (
     NotRegisteredError,

@@ -10,7 +10,7 @@ import httpx
 
 from transom.agent.channel import Channel
 from transom.agent.loop import Agent
-from transom.agent.runner import OUTPUT_LIMIT, _cut
+from transom.agent.script import OUTPUT_LIMIT, _cut
 from transom.agent.spool import Spool
 from transom.wire import (
     MAX_OUTPUT_CHARS,

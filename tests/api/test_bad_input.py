@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from tests.support.servers import Database, ServerProcess, boto3_client
 from tests.support.signing import signed_post
-from transom.protocol.awsjson.wire import encode_token
+from transom.protocol.awsjson.members import encode_token
 from transom.store.engine import create_engine
 
 UNKNOWN_WINDOW = "mw-0123456789abcdef0"

@@ -311,7 +311,7 @@ def test_the_agent_imports_nothing_of_the_server() -> None:
         ("domain", "transom.schedule"),
         ("schedule", "transom.execution.limits"),
         ("execution", "transom.services.commands"),
-        ("services", "transom.protocol.awsjson.wire"),
+        ("services", "transom.protocol.awsjson.members"),
         ("services", "transom.api.app"),
         ("services", "transom.store.sql"),
         ("services", "transom.store.portable"),

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from transom.agent.channel import Channel, ChannelDown
-from transom.agent.runner import run_item
+from transom.agent.script import run_item
 from transom.agent.spool import Spool
 from transom.wire import (
     AgentError,

@@ -1,6 +1,6 @@
 """The window engine loop: start due occurrences, advance running executions, purge old
 history. Every replica runs it; the store decides who does what (see services.scheduler and
-services.runner)."""
+services.window_runner)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from transom.domain.clock import Clock
 from transom.services.history import HistoryService
-from transom.services.runner import WindowRunner
 from transom.services.scheduler import Scheduler
+from transom.services.window_runner import WindowRunner
 
 log = logging.getLogger(__name__)
 

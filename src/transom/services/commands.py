@@ -33,7 +33,7 @@ from transom.domain.ids import new_uuid
 from transom.domain.nodes import Node
 from transom.execution.command_status import command_status
 from transom.execution.limits import error_threshold
-from transom.execution.targets import resolve_targets
+from transom.execution.node_selection import resolve_targets
 from transom.services.command_progress import CommandProgress
 from transom.services.documents import find_document, resolve_parameters
 from transom.store.port import Store, Transaction

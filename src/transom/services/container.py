@@ -11,12 +11,12 @@ from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
 from transom.services.result_intake import ResultIntake
-from transom.services.runner import WindowRunner
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
-from transom.services.targets import TargetService
 from transom.services.tasks import TaskService
+from transom.services.window_runner import WindowRunner
+from transom.services.window_targets import TargetService
 from transom.services.windows import WindowService
 
 

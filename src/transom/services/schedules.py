@@ -20,7 +20,7 @@ from transom.domain.errors import ValidationError
 from transom.domain.windows import ResourceType, TargetList, Window, WindowQuery
 from transom.schedule import format_aws_datetime, parse_iso_datetime
 from transom.services.nodes import NODE_RESOURCE
-from transom.services.target_matching import TargetQuery
+from transom.services.target_query import TargetQuery
 from transom.services.target_rules import is_instance_ids
 from transom.services.windows import require_window, timetable
 from transom.store.port import Store

@@ -6,8 +6,8 @@ from transom.protocol.awsjson.operations import (
     nodes,
     schedules,
     tags,
-    targets,
     tasks,
+    window_targets,
     windows,
 )
 from transom.protocol.awsjson.registry import OPERATIONS
@@ -19,7 +19,7 @@ __all__ = [
     "nodes",
     "schedules",
     "tags",
-    "targets",
     "tasks",
+    "window_targets",
     "windows",
 ]

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from transom.domain.commands import FINAL_STATUSES, Command, Invocation
 from transom.domain.documents import BUILT_IN, Document
 from transom.domain.errors import InvalidFilterKeyError, InvalidPluginNameError
+from transom.protocol.awsjson.members import page_of
 from transom.protocol.awsjson.registry import Params, operation
-from transom.protocol.awsjson.wire import page_of
 from transom.schedule import parse_iso_datetime
 from transom.services.commands import CommandView
 from transom.services.container import Services

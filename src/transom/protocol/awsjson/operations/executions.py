@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from transom.domain.executions import TaskExecution, TaskInvocation, WindowExecution
+from transom.protocol.awsjson.members import decode_token, encode_token, filter_values, page_of
 from transom.protocol.awsjson.registry import Params, operation
-from transom.protocol.awsjson.wire import decode_token, encode_token, filter_values, page_of
 from transom.schedule import parse_iso_datetime
 from transom.services.container import Services
 

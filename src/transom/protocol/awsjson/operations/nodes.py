@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from transom.domain.errors import InvalidFilterKeyError, InvalidFilterValueError, ValidationError
 from transom.domain.nodes import Activation
+from transom.protocol.awsjson.members import page_of
 from transom.protocol.awsjson.operations.windows import tags_from
 from transom.protocol.awsjson.registry import Params, operation
-from transom.protocol.awsjson.wire import page_of
 from transom.services.container import Services
 from transom.services.nodes import NodeView
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from transom.domain.windows import ResourceType
+from transom.protocol.awsjson.members import decode_token, encode_token, filter_values, page_of
 from transom.protocol.awsjson.registry import Params, operation
-from transom.protocol.awsjson.wire import decode_token, encode_token, filter_values, page_of
 from transom.services.container import Services
 from transom.services.schedules import MAX_SCHEDULE_PAGE, SCHEDULE_FILTERS, schedule_span
 

@@ -4,8 +4,8 @@ DescribeMaintenanceWindowTasks. Get says `TaskType` where Describe says `Type` (
 from __future__ import annotations
 
 from transom.domain.windows import TaskSpec, TaskType, WindowTask
+from transom.protocol.awsjson.members import fields_from, filter_values, page_of, to_members
 from transom.protocol.awsjson.registry import Params, operation
-from transom.protocol.awsjson.wire import fields_from, filter_values, page_of, to_members
 from transom.services.container import Services
 
 TARGETLESS_PLACEHOLDER = "1"

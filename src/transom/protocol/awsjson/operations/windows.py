@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from transom.domain.errors import ValidationError
 from transom.domain.windows import Tag, Window, WindowQuery, WindowSpec
-from transom.protocol.awsjson.registry import Params, operation
-from transom.protocol.awsjson.wire import (
+from transom.protocol.awsjson.members import (
     decode_token,
     encode_token,
     fields_from,
     filter_values,
     to_members,
 )
+from transom.protocol.awsjson.registry import Params, operation
 from transom.services.container import Services
 
 DEFAULT_PAGE = 100

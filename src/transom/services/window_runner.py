@@ -31,10 +31,10 @@ from transom.domain.executions import (
 from transom.domain.executions import ExecutionStatus as S
 from transom.domain.ids import new_uuid
 from transom.domain.windows import TaskType, WindowTask
+from transom.execution.invocation_plan import plan_invocations
 from transom.execution.limits import concurrency_limit, error_threshold
 from transom.execution.pseudo_parameters import substitute
 from transom.execution.run_status import invocation_status, task_status, window_status
-from transom.execution.window_targets import plan_invocations
 from transom.services.commands import CommandService
 from transom.services.run_state import RunState
 from transom.store.port import Store

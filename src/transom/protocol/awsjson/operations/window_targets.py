@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from transom.domain.windows import ResourceType, TargetSpec, WindowTarget
+from transom.protocol.awsjson.members import fields_from, filter_values, page_of, to_members
 from transom.protocol.awsjson.registry import Params, operation
-from transom.protocol.awsjson.wire import fields_from, filter_values, page_of, to_members
 from transom.services.container import Services
 
 _FILTERS = ("Type", "WindowTargetId", "OwnerInformation")

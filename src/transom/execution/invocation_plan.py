@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from transom.domain.errors import ValidationError
 from transom.domain.windows import ResourceType, TargetList, WindowTarget
-from transom.execution.targets import resolve_targets
+from transom.execution.node_selection import resolve_targets
 
 
 @dataclass(frozen=True)

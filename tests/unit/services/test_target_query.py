@@ -15,7 +15,7 @@ from transom.domain.windows import (
     WindowTarget,
     WindowTask,
 )
-from transom.services.target_matching import TargetQuery
+from transom.services.target_query import TargetQuery
 
 INSTANCE, GROUP = ResourceType.INSTANCE, ResourceType.RESOURCE_GROUP
 
