@@ -371,10 +371,7 @@ class _Step:
             "parameters": run.get("Parameters", {}),
             "timeoutSeconds": run.get("TimeoutSeconds", 600),
         }
-        launched: dict[str, Any] = {
-            "parameters": json.dumps(request, separators=(",", ":")),
-            "start_time": self.now,
-        }
+        sent = json.dumps(request, separators=(",", ":"))
         try:
             if te.task_type != TaskType.RUN_COMMAND:
                 raise ValidationError(
@@ -398,7 +395,8 @@ class _Step:
         except ApiError as error:
             self.state.change_invocation(
                 invocation,
-                **launched,
+                parameters=sent,
+                start_time=self.now,
                 status=S.FAILED,
                 status_details=_undeliverable(error)[:_DETAILS_MAX],
                 end_time=self.now,
@@ -407,7 +405,8 @@ class _Step:
         self.state.add_command(command, command_invocations)
         self.state.change_invocation(
             invocation,
-            **launched,
+            parameters=sent,
+            start_time=self.now,
             status=S.IN_PROGRESS,
             status_details=InvocationDetails.IN_PROGRESS,
             execution_id=command.command_id,
