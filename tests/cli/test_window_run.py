@@ -24,6 +24,7 @@ from tests.support.servers import (
     aws_cli_env,
     boto3_client,
 )
+from tests.support.shell_window import shell_window
 
 UNKNOWN_WINDOW = "mw-0123456789abcdef0"
 
@@ -43,30 +44,9 @@ def fleet(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> It
 
 def make_window(ssm: Any, fleet: str, *commands: str) -> str:
     """A window far from its next scheduled run, with one shell task on the fleet's node."""
-    window_id = str(
-        ssm.create_maintenance_window(
-            Name="run-now",
-            Schedule="cron(0 4 ? * SUN *)",
-            Duration=2,
-            Cutoff=1,
-            AllowUnassociatedTargets=False,
-        )["WindowId"]
+    return shell_window(
+        ssm, "cron(0 4 ? * SUN *)", ("Fleet", fleet), commands, name="run-now", duration=2, cutoff=1
     )
-    target = ssm.register_target_with_maintenance_window(
-        WindowId=window_id,
-        ResourceType="INSTANCE",
-        Targets=[{"Key": "tag:Fleet", "Values": [fleet]}],
-    )["WindowTargetId"]
-    ssm.register_task_with_maintenance_window(
-        WindowId=window_id,
-        TaskArn="AWS-RunShellScript",
-        TaskType="RUN_COMMAND",
-        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
-        TaskInvocationParameters={"RunCommand": {"Parameters": {"commands": list(commands)}}},
-        MaxConcurrency="1",
-        MaxErrors="0",
-    )
-    return window_id
 
 
 def cancel(ssm: Any, execution_id: str) -> None:
