@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from tests.support.servers import (
     boto3_client,
 )
 from tests.support.shell_window import shell_window
+from tests.support.waiting import wait_for
 
 UNKNOWN_WINDOW = "mw-0123456789abcdef0"
 
@@ -55,21 +55,20 @@ def cancel(ssm: Any, execution_id: str) -> None:
     [task] = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=execution_id)[
         "WindowExecutionTaskIdentities"
     ]
-    deadline = time.monotonic() + 15
-    command_id = None
-    while True:
-        if command_id is None:
+    cancelled_commands: list[str] = []
+
+    def cancelled() -> bool:
+        if not cancelled_commands:
             [invocation] = ssm.describe_maintenance_window_execution_task_invocations(
                 WindowExecutionId=execution_id, TaskId=task["TaskExecutionId"]
             )["WindowExecutionTaskInvocationIdentities"]
-            command_id = invocation.get("ExecutionId")
-            if command_id is not None:
-                ssm.cancel_command(CommandId=command_id)
+            if "ExecutionId" in invocation:
+                ssm.cancel_command(CommandId=invocation["ExecutionId"])
+                cancelled_commands.append(invocation["ExecutionId"])
         execution = ssm.get_maintenance_window_execution(WindowExecutionId=execution_id)
-        if execution["Status"] == "CANCELLED":
-            return
-        assert time.monotonic() < deadline, f"the execution was not cancelled: {execution}"
-        time.sleep(0.2)
+        return bool(execution["Status"] == "CANCELLED")
+
+    wait_for(cancelled, seconds=15, what="the execution to end cancelled")
 
 
 def transom_window_run(
