@@ -22,7 +22,6 @@ import logging
 import multiprocessing
 import os
 import platform
-import socket
 import statistics
 import sys
 import tempfile
@@ -45,8 +44,11 @@ from tests.support.servers import (
     Database,
     ServerProcess,
     boto3_client,
+    free_port,
     install_test_key,
 )
+
+from bench.run_command import cpu_seconds
 
 Request = tuple[str, bytes, dict[str, str]]
 CREATE = {
@@ -141,12 +143,6 @@ def plans(endpoint: str, windows: int) -> dict[str, list[Request]]:
     }
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @contextmanager
 def transom(tmp: Path) -> Iterator[tuple[str, int]]:
     """The server's URL and process id."""
@@ -167,9 +163,7 @@ def moto() -> Iterator[str | None]:
     except ImportError:
         yield None
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -32,12 +32,15 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.support.commands import command_done
+from tests.support.nodes import activation
 from tests.support.servers import (
     ServerProcess,
     boto3_client,
     database,
     install_test_key,
 )
+from tests.support.waiting import wait_for
 
 from transom.wire import (
     PlatformFacts,
@@ -174,6 +177,7 @@ def run_fleet(
 
 
 def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -198,15 +202,18 @@ def measure(size: int, spawn: bool, kind: str = "sqlite") -> dict[str, float]:
         try:
             ssm = boto3_client(server.endpoint)
             marker = uuid.uuid4().hex
-            created = ssm.create_activation(
-                IamRole="bench", RegistrationLimit=size, Tags=[{"Key": "Bench", "Value": marker}]
+            activation_id, code = activation(
+                ssm,
+                IamRole="bench",
+                RegistrationLimit=size,
+                Tags=[{"Key": "Bench", "Value": marker}],
             )
             ready = multiprocessing.Event()
             agents = multiprocessing.Process(
                 target=run_fleet,
                 args=(
                     server.endpoint,
-                    (created["ActivationId"], created["ActivationCode"]),
+                    (activation_id, code),
                     size,
                     spawn,
                     ready,
@@ -223,11 +230,9 @@ def measure(size: int, spawn: bool, kind: str = "sqlite") -> dict[str, float]:
                 Parameters={"commands": ["true"]},
                 MaxConcurrency="100%",
             )["Command"]["CommandId"]
-            while True:
-                command = ssm.list_commands(CommandId=command_id)["Commands"][0]
-                if command["Status"] not in ("Pending", "InProgress"):
-                    break
-                time.sleep(0.05)
+            command = wait_for(
+                lambda: command_done(ssm, command_id), seconds=600, what="the command", every=0.05
+            )
             wall = time.perf_counter() - started
             used = cpu_seconds(server.process.pid) - cpu
             assert command["Status"] == "Success", command

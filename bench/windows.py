@@ -34,7 +34,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tests.support.nodes import activation
 from tests.support.servers import ServerProcess, boto3_client, database, install_test_key
+from tests.support.shell_window import shell_window
 
 from bench.run_command import agent, cpu_seconds, register_fleet
 
@@ -128,31 +130,6 @@ def pooled(work: Callable[[Any, int], Any], count: int, endpoint: str, label: st
         return list(pool.map(one, range(count)))
 
 
-def create_window(ssm: Any, i: int, groups: int, schedule: str) -> str:
-    window_id: str = ssm.create_maintenance_window(
-        Name=f"bench-{i}",
-        Schedule=schedule,
-        Duration=1,
-        Cutoff=0,
-        AllowUnassociatedTargets=False,
-    )["WindowId"]
-    target = ssm.register_target_with_maintenance_window(
-        WindowId=window_id,
-        ResourceType="INSTANCE",
-        Targets=[{"Key": "tag:group", "Values": [str(i % groups)]}],
-    )["WindowTargetId"]
-    ssm.register_task_with_maintenance_window(
-        WindowId=window_id,
-        TaskArn="AWS-RunShellScript",
-        TaskType="RUN_COMMAND",
-        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
-        MaxConcurrency="100%",
-        MaxErrors="0",
-        TaskInvocationParameters={"RunCommand": {"Parameters": {"commands": ["echo ok"]}}},
-    )
-    return window_id
-
-
 def ended_execution(ssm: Any, window_id: str) -> dict[str, Any] | None:
     executions = ssm.describe_maintenance_window_executions(WindowId=window_id)
     ended = [e for e in executions["WindowExecutions"] if "EndTime" in e]
@@ -189,14 +166,14 @@ def measure(windows: int, agents: int, per_window: int, kind: str, lead: float) 
         fleet: multiprocessing.Process | None = None
         try:
             ssm = boto3_client(server.endpoint)
-            created = ssm.create_activation(IamRole="bench", RegistrationLimit=agents)
+            activation_id, code = activation(ssm, IamRole="bench", RegistrationLimit=agents)
             ids: Any = multiprocessing.Queue()
             done: Synchronized[int] = multiprocessing.Value("i", 0)
             fleet = multiprocessing.Process(
                 target=run_fleet,
                 args=(
                     server.endpoint,
-                    (created["ActivationId"], created["ActivationCode"]),
+                    (activation_id, code),
                     agents,
                     ids,
                     done,
@@ -214,7 +191,14 @@ def measure(windows: int, agents: int, per_window: int, kind: str, lead: float) 
             scheduled = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
             schedule = f"at({scheduled:%Y-%m-%dT%H:%M:%S})"
             window_ids: list[str] = pooled(
-                lambda client, i: create_window(client, i, groups, schedule),
+                lambda client, i: shell_window(
+                    client,
+                    schedule,
+                    ("group", str(i % groups)),
+                    ["echo ok"],
+                    name=f"bench-{i}",
+                    max_concurrency="100%",
+                ),
                 windows,
                 server.endpoint,
                 f"windows due {schedule}: created",

@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
-import socket
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.agent.test_agents_end_to_end import command_done, wait_for
 from tests.support.agents import AgentProcess
+from tests.support.commands import command_done
 from tests.support.nodes import activation
-from tests.support.servers import BACKEND_PARAMS, Database, ServerProcess, boto3_client
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.support.servers import BACKEND_PARAMS, Database, ServerProcess, boto3_client, free_port
+from tests.support.waiting import wait_for
 
 
 @pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
 def test_a_result_finished_while_the_server_was_down_arrives_once_after_restart(
     fresh_db: Database, tmp_path: Path
 ) -> None:
-    port = ["--port", str(_free_port())]
+    port = ["--port", str(free_port())]
     server = ServerProcess(fresh_db, port).start()
     ssm = boto3_client(server.endpoint)
     activation_id, code = activation(ssm)
     agent = AgentProcess.register(server.endpoint, activation_id, code, tmp_path / "agent")
     agent.start()
     runs = tmp_path / "runs"
+    spooled = tmp_path / "agent" / "spool" / "results"
     try:
         command_id = ssm.send_command(
             DocumentName="AWS-RunShellScript",
@@ -39,14 +33,19 @@ def test_a_result_finished_while_the_server_was_down_arrives_once_after_restart(
         )["Command"]["CommandId"]
         wait_for(runs.exists, what="the script to start")
         server.kill()
-        time.sleep(3)  # the script ends while no server listens; its result waits in the spool
+        wait_for(
+            lambda: list(spooled.glob("*.json")),
+            what="the script to end while no server listens, its result kept in the spool",
+        )
         server = ServerProcess(fresh_db, port).start()
         ssm = boto3_client(server.endpoint)
         command = wait_for(lambda: command_done(ssm, command_id), seconds=60, what="the result")
         got = ssm.get_command_invocation(CommandId=command_id, InstanceId=agent.instance_id)
         assert (command["Status"], got["StandardOutputContent"]) == ("Success", "done\n")
         assert runs.read_text() == "run\n"
-        assert not list((tmp_path / "agent" / "spool" / "results").iterdir())
+        wait_for(
+            lambda: not list(spooled.glob("*.json")), what="the agent to drop the delivered result"
+        )
     finally:
         agent.kill()
         server.kill()

@@ -4,34 +4,31 @@ with boto3 and the `aws` CLI, and across a kill -9 of the server mid-window."""
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.agent.test_agents_end_to_end import wait_for
-from tests.agent.test_restarts import _free_port
 from tests.support.agents import AgentProcess
 from tests.support.cli import AwsCli
 from tests.support.nodes import activation
-from tests.support.servers import BACKEND_PARAMS, Database, ServerProcess, boto3_client
+from tests.support.schedules import at_in
+from tests.support.servers import BACKEND_PARAMS, Database, ServerProcess, boto3_client, free_port
+from tests.support.waiting import wait_for
 
 ENDED = ("SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED_OVERLAPPING")
-
-
-def soon(seconds: float = 3) -> str:
-    """An `at(...)` schedule this many seconds ahead (UTC)."""
-    at = datetime.now(UTC) + timedelta(seconds=seconds)
-    return f"at({at:%Y-%m-%dT%H:%M:%S})"
 
 
 def window_with_task(ssm: Any, marker: str, commands: list[str], **task: Any) -> str:
     """A window due in a few seconds whose one task runs `commands` on the nodes tagged
     Fleet=marker, one at a time, stopping after more than one error (the seed's settings)."""
     window = ssm.create_maintenance_window(
-        Name=f"e2e-{marker}", Schedule=soon(), Duration=1, Cutoff=0, AllowUnassociatedTargets=False
+        Name=f"e2e-{marker}",
+        Schedule=at_in(3),
+        Duration=1,
+        Cutoff=0,
+        AllowUnassociatedTargets=False,
     )["WindowId"]
     target = ssm.register_target_with_maintenance_window(
         WindowId=window,
@@ -190,7 +187,7 @@ def test_cancelling_a_running_window_lets_the_running_task_finish_and_starts_no_
 def test_a_window_survives_a_kill_of_the_server_and_runs_nothing_twice(
     fresh_db: Database, tmp_path: Path
 ) -> None:
-    port = ["--port", str(_free_port())]
+    port = ["--port", str(free_port())]
     server = ServerProcess(fresh_db, port).start()
     ssm = boto3_client(server.endpoint)
     activation_id, code = activation(
@@ -207,13 +204,18 @@ def test_a_window_survives_a_kill_of_the_server_and_runs_nothing_twice(
         window = window_with_task(
             ssm, "kill", [f"echo {{{{RESOURCE_ID}}}} >> {runs}", "sleep 2", "echo done"]
         )
-        wait_for(
-            lambda: runs.exists() and len(runs.read_text().splitlines()) >= 2,
-            seconds=60,
-            what="the second host to start",
-        )
+
+        def second_host() -> str | None:
+            started = runs.read_text().split() if runs.exists() else []
+            return started[1] if len(started) > 1 else None
+
+        second = wait_for(second_host, seconds=60, what="the second host to start")
         server.kill()  # kill -9 in the middle of the window
-        time.sleep(1)
+        [spooled] = [a.state_dir / "spool" / "results" for a in agents if a.instance_id == second]
+        wait_for(
+            lambda: list(spooled.glob("*.json")),
+            what="the second host's script to end while no server listens",
+        )
         server = ServerProcess(fresh_db, port).start()
         ssm = boto3_client(server.endpoint)
 
@@ -254,7 +256,16 @@ def test_two_replicas_on_one_database_run_each_window_once(
         ]
         for window in windows:
             assert ended_execution(ssm, window)["Status"] == "SUCCESS"
-        time.sleep(1)  # a second start, were there one, would have shown by now
+        # A scheduler starts a window only from its due cursor, and makes one only for a window
+        # changed since its last: with every cursor spent, no replica can start these again.
+        store = fresh_db.open_store()
+        try:
+            with store.read() as tx:
+                startable = {w for w, _ in tx.due_cursors(datetime(9999, 1, 1, tzinfo=UTC))}
+                startable |= set(tx.unsynced_windows())
+        finally:
+            store.close()
+        assert not startable & set(windows)
 
         for window in windows:
             assert (

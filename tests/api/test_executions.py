@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from typing import Any
 
-from tests.agent.test_agents_end_to_end import wait_for
-
-
-def _at(seconds: float) -> str:
-    return f"at({datetime.now(UTC) + timedelta(seconds=seconds):%Y-%m-%dT%H:%M:%S})"
+from tests.support.schedules import at_in
+from tests.support.waiting import wait_for
 
 
 def _executions(ssm: Any, window: str, **more: Any) -> list[dict[str, Any]]:
@@ -21,11 +17,13 @@ def _executions(ssm: Any, window: str, **more: Any) -> list[dict[str, Any]]:
 
 def test_executions_are_listed_newest_first_and_filtered_by_start_time(ssm: Any) -> None:
     window = ssm.create_maintenance_window(
-        Name="history", Schedule=_at(1.5), Duration=1, Cutoff=0, AllowUnassociatedTargets=True
+        Name="history", Schedule=at_in(1.5), Duration=1, Cutoff=0, AllowUnassociatedTargets=True
     )["WindowId"]
-    wait_for(lambda: len(_executions(ssm, window)) == 1, what="the first run")
-    time.sleep(1)
-    ssm.update_maintenance_window(WindowId=window, Schedule=_at(1.5))
+    wait_for(
+        lambda: [e["Status"] for e in _executions(ssm, window)] == ["SUCCESS"],
+        what="the first run to end",
+    )
+    ssm.update_maintenance_window(WindowId=window, Schedule=at_in(1.5))
     wait_for(lambda: len(_executions(ssm, window)) == 2, what="the second run")
 
     newest, oldest = _executions(ssm, window)

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from tests.support.nodes import FACTS, activation, poll, register
 from tests.support.servers import BACKEND_PARAMS, Database, ServerProcess, boto3_client
+from tests.support.waiting import wait_for
 from transom.wire import RegisterResponse
 
 
@@ -82,7 +83,9 @@ def test_a_registered_node_is_listed_with_its_facts_and_the_activations_tags(
     assert listed[0]["Description"] == "web tier"
 
 
-def test_node_tags_drive_the_tag_filters(ssm: Any, server: ServerProcess) -> None:
+def test_nodes_are_found_by_tag_tag_key_and_activation_filters(
+    ssm: Any, server: ServerProcess
+) -> None:
     activation_id, code = activation(ssm)
     first = register(server.endpoint, activation_id, code).instance_id
     second = register(server.endpoint, activation_id, code).instance_id
@@ -107,7 +110,9 @@ def test_node_tags_drive_the_tag_filters(ssm: Any, server: ServerProcess) -> Non
     assert _code(error) == "InvalidFilterKey"
 
 
-def test_the_legacy_filter_list_and_paging_work(ssm: Any, server: ServerProcess) -> None:
+def test_the_legacy_filter_list_selects_by_activation_and_pages_in_registration_order(
+    ssm: Any, server: ServerProcess
+) -> None:
     activation_id, code = activation(ssm)
     made = [register(server.endpoint, activation_id, code).instance_id for _ in range(7)]
     pages = list(
@@ -132,13 +137,17 @@ def test_registration_refuses_bad_codes_used_up_and_expired_activations(
     assert isinstance(register(server.endpoint, activation_id, code), RegisterResponse)
     assert register(server.endpoint, activation_id, code)["error"] == "RegistrationLimitExceeded"
     short_id, short_code = activation(ssm, ExpirationDate=datetime.now(UTC) + timedelta(seconds=1))
-    time.sleep(1.5)
+
+    def short() -> dict[str, Any]:
+        return dict(
+            ssm.describe_activations(
+                Filters=[{"FilterKey": "ActivationIds", "FilterValues": [short_id]}]
+            )["ActivationList"][0]
+        )
+
+    wait_for(lambda: short()["Expired"], what="the activation to expire")
     assert register(server.endpoint, short_id, short_code)["error"] == "ActivationExpired"
-    expired = ssm.describe_activations(
-        Filters=[{"FilterKey": "ActivationIds", "FilterValues": [short_id]}]
-    )["ActivationList"]
-    assert expired[0]["Expired"] is True
-    assert expired[0]["RegistrationsCount"] == 0
+    assert (short()["Expired"], short()["RegistrationsCount"]) == (True, 0)
 
 
 def test_a_node_cannot_use_another_nodes_credentials_or_outlive_deregistration(
@@ -186,8 +195,11 @@ def test_a_silent_node_shows_connection_lost_until_it_polls_again(fresh_db: Data
         activation_id, code = activation(ssm)
         node = register(server.endpoint, activation_id, code)
         assert _node(ssm, node.instance_id)["PingStatus"] == "Online"
-        time.sleep(1.5)
-        assert _node(ssm, node.instance_id)["PingStatus"] == "ConnectionLost"
+        wait_for(
+            lambda: _node(ssm, node.instance_id)["PingStatus"] == "ConnectionLost",
+            seconds=10,
+            what="the silent node to show ConnectionLost",
+        )
         moved = dataclasses.replace(FACTS, ip_address="192.0.2.99")
         assert poll(server.endpoint, node.instance_id, node.secret, facts=moved).status_code == 200
         again = _node(ssm, node.instance_id)
@@ -206,13 +218,18 @@ def test_a_long_poll_waits_and_ends_at_once_when_the_server_stops(fresh_db: Data
     assert poll(server.endpoint, node.instance_id, node.secret, wait=1).status_code == 200
     assert time.monotonic() - started >= 1
     answers: list[int] = []
+    # facts that differ from the registration's are written before the poll starts waiting
+    arrived = dataclasses.replace(FACTS, ip_address="192.0.2.77")
     waiting = threading.Thread(
         target=lambda: answers.append(
-            poll(server.endpoint, node.instance_id, node.secret, wait=25).status_code
+            poll(server.endpoint, node.instance_id, node.secret, 25, arrived).status_code
         )
     )
     waiting.start()
-    time.sleep(0.5)
+    wait_for(
+        lambda: _node(ssm, node.instance_id)["IPAddress"] == "192.0.2.77",
+        what="the long poll to reach the server",
+    )
     stop_started = time.monotonic()
     assert server.stop() == 0
     waiting.join(timeout=10)

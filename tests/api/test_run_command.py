@@ -3,7 +3,6 @@ the MaxErrors budget, results applied once, cancellation and delivery time-outs.
 
 from __future__ import annotations
 
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -11,8 +10,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.commands import command_done
 from tests.support.nodes import activation, outcome, poll, register, results
 from tests.support.servers import ServerProcess
+from tests.support.waiting import wait_for
 from transom.wire import RegisterResponse
 
 
@@ -264,11 +265,9 @@ def test_a_node_that_never_polls_times_out_undelivered(ssm: Any, server: ServerP
         Parameters={"commands": ["true"]},
         TimeoutSeconds=30,
     )["Command"]["CommandId"]
-    deadline = time.monotonic() + 45
-    while _command(ssm, command_id)["Status"] not in ("TimedOut", "Failed", "Success"):
-        assert time.monotonic() < deadline, _command(ssm, command_id)
-        time.sleep(1)
-    command = _command(ssm, command_id)
+    command = wait_for(
+        lambda: command_done(ssm, command_id), seconds=45, what="the delivery time-out"
+    )
     assert (command["Status"], command["StatusDetails"], command["DeliveryTimedOutCount"]) == (
         "TimedOut",
         "Delivery Timed Out",

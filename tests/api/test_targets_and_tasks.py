@@ -177,7 +177,9 @@ def test_update_task_replaces_invocation_parameters_whole(ssm: Any) -> None:
     assert got["MaxConcurrency"] == "50%"
 
 
-def test_all_four_task_types_are_stored(ssm: Any) -> None:
+def test_automation_lambda_and_step_functions_tasks_read_back_with_their_parameters(
+    ssm: Any,
+) -> None:
     window_id = _window(ssm)
     payload = b'{"hello": "world"}'
     kinds = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.servers import BACKEND_PARAMS, Database, ServerProcess, boto3_client
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
 
@@ -29,16 +29,13 @@ def transom(db: Database, *args: str, ok: bool = True) -> subprocess.CompletedPr
     return done
 
 
-def _refused_within(seconds: float, call: Callable[[], Any]) -> str:
-    """Call until the server refuses (a running server caches keys for a few seconds)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            call()
-        except ClientError as error:
-            return str(error.response["Error"]["Code"])
-        assert time.monotonic() < deadline, "the deleted key still works"
-        time.sleep(0.5)
+def _refusal(call: Callable[[], Any]) -> str | None:
+    """The error code the server answers `call` with; None while it accepts it."""
+    try:
+        call()
+    except ClientError as error:
+        return str(error.response["Error"]["Code"])
+    return None
 
 
 def _describe(endpoint: str, key: str, secret: str) -> Any:
@@ -63,15 +60,16 @@ def test_created_imported_and_deleted_keys_take_effect_on_a_running_server(
         _describe(server.endpoint, created["AccessKeyId"], created["SecretAccessKey"])
         _describe(server.endpoint, "AKIAIMPORTED00000001", "imported-secret-0123456789")
         transom(fresh_db, "keys", "delete", "AKIAIMPORTED00000001")
-        assert (
-            _refused_within(
-                10,
+        refused = wait_for(
+            lambda: _refusal(
                 lambda: _describe(
                     server.endpoint, "AKIAIMPORTED00000001", "imported-secret-0123456789"
-                ),
-            )
-            == "UnrecognizedClientException"
+                )
+            ),
+            seconds=10,
+            what="the deleted key to stop working (a running server caches keys a few seconds)",
         )
+        assert refused == "UnrecognizedClientException"
     finally:
         server.stop()
 

@@ -8,14 +8,15 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.commands import command_done
 from tests.support.servers import Database, ServerProcess, boto3_client, install_test_key
+from tests.support.waiting import wait_for
 
 
 def test_up_creates_one_key_prints_how_to_use_it_and_saves_it_privately(tmp_path: Path) -> None:
@@ -105,20 +106,18 @@ def test_up_runs_an_agent_for_this_machine_that_runs_commands_at_once(tmp_path: 
     server = ServerProcess(db, subcommand="up").start()
     try:
         ssm = boto3_client(server.endpoint)
-        deadline = time.monotonic() + 30
-        while not ssm.describe_instance_information()["InstanceInformationList"]:
-            assert time.monotonic() < deadline, "the local agent never showed up"
-            time.sleep(0.2)
-        (node,) = ssm.describe_instance_information()["InstanceInformationList"]
+        (node,) = wait_for(
+            lambda: ssm.describe_instance_information()["InstanceInformationList"],
+            what="the local agent to register",
+        )
         assert node["PingStatus"] == "Online"
         command_id = ssm.send_command(
             DocumentName="AWS-RunShellScript",
             Targets=[{"Key": "tag:transom:host", "Values": ["local"]}],
             Parameters={"commands": ["python3 -c \"print('x' * 30000)\""]},
         )["Command"]["CommandId"]
-        while ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"] != "Success":
-            assert time.monotonic() < deadline + 30, "the command never finished"
-            time.sleep(0.2)
+        command = wait_for(lambda: command_done(ssm, command_id), what="the command")
+        assert command["Status"] == "Success"
         shown = ssm.get_command_invocation(CommandId=command_id, InstanceId=node["InstanceId"])
         assert len(shown["StandardOutputContent"]) == 24_000
         full = subprocess.run(

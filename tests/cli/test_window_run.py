@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,8 @@ from tests.support.servers import (
     aws_cli_env,
     boto3_client,
 )
+from tests.support.shell_window import shell_window
+from tests.support.waiting import wait_for
 
 UNKNOWN_WINDOW = "mw-0123456789abcdef0"
 
@@ -43,30 +44,9 @@ def fleet(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> It
 
 def make_window(ssm: Any, fleet: str, *commands: str) -> str:
     """A window far from its next scheduled run, with one shell task on the fleet's node."""
-    window_id = str(
-        ssm.create_maintenance_window(
-            Name="run-now",
-            Schedule="cron(0 4 ? * SUN *)",
-            Duration=2,
-            Cutoff=1,
-            AllowUnassociatedTargets=False,
-        )["WindowId"]
+    return shell_window(
+        ssm, "cron(0 4 ? * SUN *)", ("Fleet", fleet), commands, name="run-now", duration=2, cutoff=1
     )
-    target = ssm.register_target_with_maintenance_window(
-        WindowId=window_id,
-        ResourceType="INSTANCE",
-        Targets=[{"Key": "tag:Fleet", "Values": [fleet]}],
-    )["WindowTargetId"]
-    ssm.register_task_with_maintenance_window(
-        WindowId=window_id,
-        TaskArn="AWS-RunShellScript",
-        TaskType="RUN_COMMAND",
-        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
-        TaskInvocationParameters={"RunCommand": {"Parameters": {"commands": list(commands)}}},
-        MaxConcurrency="1",
-        MaxErrors="0",
-    )
-    return window_id
 
 
 def cancel(ssm: Any, execution_id: str) -> None:
@@ -75,21 +55,20 @@ def cancel(ssm: Any, execution_id: str) -> None:
     [task] = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=execution_id)[
         "WindowExecutionTaskIdentities"
     ]
-    deadline = time.monotonic() + 15
-    command_id = None
-    while True:
-        if command_id is None:
+    cancelled_commands: list[str] = []
+
+    def cancelled() -> bool:
+        if not cancelled_commands:
             [invocation] = ssm.describe_maintenance_window_execution_task_invocations(
                 WindowExecutionId=execution_id, TaskId=task["TaskExecutionId"]
             )["WindowExecutionTaskInvocationIdentities"]
-            command_id = invocation.get("ExecutionId")
-            if command_id is not None:
-                ssm.cancel_command(CommandId=command_id)
+            if "ExecutionId" in invocation:
+                ssm.cancel_command(CommandId=invocation["ExecutionId"])
+                cancelled_commands.append(invocation["ExecutionId"])
         execution = ssm.get_maintenance_window_execution(WindowExecutionId=execution_id)
-        if execution["Status"] == "CANCELLED":
-            return
-        assert time.monotonic() < deadline, f"the execution was not cancelled: {execution}"
-        time.sleep(0.2)
+        return bool(execution["Status"] == "CANCELLED")
+
+    wait_for(cancelled, seconds=15, what="the execution to end cancelled")
 
 
 def transom_window_run(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import datetime, timedelta
 
 import pytest
 
 from tests.engine.world import START, Finish, World
-from tests.support.servers import BACKEND_PARAMS
+from tests.support.servers import BACKEND_PARAMS, Database
 from transom.domain.executions import ExecutionStatus as S
 from transom.services.scheduler import Scheduler
 
@@ -78,20 +80,57 @@ def test_after_downtime_runs_past_their_cutoff_are_recorded_as_missed(world: Wor
     assert executions[2].status_details.startswith("Started 1800 s late")
 
 
-def test_each_occurrence_starts_once_with_two_schedulers_on_one_store(world: World) -> None:
-    window = world.window("rate(30 minutes)")
-    other = Scheduler(world.store, world.clock)
+def test_two_schedulers_racing_on_one_database_start_each_occurrence_exactly_once(
+    world: World, fresh_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    windows = [world.window("rate(30 minutes)") for _ in range(5)]
+    rounds = 8
+    stores = [fresh_db.open_store() for _ in range(2)]  # two replicas, their own connections
+    schedulers = [Scheduler(store, world.clock) for store in stores]
+    together = threading.Barrier(3, timeout=60)  # the two schedulers and this thread
+    handled: list[list[int]] = [[] for _ in schedulers]
+    failures: list[BaseException] = []
 
-    for _ in range(12):
-        world.clock.advance(timedelta(minutes=15))
-        other.sync()
-        world.services.scheduler.sync()
-        other.tick()
-        world.services.scheduler.tick()
-        world.services.runner.advance_due()
+    def replica(scheduler: Scheduler, counts: list[int]) -> None:
+        try:
+            for _ in range(rounds):
+                together.wait()  # the clock has moved: both start at once
+                scheduler.sync()
+                counts.append(scheduler.tick())
+                together.wait()  # both done: the clock may move
+        except BaseException as error:  # the test reports it
+            failures.append(error)
+            together.abort()
 
-    scheduled = [e.scheduled_time for e in world.executions(window)]
-    assert scheduled == [START + timedelta(minutes=30 * i) for i in range(1, 7)]
+    threads = [
+        threading.Thread(target=replica, args=(scheduler, counts))
+        for scheduler, counts in zip(schedulers, handled, strict=True)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for _ in range(rounds):
+            world.clock.advance(timedelta(minutes=30))
+            together.wait()
+            together.wait()
+            world.services.runner.advance_due()
+    finally:
+        for thread in threads:
+            thread.join(timeout=60)
+        for store in stores:
+            store.close()
+
+    assert not failures, failures
+    # each round, every due window was handled by one scheduler or the other, never both
+    assert [a + b for a, b in zip(*handled, strict=True)] == [len(windows)] * rounds
+    assert not [r.getMessage() for r in caplog.records if "scheduler" in r.name]  # no failed batch
+    for window in windows:
+        executions = world.executions(window)
+        assert [e.scheduled_time for e in executions] == [
+            START + timedelta(minutes=30 * i) for i in range(1, rounds + 1)
+        ]
+        assert {e.status for e in executions} == {S.SUCCESS}
 
 
 def test_a_scheduler_that_read_a_cursor_another_then_moved_starts_nothing(

@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +30,14 @@ ACCESS_KEY_ID = "AKIATRANSOMTEST00001"
 SECRET_ACCESS_KEY = "transom-test-secret-key-0123456789abcdef"
 REGION = "us-east-1"
 _LISTENING = re.compile(r"listening on (http://\S+)")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server that must come back
+    on the same port after a restart."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -11,15 +11,20 @@ from transom.api.coalesce import Coalescer
 
 class Recorder:
     """A batch function that records its batches; items named "bad" make a batch raise,
-    items named "error" are answered with an exception."""
+    items named "error" are answered with an exception. A batch signals `running` as it
+    starts and, when the recorder is `held`, ends only once `release` is set."""
 
-    def __init__(self, pause: float = 0) -> None:
+    def __init__(self, held: bool = False) -> None:
         self.batches: list[list[str]] = []
-        self._pause = pause
+        self.running = asyncio.Event()
+        self.release = asyncio.Event()
+        if not held:
+            self.release.set()
 
     async def __call__(self, items: list[str]) -> list[str | Exception]:
         self.batches.append(items)
-        await asyncio.sleep(self._pause)
+        self.running.set()
+        await self.release.wait()
         if "bad" in items:
             raise RuntimeError("the batch failed")
         return [ValueError(i) if i == "error" else i.upper() for i in items]
@@ -37,11 +42,13 @@ def test_submissions_of_one_turn_run_as_one_batch_answered_in_order() -> None:
 
 def test_submissions_during_a_batch_form_the_next_one() -> None:
     async def main() -> list[list[str]]:
-        run = Recorder(pause=0.05)
+        run = Recorder(held=True)
         coalescer = Coalescer(run)
         first = asyncio.ensure_future(coalescer.submit("a"))
-        await asyncio.sleep(0.01)  # "a" is running
+        await run.running.wait()  # "a" is running
         later = [asyncio.ensure_future(coalescer.submit(i)) for i in "bc"]
+        await asyncio.sleep(0)  # "b" and "c" are submitted
+        run.release.set()
         await asyncio.gather(first, *later)
         return run.batches
 
@@ -67,13 +74,15 @@ def test_a_failing_batch_is_run_again_item_by_item_and_fails_only_the_bad_one() 
 
 def test_a_caller_that_goes_away_does_not_disturb_the_others() -> None:
     async def main() -> list[str]:
-        coalescer = Coalescer(Recorder(pause=0.05))
+        run = Recorder(held=True)
+        coalescer = Coalescer(run)
         gone = asyncio.ensure_future(coalescer.submit("a"))
         kept = asyncio.ensure_future(coalescer.submit("b"))
-        await asyncio.sleep(0.01)
+        await run.running.wait()
         gone.cancel()
         with pytest.raises(asyncio.CancelledError):
             await gone
+        run.release.set()
         return [await kept, await coalescer.submit("c")]
 
     assert asyncio.run(main()) == ["B", "C"]
