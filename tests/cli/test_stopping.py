@@ -1,5 +1,5 @@
-"""SIGTERM and SIGINT stop `transom agent run` at once, whenever they come, with exit code 0
-and nothing ignored or raised on the way out."""
+"""SIGTERM and SIGINT stop `transom server` and `transom agent run` at once, whenever they
+come, with exit code 0 and nothing ignored or raised on the way out."""
 
 from __future__ import annotations
 
@@ -17,7 +17,13 @@ import pytest
 from tests.support.agents import AgentProcess
 from tests.support.commands import command_done
 from tests.support.nodes import activation
-from tests.support.servers import ServerProcess
+from tests.support.servers import (
+    BACKEND_PARAMS,
+    Database,
+    ServerProcess,
+    boto3_client,
+    free_port,
+)
 from tests.support.waiting import wait_for
 
 STOP_SECONDS = 5.0
@@ -79,6 +85,36 @@ def assert_each_reported_after_running_once(
             assert marker.read_text() == "ran\n"
     finally:
         stop()
+
+
+@pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
+def test_a_signal_stops_the_server_whenever_it_comes(fresh_db: Database, tmp_path: Path) -> None:
+    port = ["--port", str(free_port())]
+    server = ServerProcess(fresh_db, port).start()
+    activation_id, code = activation(boto3_client(server.endpoint))
+    agent = AgentProcess.register(server.endpoint, activation_id, code, tmp_path / "agent")
+    server.stop()
+    for round in range(6):
+        signum = SIGNALS[round % 2]
+        server = ServerProcess(fresh_db, port).start()
+        try:
+            if round % 3 == 0:
+                when = "as it says it listens"
+            elif round % 3 == 1:
+                time.sleep(random.uniform(0, 0.5))
+                when = "as it starts"
+            else:
+                since = time.time()
+                agent.start()
+                ssm = boto3_client(server.endpoint)
+                wait_for(polling(ssm, agent.instance_id, since), what="the agent to poll")
+                when = "while an agent long-polls"
+            assert_stops(server.stop, server.log, signum, when)
+            if round % 3 == 2:
+                assert_stops(agent.stop, agent.log, signum, "while it retries")
+        finally:
+            server.kill()
+            agent.kill()
 
 
 def test_a_signal_stops_the_agent_whenever_it_comes(
