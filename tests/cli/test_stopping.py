@@ -1,5 +1,6 @@
-"""SIGTERM and SIGINT stop `transom server` and `transom agent run` at once, whenever they
-come, with exit code 0 and nothing ignored or raised on the way out."""
+"""SIGTERM and SIGINT stop `transom server`, `transom up` and `transom agent run` at once,
+whenever they come, with exit code 0 and nothing ignored or raised on the way out; the
+agent of `transom up` never outlives its server."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.support.servers import (
     ServerProcess,
     boto3_client,
     free_port,
+    install_test_key,
 )
 from tests.support.waiting import wait_for
 
@@ -59,6 +61,20 @@ def polling(ssm: Any, instance_id: str, since: float) -> Callable[[], bool]:
         return bool(node["LastPingDateTime"].timestamp() >= since)
 
     return check
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie (orphans may stay unreaped here)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def start_long_command(ssm: Any, instance_id: str, marker: Path) -> str:
@@ -117,6 +133,39 @@ def test_a_signal_stops_the_server_whenever_it_comes(fresh_db: Database, tmp_pat
             agent.kill()
 
 
+def test_a_signal_stops_up_and_its_agent_whenever_it_comes(tmp_path: Path) -> None:
+    db = Database("sqlite", tmp_path / "data")
+    install_test_key(db)
+    commands: dict[str, Path] = {}
+    for round in range(10):
+        signum = SIGNALS[round % 2]
+        since = time.time()
+        up = ServerProcess(db, subcommand="up").start()
+        try:
+            if round % 4 == 0:
+                when = "as it says it listens"
+            elif round % 4 == 1:
+                time.sleep(random.uniform(0, 1))
+                when = "as it starts"
+            else:
+                ssm = boto3_client(up.endpoint)
+                node = next(w for line in up.log for w in line.split() if w.startswith("mi-"))
+                wait_for(polling(ssm, node, since), what="the agent to poll")
+                when = "while its agent long-polls"
+                if round % 4 == 3:
+                    marker = tmp_path / f"ran-{round}"
+                    commands[start_long_command(ssm, node, marker)] = marker
+                    when = "while its agent runs a command"
+            assert up.process is not None
+            agents = children(up.process.pid)
+            assert_stops(up.stop, up.log, signum, when)
+            assert not [pid for pid in agents if running(pid)], f"the agent outlived up {when}"
+        finally:
+            up.kill()
+    up = ServerProcess(db, subcommand="up").start()
+    assert_each_reported_after_running_once(boto3_client(up.endpoint), commands, up.kill)
+
+
 def test_a_signal_stops_the_agent_whenever_it_comes(
     ssm: Any, server: ServerProcess, tmp_path: Path
 ) -> None:
@@ -145,6 +194,23 @@ def test_a_signal_stops_the_agent_whenever_it_comes(
         finally:
             agent.kill()
     assert_each_reported_after_running_once(ssm, commands, agent.start().kill)
+
+
+def test_the_agent_of_up_does_not_outlive_its_server_killed(tmp_path: Path) -> None:
+    db = Database("sqlite", tmp_path / "data")
+    install_test_key(db)
+    up = ServerProcess(db, subcommand="up").start()
+    try:
+        node = next(w for line in up.log for w in line.split() if w.startswith("mi-"))
+        wait_for(polling(boto3_client(up.endpoint), node, 0), what="the agent to poll")
+        assert up.process is not None
+        (agent,) = children(up.process.pid)
+        up.process.kill()
+        up.process.wait(timeout=STOP_SECONDS)
+        wait_for(lambda: not running(agent), seconds=STOP_SECONDS, what="the agent to stop")
+        wait_for(logged(up.log, "agent: stopped"), seconds=STOP_SECONDS, what="its last words")
+    finally:
+        up.kill()
 
 
 def test_a_signal_stops_the_agent_at_once_while_its_server_hangs(
