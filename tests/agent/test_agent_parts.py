@@ -86,7 +86,7 @@ class RecordingChannel:
     def __init__(self) -> None:
         self.sent: list[ResultsRequest] = []
 
-    def results(self, request: ResultsRequest) -> ResultsResponse:
+    def results(self, request: ResultsRequest, _timeout: float | None = None) -> ResultsResponse:
         self.sent.append(request)
         return ResultsResponse([r.command_id for r in request.results])
 
@@ -100,7 +100,8 @@ def test_an_acknowledged_acceptance_does_not_drop_a_final_result_spooled_meanwhi
     final = InvocationResult("c-1", "lease-1", ResultStatus.SUCCESS, 0, "out", "", 1.0, 2.0)
     spool.finish(final)
     agent._send(
-        [InvocationResult("c-1", "lease-1", ResultStatus.IN_PROGRESS, -1, "", "", None, None)]
+        [InvocationResult("c-1", "lease-1", ResultStatus.IN_PROGRESS, -1, "", "", None, None)],
+        None,
     )
     assert [r.command_id for r in spool.unacknowledged()] == ["c-1"]
     agent.flush()

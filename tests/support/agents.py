@@ -69,10 +69,11 @@ class AgentProcess:
             self.log.append(line)
         stream.close()
 
-    def stop(self) -> int:
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Send `signum` and wait up to `timeout` seconds; return the exit code."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=30)
+        self.process.send_signal(signum)
+        code = self.process.wait(timeout=timeout)
         self._reader.join(timeout=5)
         return code
 

@@ -130,11 +130,11 @@ class ServerProcess:
         stream.close()
         found.set()
 
-    def stop(self) -> int:
-        """SIGTERM and wait; return the exit code."""
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 20) -> int:
+        """Send `signum` and wait up to `timeout` seconds; return the exit code."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=20)
+        self.process.send_signal(signum)
+        code = self.process.wait(timeout=timeout)
         self._reader.join(timeout=5)
         return code
 

@@ -46,9 +46,11 @@ class Channel:
     def close(self) -> None:
         self._client.close()
 
-    def _post(self, path: str, body: dict[str, Any]) -> Any:
+    def _post(self, path: str, body: dict[str, Any], timeout: float | None = None) -> Any:
         try:
-            response = self._client.post(path, json=body)
+            response = self._client.post(
+                path, json=body, timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
+            )
         except httpx.TransportError as exc:
             raise ChannelDown(f"{self._client.base_url}: {exc}") from exc
         if response.status_code >= 500:
@@ -71,5 +73,7 @@ class Channel:
     def poll(self, request: PollRequest) -> PollResponse:
         return PollResponse.from_json(self._post("/agent/v1/poll", request.to_json()))
 
-    def results(self, request: ResultsRequest) -> ResultsResponse:
-        return ResultsResponse.from_json(self._post("/agent/v1/results", request.to_json()))
+    def results(self, request: ResultsRequest, timeout: float | None = None) -> ResultsResponse:
+        """Send results; `timeout` (seconds) bounds each phase of the request if given."""
+        body = request.to_json()
+        return ResultsResponse.from_json(self._post("/agent/v1/results", body, timeout))

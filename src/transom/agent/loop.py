@@ -39,6 +39,8 @@ MAX_BACKOFF = 30.0
 QUICK_SECONDS = 0.2
 STOPPED = "\nThe agent was stopped while this command ran; the command was stopped too.\n"
 EXIT_DEREGISTERED = 3
+SHUTDOWN_SEND_SECONDS = 3.0
+"""How long shutdown's one try to send results may wait for the server (the spool keeps them)."""
 
 
 def _log(message: str) -> None:
@@ -155,9 +157,11 @@ class Agent:
                 self._spool.acknowledge([c for c in acknowledged if c in final])
 
     def take(self, item: WorkItem) -> threading.Thread | None:
-        """Start `item` unless it was taken before (its thread, if started now); its
-        acceptance goes with the next poll while it runs."""
+        """Start `item` unless it was taken before or the agent is stopping (its thread, if
+        started now); its acceptance goes with the next poll while it runs."""
         with self._lock:
+            if self._stopping:
+                return None  # not taken: the server hands it out again
             if item.command_id in self._running:
                 self._accepted[item.command_id] = _acceptance(item)
                 return None
@@ -189,9 +193,10 @@ class Agent:
         if running is not None:
             running[0].set()
 
-    def flush(self, *, stale: bool = False) -> None:
+    def flush(self, *, stale: bool = False, timeout: float | None = None) -> None:
         """Send the spooled final results not on their way yet (with `stale`, only those
-        that would not ride the next poll); forget those the server acknowledges."""
+        that would not ride the next poll), each request waiting up to `timeout` seconds
+        if given; forget those the server acknowledges."""
         with self._lock:
             pending = [
                 r
@@ -203,14 +208,14 @@ class Agent:
             return
         try:
             for batch in report_batches(pending):
-                self._send(batch)
+                self._send(batch, timeout)
         finally:
             with self._lock:
                 self._sending.difference_update(r.command_id for r in pending)
 
-    def _send(self, results: list[InvocationResult]) -> None:
+    def _send(self, results: list[InvocationResult], timeout: float | None) -> None:
         try:
-            answer = self._channel.results(ResultsRequest(results))
+            answer = self._channel.results(ResultsRequest(results), timeout)
         except (ChannelDown, AgentError) as exc:
             # final results stay in the spool
             if not self._send_failing:
@@ -223,12 +228,13 @@ class Agent:
             self._spool.acknowledge([c for c in answer.acknowledged if c in final])
 
     def shutdown(self) -> None:
-        """Stop running commands, spool their results and try once to send them."""
-        self._stopping = True
+        """Stop running commands, spool their results and try once to send them; take no
+        more work. Safe to call from another thread while `run` waits in a poll."""
         with self._lock:
+            self._stopping = True
             running = list(self._running.values())
         for cancel, _ in running:
             cancel.set()
         for _, thread in running:
             thread.join(timeout=10)
-        self.flush()
+        self.flush(timeout=SHUTDOWN_SEND_SECONDS)

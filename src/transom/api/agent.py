@@ -54,7 +54,8 @@ Body = Callable[[], Awaitable[Any]]
 
 class Signals:
     """Wakes long polls: `notify(ids)` when those nodes may have work, `stop()` when the
-    server shuts down. Both may be called from any thread (a signal handler included)."""
+    server shuts down. Both may be called from any thread, but not from a signal handler:
+    they take a lock that the event loop's thread holds while it registers a poll."""
 
     def __init__(self) -> None:
         self._stopped = threading.Event()

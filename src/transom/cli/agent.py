@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import select
 import signal
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from transom.agent.loop import Agent
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,7 +81,14 @@ def register(
 
 @agent.command()
 @_state_option
-def run(state_dir: Path | None) -> None:
+@click.option(
+    "--parent-pid",
+    type=int,
+    default=None,
+    hidden=True,
+    help="Stop when process PID is no longer this agent's parent (the agent of `transom up`).",
+)
+def run(state_dir: Path | None, parent_pid: int | None) -> None:
     """Serve the server's commands until SIGTERM or SIGINT (a foreground process)."""
     from transom.agent.channel import Channel
     from transom.agent.facts import collect_facts
@@ -87,32 +100,69 @@ def run(state_dir: Path | None) -> None:
         registration = load_registration(folder)
     except NotRegisteredError as exc:
         raise click.ClickException(str(exc)) from exc
-    stop = threading.Event()
-
-    class Stop(Exception):
-        pass
-
-    def handle(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-        raise Stop
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, handle)
+    wake = _wake_on_signals()
     channel = Channel(registration.server, registration.instance_id, registration.secret)
     print(
         f"transom agent: {registration.instance_id} serving {registration.server}",
         file=sys.stderr,
         flush=True,
     )
-    worker = Agent(channel, folder, collect_facts)
-    code = 0
-    try:
-        code = worker.run(stop)
-    except Stop:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, signal.SIG_IGN)  # one stop is enough; finish it quietly
-        worker.shutdown()
-    finally:
-        channel.close()
+    code = _serve(Agent(channel, folder, collect_facts), wake, parent_pid)
     print("transom agent: stopped", file=sys.stderr, flush=True)
-    sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The loop's thread may still wait in a long poll (up to ~20 s). It holds nothing that
+    # needs finishing (shutdown sent or spooled every result; spool files are replaced
+    # atomically), and interpreter shutdown could trip over it writing to stderr.
+    os._exit(code)
+
+
+PARENT_CHECK_SECONDS = 1.0
+"""How often an agent started with --parent-pid checks that its parent still runs."""
+
+
+def _wake_on_signals() -> tuple[int, int]:
+    """Make SIGTERM and SIGINT only write a byte to a new pipe; its (read, write) ends.
+
+    A handler that raises, or takes a lock, could fire anywhere (inside a spool write,
+    httpx's pool locks, a weakref callback that ignores its exception), so the handler does
+    nothing and the interpreter's wakeup fd carries the signal to `_serve`."""
+    readable, writable = os.pipe()
+    os.set_blocking(writable, False)
+    signal.set_wakeup_fd(writable, warn_on_full_buffer=False)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _seen_through_the_pipe)
+    return readable, writable
+
+
+def _seen_through_the_pipe(_signum: int, _frame: FrameType | None) -> None:
+    pass
+
+
+def _serve(worker: Agent, wake: tuple[int, int], parent_pid: int | None) -> int:
+    """Run `worker`'s loop in a thread until a byte arrives on `wake` (a signal, or the loop
+    ended by itself) or the parent given is gone; then shut it down from this thread, without
+    waiting out a long poll. The exit code: 0 when stopped, else the loop's (1 if it failed)."""
+    readable, writable = wake
+    stop = threading.Event()
+    ended: list[int] = []  # the loop's exit code, once it ended by itself
+
+    def loop() -> None:
+        code = 1
+        try:
+            code = worker.run(stop)
+        finally:
+            ended.append(code)
+            with suppress(BlockingIOError):
+                os.write(writable, b"\0")
+
+    threading.Thread(target=loop, name="agent-loop", daemon=True).start()
+    timeout = None if parent_pid is None else PARENT_CHECK_SECONDS
+    while not select.select([readable], [], [], timeout)[0]:
+        if parent_pid is not None and os.getppid() != parent_pid:
+            break
+    stop.set()
+    if ended:
+        return ended[0]  # it shut down by itself
+    worker.shutdown()
+    return 0

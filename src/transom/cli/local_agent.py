@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -43,9 +44,10 @@ def ensure_registered(nodes: NodeService, state_dir: Path) -> str:
 
 
 def start_agent(state_dir: Path, server: str) -> subprocess.Popen[bytes]:
-    """Point the local registration at `server` and run the agent as a child process."""
+    """Point the local registration at `server` and run the agent as a child process, which
+    stops by itself if this process dies (it watches its parent: portable, and needs no
+    `preexec_fn`, which is unsafe in a process that already runs threads)."""
     registration = load_registration(state_dir)
     save_registration(state_dir, replace(registration, server=server))
-    return subprocess.Popen(
-        [sys.executable, "-m", "transom", "agent", "run", "--state-dir", str(state_dir)]
-    )
+    command = [sys.executable, "-m", "transom", "agent", "run", "--state-dir", str(state_dir)]
+    return subprocess.Popen([*command, "--parent-pid", str(os.getpid())])

@@ -15,17 +15,25 @@ from transom.api.agent import Signals
 from transom.bootstrap import Settings, build_app
 from transom.store.sql import SqlStore
 
+CHILD_STOP_SECONDS = 30.0
+"""How long the companion may take to stop after SIGTERM before it is killed."""
+
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, which also tells long polls to answer when shutdown begins."""
+    """uvicorn's server, which also tells long polls to answer when shutdown begins.
+
+    SIGTERM and SIGINT reach it only through `handle_exit`, which sets flags that its main
+    loop reads each tick: a signal handler that raises, or takes a lock, can fire anywhere
+    (inside a finally block, a weakref callback, a critical section of this thread) and be
+    lost or deadlock. The long polls are woken from the event loop as shutdown begins."""
 
     def __init__(self, config: uvicorn.Config, signals: Signals) -> None:
         super().__init__(config)
         self._signals = signals
 
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self._signals.stop()
-        super().handle_exit(sig, frame)
+        await super().shutdown(sockets)
 
 
 def serve(
@@ -45,6 +53,20 @@ def serve(
         sys.exit(f"transom: cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
     sock.listen(2048)  # accept (queue) connections from the moment we say where we listen
     host, port = sock.getsockname()[:2]
+    # From here SIGTERM and SIGINT only ask the server to stop, also before it runs (uvicorn
+    # installs its own handler while it runs, and afterwards re-raises the signals it caught
+    # under this one).
+    server: _Server | None = None
+    stop_requested = False
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+        if server is not None:
+            server.handle_exit(signum, frame)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, request_stop)
     signals = Signals()
     app = build_app(store, settings, signals)
     config = uvicorn.Config(
@@ -56,25 +78,27 @@ def serve(
         file=sys.stderr,
         flush=True,
     )
-    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal under the
-    # handlers it found; these turn that into a normal exit so the store is closed.
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _exit_normally)
-    child = None if companion is None else companion(f"http://{where}:{port}")
+    child = None
     try:
-        _Server(config, signals).run(sockets=[sock])
-    except SystemExit:
-        pass
+        child = None if companion is None else companion(f"http://{where}:{port}")
+        server = _Server(config, signals)
+        if stop_requested:
+            server.should_exit = True  # uvicorn then skips its main loop
+        server.run(sockets=[sock])
     finally:
         if child is not None:
-            child.terminate()
-            child.wait(timeout=30)
+            _stop_child(child)
         store.close()
     print("transom server stopped", file=sys.stderr, flush=True)
 
 
-def _exit_normally(_signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(0)
+def _stop_child(child: subprocess.Popen[bytes]) -> None:
+    child.terminate()
+    try:
+        child.wait(timeout=CHILD_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _redacted(url: str) -> str:
