@@ -90,7 +90,7 @@ class ScheduleService:
         limit: int,
     ) -> Page[ScheduledRun]:
         """Upcoming runs of one window, or of every window about the targets (see
-        `target_matching`), within `span` and never at or before now, ordered by time then
+        `target_query`), within `span` and never at or before now, ordered by time then
         window id: at most min(limit, MAX_SCHEDULE_PAGE) of them after position `after`.
 
         Give `window_id` (unknown: `DoesNotExistError`) or `resource_type` with `targets`;
@@ -111,7 +111,7 @@ class ScheduleService:
         return self._runs_page(windows, span, after, min(limit, MAX_SCHEDULE_PAGE))
 
     def windows_for_target(self, resource_type: ResourceType, targets: TargetList) -> list[Window]:
-        """Every window, enabled or not, about the targets (see `target_matching`), in
+        """Every window, enabled or not, about the targets (see `target_query`), in
         creation order."""
         return self._windows_about(self._query(resource_type, targets))
 
