@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from transom.api.agent import Signals
 from transom.domain.clock import Clock, SystemClock
+from transom.domain.events import Realm
 from transom.domain.quotas import Quotas
 from transom.services.command_cache import CommandCache
 from transom.services.command_expiry import CommandExpiry
@@ -45,6 +46,7 @@ class Settings:
     quotas: Quotas = field(default_factory=Quotas)
     node_ping_timeout: timedelta = timedelta(minutes=5)
     history_retention: timedelta = timedelta(days=30)
+    realm: Realm = field(default_factory=Realm)
 
     @property
     def url(self) -> str:

@@ -16,14 +16,27 @@ from typing import Protocol
 from transom.store.ports.commands import CommandPort
 from transom.store.ports.configuration import ConfigurationPort
 from transom.store.ports.cursors import CursorPort
+from transom.store.ports.events import EventPort
 from transom.store.ports.executions import ExecutionPort
 from transom.store.ports.keys import KeyPort
 from transom.store.ports.locking import LockPort
 from transom.store.ports.nodes import NodePort
+from transom.store.ports.rules import RulePort
+from transom.store.ports.topics import TopicPort
 
 
 class Transaction(
-    LockPort, ConfigurationPort, ExecutionPort, CursorPort, CommandPort, NodePort, KeyPort, Protocol
+    LockPort,
+    ConfigurationPort,
+    ExecutionPort,
+    CursorPort,
+    CommandPort,
+    NodePort,
+    KeyPort,
+    EventPort,
+    RulePort,
+    TopicPort,
+    Protocol,
 ):
     """One unit of work over every aggregate."""
 

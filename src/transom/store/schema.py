@@ -294,3 +294,111 @@ window_cursors = sa.Table(
 )
 """The scheduler's place in each enabled window's timetable: `due_at` is the next occurrence
 not yet handled (None when none is left), computed for the window as modified at `anchor`."""
+
+# --- events (the outbox) and what routes and delivers them ---------------------------------
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("time", UtcDateTime, nullable=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("detail_type", sa.String(128), nullable=False),
+    sa.Column("resources", sa.JSON, nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Column("relayed", sa.Boolean, nullable=False),
+)
+sa.Index(
+    "ix_events_unrelayed",
+    events.c.seq,
+    postgresql_where=sa.text("NOT relayed"),
+    sqlite_where=sa.text("NOT relayed"),
+)
+sa.Index("ix_events_time", events.c.time)
+
+rules = sa.Table(
+    "rules",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("event_pattern", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("description", sa.String(512)),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+)
+
+rule_targets = sa.Table(
+    "rule_targets",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "rule_name",
+        sa.String(64),
+        sa.ForeignKey("rules.name", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("target_id", sa.String(64), nullable=False),
+    sa.Column("arn", sa.String(1600), nullable=False),
+    sa.Column("input", sa.Text),
+    sa.Column("input_path", sa.String(256)),
+    sa.Column("input_transformer", sa.JSON),
+    sa.UniqueConstraint("rule_name", "target_id", name="uq_rule_targets_id"),
+)
+
+topics = sa.Table(
+    "topics",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(256), nullable=False, unique=True),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+)
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subscription_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("topic_name", sa.String(256), nullable=False),
+    sa.Column("protocol", sa.String(16), nullable=False),
+    sa.Column("endpoint", sa.Text, nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("token", sa.String(128)),
+    sa.Column("confirmed", sa.Boolean, nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+)
+sa.Index("ix_subscriptions_topic", subscriptions.c.topic_name)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("topic_name", sa.String(256), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("subject", sa.String(100)),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.String(36), nullable=False),
+    sa.Column("subscription_id", sa.String(36), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt", UtcDateTime, nullable=False),
+    sa.Column("lease", sa.String(64)),
+    sa.Column("leased_until", UtcDateTime),
+    sa.Column("last_error", sa.String(1024)),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("finished_date", UtcDateTime),
+    sa.UniqueConstraint("message_id", "subscription_id", name="uq_deliveries_message"),
+)
+sa.Index("ix_deliveries_due", deliveries.c.status, deliveries.c.next_attempt)

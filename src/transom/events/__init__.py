@@ -1,0 +1,1 @@
+"""Events and notifications: what changed, which rules pick it, how it reaches people."""

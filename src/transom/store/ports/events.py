@@ -1,0 +1,32 @@
+"""The outbox: events appended in the transaction of the change they report, then relayed
+once each to the rules that route them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from transom.domain.events import Event, StoredEvent
+
+
+class EventPort(Protocol):
+    def append_events(self, events: Sequence[Event]) -> None:
+        """Add the events, in order, unrelayed; their ids must be new."""
+
+    def unrelayed_events(self, limit: int) -> list[StoredEvent]:
+        """Up to `limit` events not yet relayed, oldest first. On PostgreSQL they stay locked
+        to this transaction, and events another transaction holds are skipped."""
+
+    def mark_relayed(self, seqs: Sequence[int]) -> int:
+        """Mark these events relayed; how many were not already."""
+
+    def events_after(self, seq: int, limit: int) -> list[StoredEvent]:
+        """Up to `limit` events with a larger `seq` than `seq`, relayed or not, in `seq`
+        order."""
+
+    def last_event_seq(self) -> int:
+        """The largest `seq` of any event; 0 when there is none."""
+
+    def prune_events(self, before: datetime) -> int:
+        """Delete relayed events older than `before`; how many went."""
