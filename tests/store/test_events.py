@@ -51,6 +51,7 @@ def test_events_come_back_as_appended_in_order(store: SqlStore) -> None:
 def test_an_event_rolled_back_with_its_change_is_never_seen(store: SqlStore) -> None:
     with store.read() as tx:
         start = tx.last_event_seq()
+
     def change_that_fails() -> None:
         with store.write() as tx:
             tx.append_events([_event(1)])

@@ -16,6 +16,7 @@ from typing import Protocol
 from transom.store.ports.commands import CommandPort
 from transom.store.ports.configuration import ConfigurationPort
 from transom.store.ports.cursors import CursorPort
+from transom.store.ports.deliveries import DeliveryPort
 from transom.store.ports.events import EventPort
 from transom.store.ports.executions import ExecutionPort
 from transom.store.ports.keys import KeyPort
@@ -36,6 +37,7 @@ class Transaction(
     EventPort,
     RulePort,
     TopicPort,
+    DeliveryPort,
     Protocol,
 ):
     """One unit of work over every aggregate."""

@@ -45,6 +45,7 @@ from transom.store.migrate import upgrade
 from transom.store.ports.commands import InvocationUpdate
 from transom.store.ports.configuration import IdempotencyRecord
 from transom.store.ports.paging import Page
+from transom.store.sql_deliveries import DeliveryQueries
 from transom.store.sql_events import EventQueries
 from transom.store.sql_executions import ExecutionQueries
 from transom.store.sql_rules import RuleQueries
@@ -303,7 +304,7 @@ def _node(row: sa.Row[Any]) -> Node:
     return Node(facts=facts, **m)
 
 
-class SqlTransaction(ExecutionQueries, EventQueries, RuleQueries, TopicQueries):
+class SqlTransaction(ExecutionQueries, EventQueries, RuleQueries, TopicQueries, DeliveryQueries):
     """One database transaction; see `transom.store.port.Transaction` for the contract."""
 
     def __init__(self, conn: Connection) -> None:
