@@ -354,3 +354,27 @@ def test_a_command_cancelled_before_its_node_accepted_it_ends_cancelled(
     late = results(server.endpoint, node.instance_id, node.secret, outcome(item, "Success"))
     assert late["acknowledged"] == [command_id]
     assert _command(ssm, command_id)["Status"] == "Cancelled"
+
+
+def test_invocations_echo_the_role_and_output_settings_the_command_was_sent_with(
+    ssm: Any, server: ServerProcess
+) -> None:
+    _, nodes = _fleet(ssm, server, 1)
+    cloudwatch = {"CloudWatchLogGroupName": "ops", "CloudWatchOutputEnabled": True}
+    role = "arn:aws:iam::000000000000:role/maintenance"
+    command_id = ssm.send_command(
+        DocumentName="AWS-RunShellScript",
+        InstanceIds=[nodes[0].instance_id],
+        Parameters={"commands": ["true"]},
+        ServiceRoleArn=role,
+        CloudWatchOutputConfig=cloudwatch,
+    )["Command"]["CommandId"]
+    listed = ssm.list_command_invocations(CommandId=command_id)["CommandInvocations"][0]
+    assert (listed["ServiceRole"], listed["CloudWatchOutputConfig"]) == (role, cloudwatch)
+    assert listed["NotificationConfig"] == {
+        "NotificationArn": "",
+        "NotificationEvents": [],
+        "NotificationType": "",
+    }
+    got = ssm.get_command_invocation(CommandId=command_id, InstanceId=nodes[0].instance_id)
+    assert got["CloudWatchOutputConfig"] == cloudwatch

@@ -46,10 +46,18 @@ def command_members(view: CommandView) -> Params:
         "CompletedCount": view.completed_count,
         "ErrorCount": view.error_count,
         "DeliveryTimedOutCount": view.delivery_timed_out_count,
+        **_notification_members(command),
+        "TimeoutSeconds": command.timeout_seconds,
+    }
+
+
+def _notification_members(command: Command) -> Params:
+    """ServiceRole, NotificationConfig and CloudWatchOutputConfig as SendCommand set them."""
+    request = command.request or {}
+    return {
         "ServiceRole": request.get("ServiceRoleArn", ""),
         "NotificationConfig": request.get("NotificationConfig", _EMPTY_NOTIFICATION),
         "CloudWatchOutputConfig": request.get("CloudWatchOutputConfig", _EMPTY_CLOUDWATCH),
-        "TimeoutSeconds": command.timeout_seconds,
     }
 
 
@@ -175,9 +183,7 @@ def list_command_invocations(services: Services, params: Params) -> Params:
             "StandardOutputUrl": "",
             "StandardErrorUrl": "",
             "CommandPlugins": [],
-            "ServiceRole": "",
-            "NotificationConfig": _EMPTY_NOTIFICATION,
-            "CloudWatchOutputConfig": _EMPTY_CLOUDWATCH,
+            **_notification_members(command),
         }
         if params.get("Details"):
             item["CommandPlugins"] = [_plugin(invocation, find_document(command.document_name))]
@@ -226,7 +232,7 @@ def get_command_invocation(services: Services, params: Params) -> Params:
         "StandardOutputUrl": "",
         "StandardErrorContent": invocation.stderr[:STDERR_LIMIT],
         "StandardErrorUrl": "",
-        "CloudWatchOutputConfig": _EMPTY_CLOUDWATCH,
+        "CloudWatchOutputConfig": _notification_members(command)["CloudWatchOutputConfig"],
     }
 
 
