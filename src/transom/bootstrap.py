@@ -22,6 +22,7 @@ from transom.services.command_progress import CommandProgress
 from transom.services.commands import CommandService, Wake
 from transom.services.container import Services
 from transom.services.dispatch import Dispatcher
+from transom.services.event_feed import EventFeed
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
@@ -83,6 +84,7 @@ def build_services(
         scheduler=Scheduler(store, clock),
         runner=WindowRunner(store, clock, commands),
         history=HistoryService(store, clock, settings.history_retention),
+        event_feed=EventFeed(store, settings.realm),
     )
 
 
@@ -122,6 +124,6 @@ def build_app(
         AwsJsonEndpoint(services, clock),
         calls=calls,
         agent=AgentChannel(services, signals, calls),
-        extra_routes=rest_routes(services, clock, calls),
+        extra_routes=rest_routes(services, clock, calls, lambda: signals.stopped),
         lifespan=lifespan,
     )

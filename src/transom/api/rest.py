@@ -1,18 +1,28 @@
 """The REST routes under `/v1`: what the AWS API has no call for.
 
 `POST /v1/windows/{window_id}/executions` starts an execution of the window at once and
-answers `201 {"WindowExecutionId": ...}`. Requests are SigV4-signed with an access key the
-server knows, scoped to service `ssm`, exactly as for the AWS JSON endpoint. A body, if any,
-is a JSON object of at most `MAX_BODY_BYTES` (this route reads no members). Every error is
-`{"__type": code, "message": message}` with the `ApiError`'s status; none is a 500 unless the
-server itself fails.
+answers `201 {"WindowExecutionId": ...}`. A body, if any, is a JSON object of at most
+`MAX_BODY_BYTES` (this route reads no members).
+
+`GET /v1/events?after=SEQ&pattern=JSON&wait=SECONDS` answers `200 {"events": [...],
+"next": SEQ}`: the envelopes of the events after position `after` (default: now) that match
+the event pattern (default: all), waiting up to `wait` seconds (default 0, at most
+`MAX_WAIT_SECONDS`) for one to come; pass `next` as `after` to read on.
+
+Requests are SigV4-signed with an access key the server knows, scoped to service `ssm`,
+exactly as for the AWS JSON endpoint. Every error is `{"__type": code, "message": message}`
+with the `ApiError`'s status; none is a 500 unless the server itself fails.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -23,8 +33,12 @@ from transom.domain.errors import ValidationError
 from transom.protocol.awsjson.framing import decode_request, error_reply
 from transom.protocol.awsjson.sigv4 import verify_request
 from transom.services.container import Services
+from transom.services.event_feed import EventPattern
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_WAIT_SECONDS = 20.0
+POLL_SECONDS = 0.2
+"""How often a waiting `GET /v1/events` looks at the outbox again (holding no connection)."""
 _WINDOW_ID = re.compile(r"mw-[0-9a-f]{17}", re.ASCII)
 
 
@@ -47,12 +61,57 @@ def _check_window_id(window_id: str) -> None:
         )
 
 
-def rest_routes(services: Services, clock: Clock, calls: StoreCalls) -> list[Route]:
-    """The `/v1` routes, checking signatures against `clock`; their service calls run as
-    `calls` runs them."""
+@dataclass(frozen=True)
+class _FeedQuery:
+    after: int | None
+    pattern: EventPattern | None
+    wait: float
 
-    def run_now(request: Request, body: bytes) -> str:
-        """Authenticate, validate and start the run; raises `ApiError` for any refusal."""
+
+def _feed_query(
+    params: Mapping[str, str], compile_pattern: Callable[[str], EventPattern]
+) -> _FeedQuery:
+    """`after`, `pattern` and `wait` from the query string; `ValidationError` or
+    `InvalidEventPatternError` saying what to fix."""
+    unknown = sorted(set(params) - {"after", "pattern", "wait"})
+    if unknown:
+        raise ValidationError(
+            f"Unknown query parameter {unknown[0]!r}: GET /v1/events takes after, pattern, wait."
+        )
+    after_text = params.get("after")
+    if after_text is not None and not (after_text.isascii() and after_text.isdigit()):
+        raise ValidationError(
+            f"after={after_text[:32]!r} is not a position: pass the 'next' of the previous "
+            "answer, a whole number of 0 or more (or leave it out to start from now)."
+        )
+    try:
+        wait = float(params.get("wait", "0"))
+    except ValueError:
+        wait = math.nan
+    if not 0 <= wait <= MAX_WAIT_SECONDS:
+        raise ValidationError(
+            f"wait={params.get('wait', '')[:32]!r} must be a number of seconds from 0 to "
+            f"{MAX_WAIT_SECONDS:g}."
+        )
+    pattern_text = params.get("pattern")
+    return _FeedQuery(
+        after=int(after_text) if after_text is not None else None,
+        pattern=compile_pattern(pattern_text) if pattern_text is not None else None,
+        wait=wait,
+    )
+
+
+def rest_routes(
+    services: Services,
+    clock: Clock,
+    calls: StoreCalls,
+    stopping: Callable[[], bool] = lambda: False,
+) -> list[Route]:
+    """The `/v1` routes, checking signatures against `clock`; their service calls run as
+    `calls` runs them. A waiting read of the events ends early once `stopping()`."""
+
+    def authenticate(request: Request, body: bytes) -> None:
+        """Verify the request's signature; raises `ApiError` when it does not hold."""
         verify_request(
             method=request.method,
             path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
@@ -62,6 +121,10 @@ def rest_routes(services: Services, clock: Clock, calls: StoreCalls) -> list[Rou
             secret_for=services.keys.secret_for,
             now=clock.now(),
         )
+
+    def run_now(request: Request, body: bytes) -> str:
+        """Authenticate, validate and start the run; raises `ApiError` for any refusal."""
+        authenticate(request, body)
         decode_request(body)
         window_id = request.path_params["window_id"]
         _check_window_id(window_id)
@@ -75,6 +138,29 @@ def rest_routes(services: Services, clock: Clock, calls: StoreCalls) -> list[Rou
             return _error_reply(exc)
         return JSONResponse({"WindowExecutionId": execution_id}, 201, headers=_headers())
 
+    def feed_query(request: Request, body: bytes) -> _FeedQuery:
+        authenticate(request, body)
+        return _feed_query(request.query_params, services.event_feed.pattern)
+
+    async def read_events(request: Request) -> Response:
+        feed = services.event_feed
+        try:
+            body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
+            query = await calls(feed_query, request, body)
+            after = query.after if query.after is not None else await calls(feed.position)
+            deadline = anyio.current_time() + query.wait
+            while True:
+                page = await calls(feed.read, after, query.pattern)
+                after = page.next
+                if page.events or anyio.current_time() >= deadline or stopping():
+                    break
+                if not page.more:
+                    await anyio.sleep(POLL_SECONDS)
+        except Exception as exc:
+            return _error_reply(exc)
+        return JSONResponse({"events": page.events, "next": after}, headers=_headers())
+
     return [
         Route("/v1/windows/{window_id}/executions", start_execution, methods=["POST"]),
+        Route("/v1/events", read_events, methods=["GET"]),
     ]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from transom.cli.agent import agent
+from transom.cli.events import events
 from transom.cli.schedule import schedule
 from transom.cli.window import window
 
@@ -135,6 +136,7 @@ def main() -> None:
 main.add_command(schedule)
 main.add_command(agent)
 main.add_command(window)
+main.add_command(events)
 
 
 @main.command()

@@ -149,3 +149,9 @@ class InvocationDoesNotExistError(ClientError):
 
 class InvalidPluginNameError(ClientError):
     code = "InvalidPluginName"
+
+
+class InvalidEventPatternError(ClientError):
+    """An EventBridge event pattern that does not parse or validate; the message says where."""
+
+    code = "InvalidEventPatternException"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from transom.services.command_expiry import CommandExpiry
 from transom.services.commands import CommandService
 from transom.services.dispatch import Dispatcher
+from transom.services.event_feed import EventFeed
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
@@ -36,3 +37,4 @@ class Services:
     scheduler: Scheduler
     runner: WindowRunner
     history: HistoryService
+    event_feed: EventFeed
