@@ -31,16 +31,21 @@ from transom.store.sql import SqlStore
 ACCOUNT = "000000000000"
 
 
-@pytest.fixture
-def sns(server: ServerProcess) -> Any:
+def sns_client(endpoint: str) -> Any:
+    """A real boto3 SNS client signed with the test key."""
     return boto3.client(
         "sns",
-        endpoint_url=server.endpoint,
+        endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id=ACCESS_KEY_ID,
         aws_secret_access_key=SECRET_ACCESS_KEY,
         config=Config(retries={"max_attempts": 1}),
     )
+
+
+@pytest.fixture
+def sns(server: ServerProcess) -> Any:
+    return sns_client(server.endpoint)
 
 
 @pytest.fixture
