@@ -31,6 +31,7 @@ from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
 from transom.services.tasks import TaskService
+from transom.services.topics import TopicService
 from transom.services.window_runner import WindowRunner
 from transom.services.window_targets import TargetService
 from transom.services.windows import WindowService
@@ -85,6 +86,7 @@ def build_services(
         runner=WindowRunner(store, clock, commands),
         history=HistoryService(store, clock, settings.history_retention),
         event_feed=EventFeed(store, settings.realm),
+        topics=TopicService(store, clock, settings.realm),
     )
 
 
@@ -99,6 +101,7 @@ def build_app(
     from transom.engine.reaper import reap_forever
     from transom.engine.windows import WindowEngine
     from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
+    from transom.protocol.query.endpoint import QueryEndpoint
 
     clock = clock or SystemClock()
     services = build_services(store, clock, settings, signals.notify)
@@ -123,6 +126,7 @@ def build_app(
     return create_app(
         AwsJsonEndpoint(services, clock),
         calls=calls,
+        query=QueryEndpoint(services, clock),
         agent=AgentChannel(services, signals, calls),
         extra_routes=rest_routes(services, clock, calls, lambda: signals.stopped),
         lifespan=lifespan,

@@ -1,5 +1,6 @@
-"""The ASGI application: AWS JSON 1.1 at `POST /`, health at `GET /health`, the agent
-channel under `/agent/`, and the routes of the other adapters (REST)."""
+"""The ASGI application: AWS JSON 1.1 at `POST /`, the AWS Query protocol (SNS) at `POST /`
+with a form body and at `GET /?Action=...`, health at `GET /health`, the agent channel under
+`/agent/`, and the routes of the other adapters (REST)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,24 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from transom.api.edge import StoreCalls, read_body, send_reply
 from transom.protocol.awsjson import framing
 from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
+from transom.protocol.query.endpoint import CONTENT_TYPE, FORM_CONTENT_TYPE, QueryEndpoint
 
 _CONTENT_TYPE = framing.CONTENT_TYPE.encode()
+_XML_CONTENT_TYPE = CONTENT_TYPE.encode()
+_FORM = FORM_CONTENT_TYPE.encode()
+
+
+def _is_form(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return bool(value.lower().startswith(_FORM))
+    return False
 
 
 class _Front:
     """The hot paths without routing or middleware: `POST /` goes straight to the AWS JSON
-    endpoint and `/agent/...` to the agent channel; every other request (and the lifespan)
+    endpoint (to the Query endpoint when its body is a form, and so does `GET /` with a query
+    string) and `/agent/...` to the agent channel; every other request (and the lifespan)
     goes to the Starlette app."""
 
     def __init__(
@@ -33,9 +45,11 @@ class _Front:
         agent: ASGIApp | None,
         calls: StoreCalls,
         max_body_bytes: int,
+        query: QueryEndpoint | None = None,
     ) -> None:
         self._app = app
         self._endpoint = endpoint
+        self._query = query
         self._agent = agent
         self._calls = calls
         self._limit = max_body_bytes
@@ -47,7 +61,15 @@ class _Front:
         if self._agent is not None and scope["path"].startswith("/agent/"):
             await self._agent(scope, receive, send)
             return
-        if scope["path"] != "/" or scope["method"] != "POST":
+        if scope["path"] != "/" or scope["method"] not in ("POST", "GET"):
+            await self._app(scope, receive, send)
+            return
+        if self._query is not None and (
+            _is_form(scope) if scope["method"] == "POST" else scope["query_string"]
+        ):
+            await self._serve_query(self._query, scope, receive, send)
+            return
+        if scope["method"] != "POST":
             await self._app(scope, receive, send)
             return
         try:
@@ -71,18 +93,42 @@ class _Front:
         ]
         await send_reply(send, status, answer, headers)
 
+    async def _serve_query(
+        self, query: QueryEndpoint, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        try:
+            body = await read_body(scope, receive, self._limit)
+            reply = await self._calls(
+                functools.partial(
+                    query.handle,
+                    scope["method"],
+                    scope.get("raw_path", b"/").decode("latin-1").partition("?")[0],
+                    scope["query_string"].decode("latin-1"),
+                    [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+                    body,
+                )
+            )
+        except Exception as exc:
+            reply = query.error_reply(exc)
+        headers = [
+            (b"content-type", _XML_CONTENT_TYPE),
+            (b"x-amzn-requestid", reply.request_id.encode()),
+        ]
+        await send_reply(send, reply.status, reply.body, headers)
+
 
 def create_app(
     endpoint: AwsJsonEndpoint,
     *,
     calls: StoreCalls,
     agent: ASGIApp | None = None,
+    query: QueryEndpoint | None = None,
     extra_routes: Sequence[BaseRoute] = (),
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
     max_body_bytes: int = framing.MAX_BODY_BYTES,
 ) -> ASGIApp:
     """The application. API calls run as `calls` runs them (inline for SQLite, in worker
-    threads for a network database); `agent` serves `/agent/...`."""
+    threads for a network database); `agent` serves `/agent/...`; `query` the Query protocol."""
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -91,4 +137,4 @@ def create_app(
         routes=[Route("/health", health, methods=["GET"]), *extra_routes],
         lifespan=lifespan,
     )
-    return _Front(app, endpoint, agent, calls, max_body_bytes)
+    return _Front(app, endpoint, agent, calls, max_body_bytes, query)

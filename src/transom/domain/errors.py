@@ -155,3 +155,39 @@ class InvalidEventPatternError(ClientError):
     """An EventBridge event pattern that does not parse or validate; the message says where."""
 
     code = "InvalidEventPatternException"
+
+
+# SNS (topics and subscriptions): the codes of botocore's `sns` model.
+
+
+class InvalidParameterError(ClientError):
+    code = "InvalidParameter"
+
+
+class NotFoundError(ClientError):
+    code = "NotFound"
+    status = 404
+
+
+class ResourceNotFoundError(ClientError):
+    code = "ResourceNotFound"
+    status = 404
+
+
+class AuthorizationError(ClientError):
+    code = "AuthorizationError"
+    status = 403
+
+
+class TopicLimitExceededError(ClientError):
+    code = "TopicLimitExceeded"
+    status = 403
+
+
+class SubscriptionLimitExceededError(ClientError):
+    code = "SubscriptionLimitExceeded"
+    status = 403
+
+
+class TagLimitExceededError(ClientError):
+    code = "TagLimitExceeded"

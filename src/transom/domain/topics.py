@@ -51,7 +51,15 @@ class Subscription:
 @dataclass(frozen=True)
 class Message:
     """One publication to a topic; `message_id` is what every subscriber sees, the same on
-    every attempt."""
+    every attempt.
+
+    `body`: a NOTIFICATION's message text; a SUBSCRIPTION_CONFIRMATION's is the token of the
+    one subscription it goes to (the sender builds SNS's text and SubscribeURL
+    `<server>/?Action=ConfirmSubscription&TopicArn=<arn>&Token=<token>` from it; the
+    UnsubscribeURL is `<server>/?Action=Unsubscribe&SubscriptionArn=<arn>&Token=<token>`
+    with the subscription's token). `attributes`: message attribute name -> JSON text
+    `{"Type": data type, "Value": string value or base64 of a binary one}`, the shape SNS's
+    HTTP notifications carry them in."""
 
     message_id: str
     topic_name: str

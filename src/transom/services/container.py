@@ -16,6 +16,7 @@ from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
 from transom.services.tasks import TaskService
+from transom.services.topics import TopicService
 from transom.services.window_runner import WindowRunner
 from transom.services.window_targets import TargetService
 from transom.services.windows import WindowService
@@ -38,3 +39,4 @@ class Services:
     runner: WindowRunner
     history: HistoryService
     event_feed: EventFeed
+    topics: TopicService

@@ -42,6 +42,7 @@ from functools import cache
 from typing import Any
 
 import regex  # type: ignore[import-untyped]
+from botocore.model import StructureShape
 
 from transom.domain.errors import SerializationError, ValidationError
 from transom.protocol.awsjson.model import input_shape
@@ -81,11 +82,17 @@ def validate_request(operation: str, params: object) -> None:
     Returns None when the body is valid; raises SerializationError or ValidationError as the
     module docstring describes, and KeyError if the model has no such operation.
     """
+    validate_input(input_shape(operation), params)
+
+
+def validate_input(shape: StructureShape, params: object) -> None:
+    """`validate_request` for the input shape of any service model's operation; the shape
+    must live as long as the process (a cached model's)."""
     if not isinstance(params, dict):
         raise SerializationError("The request body must be a JSON object.")
-    check = _VALIDATORS.get(operation)
+    check = _VALIDATORS.get(shape)
     if check is None:
-        check = _VALIDATORS[operation] = _Compiler().compile(input_shape(operation), False)
+        check = _VALIDATORS[shape] = _Compiler().compile(shape, False)
     errors: list[str] = []
     try:
         check(params, "", errors)
@@ -96,7 +103,8 @@ def validate_request(operation: str, params: object) -> None:
         raise ValidationError(f"{len(errors)} validation {noun} detected: " + "; ".join(errors))
 
 
-_VALIDATORS: dict[str, _Check] = {}
+_VALIDATORS: dict[StructureShape, _Check] = {}
+"""Keyed by shape identity: one validator per operation of each loaded model."""
 
 
 class _Compiler:
