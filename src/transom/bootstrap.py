@@ -26,6 +26,7 @@ from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
 from transom.services.result_intake import ResultIntake
+from transom.services.rules import RuleService
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
@@ -83,6 +84,7 @@ def build_services(
         scheduler=Scheduler(store, clock),
         runner=WindowRunner(store, clock, commands),
         history=HistoryService(store, clock, settings.history_retention),
+        rules=RuleService(store, clock, settings.quotas, settings.realm),
     )
 
 

@@ -728,6 +728,6 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(
 
 
 def test_every_implemented_configuration_operation_has_bad_input_cases() -> None:
-    from transom.protocol.awsjson.operations import OPERATIONS
+    from transom.protocol.awsjson.apis import SSM
 
-    assert set(OPERATIONS) <= {case[0] for case in CASES}
+    assert set(SSM.handlers) <= {case[0] for case in CASES}

@@ -149,3 +149,15 @@ class InvocationDoesNotExistError(ClientError):
 
 class InvalidPluginNameError(ClientError):
     code = "InvalidPluginName"
+
+
+class ResourceNotFoundError(ClientError):
+    code = "ResourceNotFoundException"
+
+
+class LimitExceededError(ClientError):
+    code = "LimitExceededException"
+
+
+class InvalidEventPatternError(ClientError):
+    code = "InvalidEventPatternException"

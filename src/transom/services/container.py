@@ -11,6 +11,7 @@ from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
 from transom.services.result_intake import ResultIntake
+from transom.services.rules import RuleService
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
@@ -36,3 +37,4 @@ class Services:
     scheduler: Scheduler
     runner: WindowRunner
     history: HistoryService
+    rules: RuleService
