@@ -38,6 +38,10 @@ RULES_LOCK = "rules"
 """Held by every write to rules, so quota checks and create-or-replace are race-free."""
 ENVELOPE_FIELDS = ("id", "account", "source", "time", "region", "resources", "detail-type")
 """What an event given to `test_pattern` must hold, as EventBridge requires."""
+NAME_PATTERN = r"[\.\-_A-Za-z0-9]+"
+"""What a rule name and a target id consist of (the model's pattern, which Coral would only
+search for, applied to the whole name)."""
+_NAME = re.compile(NAME_PATTERN, re.ASCII)
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}(\.fifo)?", re.ASCII)
 _PATTERN_CACHE_SIZE = 1024
 
@@ -99,6 +103,11 @@ class RuleService:
     ) -> str:
         """Create the rule, or replace the pattern, state and description of the rule of that
         name (its targets stay, and `tags` are added to its tags). Returns its ARN."""
+        if _NAME.fullmatch(name) is None:
+            raise ValidationError(
+                f"1 validation error detected: Value '{name}' at 'name' failed to satisfy "
+                f"constraint: Member must satisfy regular expression pattern: {NAME_PATTERN}"
+            )
         self._compile(event_pattern)
         with self._store.write() as tx:
             tx.lock(RULES_LOCK)
@@ -282,6 +291,8 @@ class RuleService:
         )
 
     def _target_problem(self, target: RuleTarget) -> str | None:
+        if _NAME.fullmatch(target.target_id) is None:
+            return f"Target Id {target.target_id!r} must consist of {NAME_PATTERN}."
         topic_prefix = self._realm.arn("sns", "")
         name = target.arn.removeprefix(topic_prefix)
         if name == target.arn or _TOPIC_NAME.fullmatch(name) is None:
