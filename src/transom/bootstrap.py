@@ -27,6 +27,7 @@ from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
 from transom.services.result_intake import ResultIntake
+from transom.services.rules import RuleService
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
@@ -87,6 +88,7 @@ def build_services(
         history=HistoryService(store, clock, settings.history_retention),
         event_feed=EventFeed(store, settings.realm),
         topics=TopicService(store, clock, settings.realm),
+        rules=RuleService(store, clock, settings.quotas, settings.realm),
     )
 
 

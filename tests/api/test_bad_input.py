@@ -660,6 +660,106 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
 ]
 
+RULE = "bad-input-rule"
+RULE_ARN = "arn:aws:events:us-east-1:000000000000:rule/bad-input-rule"
+TOPIC = "arn:aws:sns:us-east-1:000000000000:bad-input"
+PATTERN = '{"source": ["aws.ssm"]}'
+EVENT = (
+    '{"id": "1", "account": "000000000000", "source": "aws.ssm", "time": "2026-03-29T01:30:15Z",'
+    ' "region": "us-east-1", "resources": [], "detail-type": "x", "detail": {}}'
+)
+R = "ResourceNotFoundException"
+P = "InvalidEventPatternException"
+RULE_PUT = {"Name": RULE, "EventPattern": PATTERN}
+
+EVENTS_CASES: list[tuple[str, dict[str, Any], str, str]] = [
+    ("PutRule", {"EventPattern": PATTERN}, V, "at 'name' failed to satisfy constraint"),
+    ("PutRule", {**RULE_PUT, "Name": "no spaces!"}, V, "regular expression pattern"),
+    ("PutRule", {**RULE_PUT, "Name": "x" * 65}, V, "length less than or equal to 64"),
+    ("PutRule", {**RULE_PUT, "Description": "d" * 513}, V, "length less than or equal to 512"),
+    ("PutRule", {**RULE_PUT, "State": "ON"}, V, "enum value set"),
+    (
+        "PutRule",
+        {**RULE_PUT, "State": "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"},
+        V,
+        "CloudTrail",
+    ),
+    ("PutRule", {**RULE_PUT, "EventPattern": "{not json"}, P, "JSON"),
+    ("PutRule", {**RULE_PUT, "EventPattern": '["aws.ssm"]'}, P, "object"),
+    ("PutRule", {"Name": RULE}, V, "EventPattern"),
+    ("PutRule", {"Name": RULE, "ScheduleExpression": "rate(5 minutes)"}, V, "maintenance windows"),
+    ("PutRule", {**RULE_PUT, "RoleArn": "arn:aws:iam::0:role/r"}, V, "RoleArn"),
+    ("PutRule", {**RULE_PUT, "EventBusName": "orders"}, R, "orders"),
+    ("PutRule", {**RULE_PUT, "Tags": [{"Key": "aws:x", "Value": "v"}]}, V, "reserved"),
+    ("PutRule", {**RULE_PUT, "Tags": [{"Key": "k" * 129, "Value": "v"}]}, V, "128"),
+    ("PutRule", {**RULE_PUT, "Name": 7}, S, "name"),
+    ("DescribeRule", {"Name": "no-such-rule"}, R, "Rule no-such-rule does not exist"),
+    ("DescribeRule", {}, V, "must not be null"),
+    ("DescribeRule", {"Name": RULE, "EventBusName": "orders"}, R, "default"),
+    ("ListRules", {"Limit": 0}, V, "value greater than or equal to 1"),
+    ("ListRules", {"Limit": 101}, V, "value less than or equal to 100"),
+    ("ListRules", {"NextToken": "garbage"}, V, "NextToken"),
+    ("ListRules", {"NamePrefix": ""}, V, "length greater than or equal to 1"),
+    ("DeleteRule", {"Name": RULE}, V, "RemoveTargets"),
+    ("DeleteRule", {"Name": ""}, V, "length greater than or equal to 1"),
+    ("DeleteRule", {"Name": RULE, "Force": "yes"}, S, "force"),
+    ("EnableRule", {"Name": "no-such-rule"}, R, "no-such-rule"),
+    ("DisableRule", {"Name": "no-such-rule"}, R, "no-such-rule"),
+    (
+        "DisableRule",
+        {"Name": RULE, "EventBusName": "arn:aws:events:us-east-1:000000000000:event-bus/x"},
+        R,
+        "event-bus/x",
+    ),
+    (
+        "PutTargets",
+        {"Rule": "no-such-rule", "Targets": [{"Id": "t", "Arn": TOPIC}]},
+        R,
+        "no-such-rule",
+    ),
+    ("PutTargets", {"Rule": RULE, "Targets": []}, V, "length greater than or equal to 1"),
+    ("PutTargets", {"Rule": RULE, "Targets": [{"Id": "t"}]}, V, "targets.1.member.arn"),
+    (
+        "PutTargets",
+        {"Rule": RULE, "Targets": [{"Id": "t", "Arn": TOPIC}, {"Id": "t", "Arn": TOPIC}]},
+        V,
+        "more than once",
+    ),
+    (
+        "PutTargets",
+        {"Rule": RULE, "Targets": [{"Id": f"n{n}", "Arn": TOPIC} for n in range(5)]},
+        "LimitExceededException",
+        "at most 5",
+    ),
+    ("RemoveTargets", {"Rule": "no-such-rule", "Ids": ["t"]}, R, "no-such-rule"),
+    ("RemoveTargets", {"Rule": RULE, "Ids": []}, V, "length greater than or equal to 1"),
+    ("ListTargetsByRule", {"Rule": "no-such-rule"}, R, "no-such-rule"),
+    ("ListTargetsByRule", {"Rule": RULE, "Limit": 101}, V, "value less than or equal to 100"),
+    ("ListTargetsByRule", {"Rule": RULE, "NextToken": "garbage"}, V, "NextToken"),
+    ("TestEventPattern", {"EventPattern": "{not json", "Event": EVENT}, P, "JSON"),
+    ("TestEventPattern", {"EventPattern": PATTERN, "Event": "{"}, V, "Event is not valid"),
+    ("TestEventPattern", {"EventPattern": PATTERN, "Event": "{}"}, V, "detail-type"),
+    ("TestEventPattern", {"EventPattern": PATTERN}, V, "at 'event' failed"),
+    ("TagResource", {"ResourceARN": "rule/x", "Tags": []}, V, "not a rule ARN"),
+    (
+        "TagResource",
+        {"ResourceARN": RULE_ARN.replace(RULE, "no-such-rule"), "Tags": []},
+        R,
+        "no-such-rule",
+    ),
+    ("TagResource", {"ResourceARN": RULE_ARN, "Tags": [{"Key": "aws:k", "Value": ""}]}, V, "aws:"),
+    (
+        "TagResource",
+        {"ResourceARN": RULE_ARN, "Tags": [{"Key": f"k{n}", "Value": ""} for n in range(50)]},
+        "LimitExceededException",
+        "51 tags",
+    ),
+    ("UntagResource", {"ResourceARN": RULE_ARN}, V, "at 'tagKeys' failed"),
+    ("UntagResource", {"ResourceARN": RULE_ARN.replace(RULE, "gone"), "TagKeys": ["k"]}, R, "gone"),
+    ("ListTagsForResource", {"ResourceARN": "arn:aws:sns:us-east-1:000000000000:t"}, V, "rule/"),
+    ("ListTagsForResource", {"ResourceARN": ""}, V, "length greater than or equal to 1"),
+]
+
 
 def _fill(value: Any, ids: dict[str, str]) -> Any:
     if isinstance(value, str):
@@ -727,7 +827,43 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(
     assert dump() == before
 
 
-def test_every_implemented_configuration_operation_has_bad_input_cases() -> None:
-    from transom.protocol.awsjson.operations import OPERATIONS
+@pytest.fixture(scope="module")
+def rule(server: ServerProcess) -> str:
+    """A rule with a target and a tag, for the EventBridge cases."""
+    events = boto3_client(server.endpoint, "events")
+    events.put_rule(**RULE_PUT, Tags=[{"Key": "keep", "Value": "1"}])
+    events.put_targets(Rule=RULE, Targets=[{"Id": "keep", "Arn": TOPIC}])
+    return RULE
 
-    assert set(OPERATIONS) <= {case[0] for case in CASES}
+
+@pytest.mark.parametrize(("operation", "params", "code", "words"), EVENTS_CASES)
+@pytest.mark.usefixtures("rule")
+def test_bad_eventbridge_input_is_refused_clearly_and_changes_nothing(
+    server: ServerProcess,
+    dump: Any,
+    operation: str,
+    params: dict[str, Any],
+    code: str,
+    words: str,
+) -> None:
+    before = dump()
+    response = signed_post(
+        server.endpoint, operation, params, target_prefix="AWSEvents", service="events"
+    )
+    body = response.json()
+    assert 400 <= response.status_code < 500
+    assert body["__type"] == code, body
+    assert words in body["message"], body["message"]
+    assert dump() == before
+
+
+def test_every_implemented_eventbridge_operation_has_bad_input_cases() -> None:
+    from transom.protocol.awsjson.apis import EVENTS
+
+    assert set(EVENTS.handlers) <= {case[0] for case in EVENTS_CASES}
+
+
+def test_every_implemented_configuration_operation_has_bad_input_cases() -> None:
+    from transom.protocol.awsjson.apis import SSM
+
+    assert set(SSM.handlers) <= {case[0] for case in CASES}

@@ -21,6 +21,7 @@ from transom.store.ports.executions import (
     TaskInvocationUpdate,
     WindowExecutionUpdate,
 )
+from transom.store.ports.rules import RuleUpdate
 
 
 def _modules(package: ModuleType, prefix: str = "") -> Iterator[ModuleType]:
@@ -95,6 +96,7 @@ def test_typed_updates_name_columns_of_their_table() -> None:
         (WindowExecutionUpdate, schema.window_executions),
         (TaskExecutionUpdate, schema.task_executions),
         (TaskInvocationUpdate, schema.task_invocations),
+        (RuleUpdate, schema.rules),
     ]:
         names = set(typing.get_type_hints(update))
         assert names, update

@@ -145,7 +145,7 @@ class ServerProcess:
             self._reader.join(timeout=5)
 
 
-def boto3_client(endpoint: str, **overrides: Any) -> Any:
+def boto3_client(endpoint: str, service: str = "ssm", **overrides: Any) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -157,7 +157,7 @@ def boto3_client(endpoint: str, **overrides: Any) -> Any:
         "config": Config(retries={"max_attempts": 1}),
     }
     options.update(overrides)
-    return boto3.client("ssm", **options)
+    return boto3.client(service, **options)
 
 
 def aws_cli_env(tmp: Path) -> dict[str, str]:

@@ -22,10 +22,13 @@ def signed_post(
     access_key: str = ACCESS_KEY_ID,
     secret: str = SECRET_ACCESS_KEY,
     sign: bool = True,
+    target_prefix: str = "AmazonSSM",
+    service: str = "ssm",
 ) -> httpx.Response:
+    """POST `body` as `<target_prefix>.<operation>`, signed for `service` unless not `sign`."""
     data = json.dumps(body).encode() if isinstance(body, dict) else body
-    headers = {"X-Amz-Target": f"AmazonSSM.{operation}", "Content-Type": content_type}
+    headers = {"X-Amz-Target": f"{target_prefix}.{operation}", "Content-Type": content_type}
     request = AWSRequest(method="POST", url=endpoint + "/", data=data, headers=headers)
     if sign:
-        SigV4Auth(Credentials(access_key, secret), "ssm", REGION).add_auth(request)
+        SigV4Auth(Credentials(access_key, secret), service, REGION).add_auth(request)
     return httpx.post(endpoint + "/", content=data, headers=dict(request.headers), timeout=30)

@@ -202,19 +202,20 @@ def third_party_violations(rule: Rule, imports: list[Import]) -> list[str]:
 
 @cache
 def wire_names() -> tuple[frozenset[str], frozenset[str]]:
-    """(member names of the SSM model's structures and `__type`, the values the model defines:
-    enum values and error codes)."""
+    """(member names of the structures of the models Transom serves (SSM, EventBridge) and
+    `__type`, the values the models define: enum values and error codes)."""
     import botocore.session
 
-    model = botocore.session.get_session().get_service_model("ssm")
+    session = botocore.session.get_session()
     members, values = {"__type"}, set()
-    for name in model.shape_names:
-        shape = model.shape_for(name)
-        if shape.type_name == "structure":
-            members.update(shape.members)
-            if shape.metadata.get("exception"):
-                values.add(name)
-        values.update(shape.metadata.get("enum", ()))
+    for model in (session.get_service_model(service) for service in ("ssm", "events")):
+        for name in model.shape_names:
+            shape = model.shape_for(name)
+            if shape.type_name == "structure":
+                members.update(shape.members)
+                if shape.metadata.get("exception"):
+                    values.add(name)
+            values.update(shape.metadata.get("enum", ()))
     return frozenset(members), frozenset(values)
 
 
@@ -231,7 +232,7 @@ def wire_names_in(source: str, module: str) -> list[str]:
         and isinstance(node.body[0].value, ast.Constant)
     }
     return [
-        f"{module} line {node.lineno}: {node.value!r} is a member name of the SSM model"
+        f"{module} line {node.lineno}: {node.value!r} is a member name of an AWS model"
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
@@ -391,9 +392,9 @@ def test_wire_names_in_the_domain_are_reported_and_values_are_not() -> None:
             return "NextToken"
     ''')
     assert wire_names_in(source, "transom.domain.x") == [
-        "transom.domain.x line 3: 'WindowId' is a member name of the SSM model",
-        "transom.domain.x line 3: '__type' is a member name of the SSM model",
-        "transom.domain.x line 8: 'NextToken' is a member name of the SSM model",
+        "transom.domain.x line 3: 'WindowId' is a member name of an AWS model",
+        "transom.domain.x line 3: '__type' is a member name of an AWS model",
+        "transom.domain.x line 8: 'NextToken' is a member name of an AWS model",
     ]
 
 

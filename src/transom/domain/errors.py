@@ -151,6 +151,17 @@ class InvalidPluginNameError(ClientError):
     code = "InvalidPluginName"
 
 
+# EventBridge (rules): the codes of botocore's `events` model.
+
+
+class ResourceNotFoundError(ClientError):
+    code = "ResourceNotFoundException"
+
+
+class LimitExceededError(ClientError):
+    code = "LimitExceededException"
+
+
 class InvalidEventPatternError(ClientError):
     """An EventBridge event pattern that does not parse or validate; the message says where."""
 
@@ -169,7 +180,9 @@ class NotFoundError(ClientError):
     status = 404
 
 
-class ResourceNotFoundError(ClientError):
+class TopicResourceNotFoundError(ClientError):
+    """SNS's: a tagged resource that does not exist."""
+
     code = "ResourceNotFound"
     status = 404
 

@@ -1,4 +1,5 @@
-"""Configurable quotas (SPEC.md Appendix B.9). Exceeding one is a `ResourceLimitExceededError`."""
+"""Configurable quotas (SPEC.md Appendix B.9). Exceeding one is a `ResourceLimitExceededError`,
+or for rules (EventBridge's quotas) a `LimitExceededError`."""
 
 from __future__ import annotations
 
@@ -11,3 +12,6 @@ class Quotas:
     targets_per_window: int = 100
     tasks_per_window: int = 20
     tags_per_resource: int = 50
+    rules: int = 300
+    """Rules on the (only) event bus."""
+    targets_per_rule: int = 5

@@ -12,6 +12,7 @@ from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
 from transom.services.result_intake import ResultIntake
+from transom.services.rules import RuleService
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
 from transom.services.tags import TagService
@@ -40,3 +41,4 @@ class Services:
     history: HistoryService
     event_feed: EventFeed
     topics: TopicService
+    rules: RuleService

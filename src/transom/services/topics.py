@@ -27,9 +27,9 @@ from transom.domain.errors import (
     AuthorizationError,
     InvalidParameterError,
     NotFoundError,
-    ResourceNotFoundError,
     SubscriptionLimitExceededError,
     TopicLimitExceededError,
+    TopicResourceNotFoundError,
 )
 from transom.domain.events import Realm
 from transom.domain.topics import Message, MessageKind, Subscription, Topic
@@ -394,10 +394,10 @@ class TopicService:
         try:
             name = rules.topic_name_of(arn, self.realm, "ResourceArn")
         except NotFoundError as exc:
-            raise ResourceNotFoundError(exc.message) from None
+            raise TopicResourceNotFoundError(exc.message) from None
         topic = tx.get_topic(name)
         if topic is None:
-            raise ResourceNotFoundError(f"Resource does not exist: no topic {arn}.")
+            raise TopicResourceNotFoundError(f"Resource does not exist: no topic {arn}.")
         return topic
 
     def _topic(self, tx: Transaction, name: str) -> Topic:

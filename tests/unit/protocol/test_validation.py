@@ -18,7 +18,7 @@ from transom.protocol.awsjson.model import (
     output_shape,
     service_model,
 )
-from transom.protocol.awsjson.validation import validate_request
+from transom.protocol.awsjson.validation import validator
 
 WINDOW_ID = "mw-0123456789abcdef0"
 TASK_ID = "8a3bc1d2-0e4f-4a5b-9c6d-7e8f90a1b2c3"
@@ -37,12 +37,13 @@ REGISTER_TASK = {
     "TaskType": "RUN_COMMAND",
     "Targets": [{"Key": "WindowTargetIds", "Values": [TASK_ID]}],
 }
+validate_request = validator("ssm")
 UPDATE_TASK = {"WindowId": WINDOW_ID, "WindowTaskId": TASK_ID}
 
 
 def wire(operation: str, params: dict[str, Any]) -> Any:
     """The decoded JSON body boto3 sends for `params` (blobs become base64, and so on)."""
-    model = service_model().operation_model(operation)
+    model = service_model("ssm").operation_model(operation)
     body = create_serializer("json").serialize_to_request(params, model)["body"]
     return json.loads(body)
 
@@ -566,7 +567,7 @@ def test_it_accepts_timestamps_as_epoch_seconds() -> None:
 
 
 def test_every_operation_of_the_model_has_a_validator() -> None:
-    for operation in sorted(operation_names()):
+    for operation in sorted(operation_names("ssm")):
         try:
             validate_request(operation, {})
         except ValidationError as error:
@@ -575,9 +576,9 @@ def test_every_operation_of_the_model_has_a_validator() -> None:
 
 
 def test_the_model_is_loaded_once_and_knows_the_maintenance_window_operations() -> None:
-    assert service_model() is service_model()
-    assert {"CreateMaintenanceWindow", "GetMaintenanceWindow"} <= operation_names()
-    assert input_shape("GetMaintenanceWindow").required_members == ["WindowId"]
-    assert "WindowId" in output_shape("CreateMaintenanceWindow").members
+    assert service_model("ssm") is service_model("ssm")
+    assert {"CreateMaintenanceWindow", "GetMaintenanceWindow"} <= operation_names("ssm")
+    assert input_shape("ssm", "GetMaintenanceWindow").required_members == ["WindowId"]
+    assert "WindowId" in output_shape("ssm", "CreateMaintenanceWindow").members
     with pytest.raises(KeyError):
-        input_shape("NoSuchOperation")
+        input_shape("ssm", "NoSuchOperation")

@@ -1,4 +1,9 @@
-"""The AWS JSON 1.1 pipeline for one request: authenticate, route, decode, validate, handle.
+"""The AWS JSON 1.1 pipeline for one request: route, authenticate, decode, validate, handle.
+
+One endpoint serves every API of `transom.protocol.awsjson.apis`, chosen by the prefix of
+`X-Amz-Target` (`AmazonSSM.`, `AWSEvents.`): each request is verified for that API's signing
+service and validated against that API's model. A target no API claims is authenticated (for
+any of the signing services) before it is refused as an unknown operation.
 
 `AwsJsonEndpoint.handle` never raises: every outcome is an HTTP status and a body, errors in
 the AWS shape. It is synchronous and framework-free; the HTTP adapter runs it inline or in a
@@ -7,7 +12,7 @@ worker thread (`transom.api.edge.StoreCalls`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from transom.domain.clock import Clock
@@ -16,12 +21,11 @@ from transom.domain.errors import (
     UnknownOperationError,
 )
 from transom.protocol.awsjson import framing, sigv4
+from transom.protocol.awsjson.apis import APIS, AwsJsonApi
 from transom.protocol.awsjson.model import operation_names
-from transom.protocol.awsjson.operations import OPERATIONS
-from transom.protocol.awsjson.validation import validate_request
+from transom.protocol.awsjson.registry import Handler
+from transom.protocol.awsjson.validation import RequestValidator, validator
 from transom.services.container import Services
-
-TARGET_PREFIX = "AmazonSSM."
 
 
 class UnsupportedMediaTypeError(ClientError):
@@ -35,11 +39,29 @@ class Reply:
     body: bytes
 
 
+@dataclass(frozen=True)
+class _Route:
+    """What a request to one API needs, built once per endpoint."""
+
+    signing_name: str
+    known: frozenset[str]
+    """Every operation of the API's model, implemented or not."""
+    handlers: Mapping[str, Handler]
+    validate: RequestValidator
+
+
 class AwsJsonEndpoint:
-    def __init__(self, services: Services, clock: Clock) -> None:
+    def __init__(self, services: Services, clock: Clock, apis: Sequence[AwsJsonApi] = APIS) -> None:
         self._services = services
         self._clock = clock
-        self._known = operation_names()
+        self._routes = {
+            api.target_prefix: _Route(
+                api.signing_name, operation_names(api.model), api.handlers, validator(api.model)
+            )
+            for api in apis
+        }
+        self._signing_names = frozenset(api.signing_name for api in apis)
+        self._targets = " or ".join(f"{api.target_prefix}.<Operation>" for api in apis)
 
     def handle(
         self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: bytes
@@ -54,6 +76,10 @@ class AwsJsonEndpoint:
         self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: bytes
     ) -> dict[str, object]:
         pairs = list(headers)
+        lookup = {name.lower(): value for name, value in pairs}
+        target = lookup.get("x-amz-target", "")
+        prefix, _, operation = target.partition(".")
+        route = self._routes.get(prefix)
         sigv4.verify_request(
             method=method,
             path=path,
@@ -62,16 +88,14 @@ class AwsJsonEndpoint:
             body=body,
             secret_for=self._services.keys.secret_for,
             now=self._clock.now(),
+            service=self._signing_names if route is None else route.signing_name,
         )
-        lookup = {name.lower(): value for name, value in pairs}
-        target = lookup.get("x-amz-target", "")
-        operation = target.removeprefix(TARGET_PREFIX)
-        if not target.startswith(TARGET_PREFIX) or operation not in self._known:
+        if route is None or operation not in route.known:
             raise UnknownOperationError(
-                f"Unknown operation {target!r}: send X-Amz-Target: AmazonSSM.<Operation> "
-                "with an operation of the SSM API."
+                f"Unknown operation {target!r}: send X-Amz-Target: {self._targets} "
+                "with an operation of that API."
             )
-        handler = OPERATIONS.get(operation)
+        handler = route.handlers.get(operation)
         if handler is None:
             raise UnknownOperationError(f"Transom does not implement {operation} yet.")
         media_type = lookup.get("content-type", "").split(";")[0].strip().lower()
@@ -81,5 +105,5 @@ class AwsJsonEndpoint:
                 f"send {framing.CONTENT_TYPE}."
             )
         params = framing.decode_request(body)
-        validate_request(operation, params)
+        route.validate(operation, params)
         return handler(self._services, params)

@@ -1,7 +1,9 @@
-"""The SSM service model that botocore ships: the schema of every request and response.
+"""The service models botocore ships (`ssm`, `events`): the schema of every request and
+response of each API the endpoint serves.
 
-Contract: the model is loaded once per process, on first use, and shared read-only. Shape
+Contract: each model is loaded once per process, on first use, and shared read-only. Shape
 objects are botocore's (`botocore.model.Shape` and subclasses); callers must not mutate them.
+`service` is botocore's name for the model.
 """
 
 from __future__ import annotations
@@ -13,28 +15,29 @@ from botocore.model import OperationModel, ServiceModel, StructureShape
 
 
 @cache
-def service_model() -> ServiceModel:
-    """The SSM `ServiceModel` (`ssm/<version>/service-2.json` of the installed botocore)."""
-    return ServiceModel(Loader().load_service_model("ssm", "service-2"), service_name="ssm")
+def service_model(service: str) -> ServiceModel:
+    """The `ServiceModel` of `service` (`<service>/<version>/service-2.json` of the installed
+    botocore)."""
+    return ServiceModel(Loader().load_service_model(service, "service-2"), service_name=service)
 
 
 @cache
-def operation_names() -> frozenset[str]:
+def operation_names(service: str) -> frozenset[str]:
     """Every operation name of the model, e.g. `CreateMaintenanceWindow`."""
-    return frozenset(service_model().operation_names)
+    return frozenset(service_model(service).operation_names)
 
 
-def input_shape(operation: str) -> StructureShape:
+def input_shape(service: str, operation: str) -> StructureShape:
     """The request structure of `operation`; KeyError if the model has no such operation."""
-    return _operation_model(operation).input_shape
+    return _operation_model(service, operation).input_shape
 
 
-def output_shape(operation: str) -> StructureShape:
+def output_shape(service: str, operation: str) -> StructureShape:
     """The response structure of `operation`; KeyError if the model has no such operation."""
-    return _operation_model(operation).output_shape
+    return _operation_model(service, operation).output_shape
 
 
-def _operation_model(operation: str) -> OperationModel:
-    if operation not in operation_names():
-        raise KeyError(f"the SSM model has no operation {operation!r}")
-    return service_model().operation_model(operation)
+def _operation_model(service: str, operation: str) -> OperationModel:
+    if operation not in operation_names(service):
+        raise KeyError(f"the {service} model has no operation {operation!r}")
+    return service_model(service).operation_model(operation)

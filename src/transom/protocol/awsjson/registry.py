@@ -1,4 +1,5 @@
-"""The operation registry: AWS operation name -> handler.
+"""The operation registries: for each API (by botocore's service name), operation name ->
+handler.
 
 A handler takes the services and a request already validated against the botocore model and
 returns the response members; it raises `ApiError` subclasses for anything the caller did wrong.
@@ -14,14 +15,18 @@ from transom.services.container import Services
 Params = dict[str, Any]
 Handler = Callable[[Services, Params], Params]
 
-OPERATIONS: dict[str, Handler] = {}
+OPERATIONS: dict[str, dict[str, Handler]] = {}
+"""Handlers by service (`ssm`, `events`), then by operation name."""
 
 
-def operation(name: str) -> Callable[[Handler], Handler]:
+def operation(name: str, service: str = "ssm") -> Callable[[Handler], Handler]:
+    """Register the decorated handler as `service`'s operation `name`."""
+
     def register(handler: Handler) -> Handler:
-        if name in OPERATIONS:
-            raise RuntimeError(f"operation {name} registered twice")
-        OPERATIONS[name] = handler
+        handlers = OPERATIONS.setdefault(service, {})
+        if name in handlers:
+            raise RuntimeError(f"operation {service}:{name} registered twice")
+        handlers[name] = handler
         return handler
 
     return register

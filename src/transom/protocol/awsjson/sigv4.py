@@ -2,7 +2,8 @@
 
 Contract: `verify_request` returns the caller only when a known secret signed exactly this
 request (method, path, query, every header the client listed in SignedHeaders, in the client's
-order, and the body) for the expected service, dated within `max_skew` of `now`. Otherwise it
+order, and the body) for the expected service (or one of the expected services), dated within
+`max_skew` of `now`. Otherwise it
 raises the `ApiError` AWS would. The canonical request is built as botocore builds it for
 non-S3 services; the payload hash is always computed from the body, so an
 `X-Amz-Content-SHA256` header (for example `UNSIGNED-PAYLOAD`) can never stand in for it.
@@ -58,7 +59,7 @@ def verify_request(
     body: bytes,
     secret_for: Callable[[str], str | None],
     now: datetime,
-    service: str = "ssm",
+    service: str | frozenset[str] = "ssm",
     max_skew: timedelta = timedelta(minutes=15),
 ) -> VerifiedCaller:
     """Verify a SigV4-signed request and return its caller.
@@ -67,7 +68,8 @@ def verify_request(
     `query` is the raw query string without `?`. `headers` is a mapping or (name, value)
     pairs; names are matched case-insensitively and repeated headers are joined with `,` as
     SigV4 prescribes. `secret_for` maps an access key id to its secret, or None if unknown.
-    `now` must be timezone-aware.
+    `now` must be timezone-aware. `service` is the service the credential scope must name,
+    or a set of services any one of which it may name (for a request no API claims).
 
     Raises MissingAuthenticationTokenError when there is no Authorization header;
     UnrecognizedClientError when the access key is unknown; InvalidSignatureError for a
@@ -95,8 +97,11 @@ def verify_request(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
             f"from HTTP: '{scope_date}' != '{amz_date[:8]}', from '{amz_date}'."
         )
-    if scope_service != service:
-        raise InvalidSignatureError(f"Credential should be scoped to correct service: '{service}'.")
+    if scope_service != service if isinstance(service, str) else scope_service not in service:
+        expected = service if isinstance(service, str) else "' or '".join(sorted(service))
+        raise InvalidSignatureError(
+            f"Credential should be scoped to correct service: '{expected}'."
+        )
     if "host" not in names:
         raise InvalidSignatureError("'Host' must be a 'SignedHeader' in the AWS Authorization.")
     _check_skew(signed_at, amz_date, now, max_skew)
@@ -120,11 +125,11 @@ def verify_request(
         (
             ALGORITHM,
             amz_date,
-            f"{scope_date}/{region}/{service}/{_TERMINATOR}",
+            f"{scope_date}/{region}/{scope_service}/{_TERMINATOR}",
             hashlib.sha256(canonical_request.encode()).hexdigest(),
         )
     )
-    key = _signing_key(secret, scope_date, region, service)
+    key = _signing_key(secret, scope_date, region, scope_service)
     expected = hmac.digest(key, string_to_sign.encode(), "sha256").hex()
     if not (signature.isascii() and hmac.compare_digest(expected, signature)):
         raise InvalidSignatureError(SIGNATURE_MISMATCH)

@@ -1,4 +1,4 @@
-"""Server-side validation of a decoded AWS JSON 1.1 request body against the SSM model.
+"""Server-side validation of a decoded AWS JSON 1.1 request body against its API's model.
 
 botocore checks only `required`, types and `min` on the client (SPEC.md §0); this module
 checks every constraint of the operation's input shape as AWS does: required members, JSON
@@ -30,7 +30,8 @@ pattern is anchored only where it says `^` or `$`. Before compiling them with `r
 Java reads differently is translated: `\\d`, `\\w`, `\\s` and their negations are ASCII
 classes, `.` matches no line terminator and `$` also matches before a final line terminator.
 
-A validator is built once per operation from the shape tree, then cached.
+A validator is built once per operation from the shape tree, then cached; there is one
+`RequestValidator` per service model (`validator(service)`).
 """
 
 from __future__ import annotations
@@ -76,18 +77,30 @@ _JAVA_DOT = f"[^{_LINE_TERMINATORS}]"
 _JAVA_DOLLAR = f"(?=(?:\\r\\n|[{_LINE_TERMINATORS}])?\\Z)"
 
 
-def validate_request(operation: str, params: object) -> None:
-    """Check a decoded request body against `operation`'s input shape.
+class RequestValidator:
+    """Validates requests of one service model (botocore's name, e.g. `ssm`)."""
 
-    Returns None when the body is valid; raises SerializationError or ValidationError as the
-    module docstring describes, and KeyError if the model has no such operation.
-    """
-    validate_input(input_shape(operation), params)
+    def __init__(self, service: str) -> None:
+        self._service = service
+
+    def __call__(self, operation: str, params: object) -> None:
+        """Check a decoded request body against `operation`'s input shape.
+
+        Returns None when the body is valid; raises SerializationError or ValidationError as
+        the module docstring describes, and KeyError if the model has no such operation.
+        """
+        validate_input(input_shape(self._service, operation), params)
+
+
+@cache
+def validator(service: str) -> RequestValidator:
+    """The process's one validator of `service`'s requests."""
+    return RequestValidator(service)
 
 
 def validate_input(shape: StructureShape, params: object) -> None:
-    """`validate_request` for the input shape of any service model's operation; the shape
-    must live as long as the process (a cached model's)."""
+    """Check `params` against the input shape of any service model's operation, as
+    `RequestValidator` does; the shape must live as long as the process (a cached model's)."""
     if not isinstance(params, dict):
         raise SerializationError("The request body must be a JSON object.")
     check = _VALIDATORS.get(shape)

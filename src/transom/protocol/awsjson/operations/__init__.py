@@ -1,4 +1,4 @@
-"""Handlers for the implemented operations. `OPERATIONS` from here has them all registered."""
+"""Handlers of the SSM API's implemented operations, registered under `SERVICE`."""
 
 from transom.protocol.awsjson.operations import (
     commands,
@@ -10,10 +10,11 @@ from transom.protocol.awsjson.operations import (
     window_targets,
     windows,
 )
-from transom.protocol.awsjson.registry import OPERATIONS
+
+SERVICE = "ssm"
 
 __all__ = [
-    "OPERATIONS",
+    "SERVICE",
     "commands",
     "executions",
     "nodes",
