@@ -63,8 +63,10 @@ def test_an_event_rolled_back_with_its_change_is_never_seen(store: SqlStore) -> 
         assert tx.events_after(start, 10) == []
 
 
-@covers("unrelayed_events", "mark_relayed", "prune_events")
+@covers("unrelayed_events", "has_unrelayed", "mark_relayed", "prune_events")
 def test_events_are_relayed_once_and_pruned_only_when_relayed(store: SqlStore) -> None:
+    with store.read() as tx:
+        assert not tx.has_unrelayed()
     with store.write() as tx:
         tx.append_events([_event(1), _event(2), _event(3)])
     with store.write() as tx:
@@ -74,10 +76,14 @@ def test_events_are_relayed_once_and_pruned_only_when_relayed(store: SqlStore) -
         assert tx.mark_relayed([first[0].seq]) == 0
         assert tx.mark_relayed([]) == 0
     with store.write() as tx:
+        assert tx.has_unrelayed()
         assert [s.event for s in tx.unrelayed_events(10)] == [_event(3)]
         assert tx.prune_events(NOW + timedelta(seconds=10)) == 2
-    with store.read() as tx:
-        assert [s.event for s in tx.events_after(0, 10)] == [_event(3)]
+    with store.write() as tx:
+        last = tx.events_after(0, 10)
+        assert [s.event for s in last] == [_event(3)]
+        tx.mark_relayed([last[0].seq])
+        assert not tx.has_unrelayed()
 
 
 def test_unrelayed_events_held_by_one_transaction_are_skipped_by_another(

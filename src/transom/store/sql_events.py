@@ -61,6 +61,10 @@ class EventQueries:
             query = query.with_for_update(skip_locked=True)
         return [_stored(row) for row in self._conn.execute(query)]
 
+    def has_unrelayed(self) -> bool:
+        query = sa.select(_e.c.seq).where(sa.text("NOT relayed")).limit(1)
+        return self._conn.execute(query).first() is not None
+
     def mark_relayed(self, seqs: Sequence[int]) -> int:
         if not seqs:
             return 0

@@ -18,6 +18,9 @@ class EventPort(Protocol):
         """Up to `limit` events not yet relayed, oldest first. On PostgreSQL they stay locked
         to this transaction, and events another transaction holds are skipped."""
 
+    def has_unrelayed(self) -> bool:
+        """Whether any event is not yet relayed (a cheap check before `unrelayed_events`)."""
+
     def mark_relayed(self, seqs: Sequence[int]) -> int:
         """Mark these events relayed; how many were not already."""
 

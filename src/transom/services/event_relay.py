@@ -1,0 +1,128 @@
+"""The relay: each outbox event, once, to the topics that should hear of it.
+
+An event goes to the targets of every enabled rule whose pattern matches it and, for a Run
+Command status change, to the topic its command's NotificationConfig names. One batch is one
+transaction: the messages it publishes and the events it marks relayed commit together, so a
+crash repeats a whole batch or none of it. Message ids derive from the event id, so even a
+batch repeated by hand publishes nothing twice. On PostgreSQL, replicas relay disjoint
+batches (the outbox rows stay locked to the transaction that took them).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from transom.domain.commands import Command
+from transom.domain.errors import ApiError
+from transom.domain.events import AWS_SSM, Event, Realm
+from transom.events.command_notifications import (
+    COMMAND,
+    INVOCATION,
+    command_message,
+    invocation_message,
+    notification_topic,
+)
+from transom.events.envelope import envelope
+from transom.events.target_input import render
+from transom.services.rules import RuleService
+from transom.services.topic_rules import topic_name_of
+from transom.services.topics import publish
+from transom.store.port import Store, Transaction
+
+log = logging.getLogger(__name__)
+
+COMMAND_STATUS_CHANGE = "EC2 Command Status-change Notification"
+INVOCATION_STATUS_CHANGE = "EC2 Command Invocation Status-change Notification"
+_MESSAGE_IDS = uuid.UUID("6f1d8f3e-8a53-4f4e-9a38-2c7b0c6f7a11")
+BATCH = 500
+
+
+def message_id(key: str) -> str:
+    """The id of the message the relay publishes for `key` (event id / rule / target, or
+    event id / notification): the same on every relay of the event."""
+    return str(uuid.uuid5(_MESSAGE_IDS, key))
+
+
+class EventRelay:
+    def __init__(
+        self,
+        store: Store,
+        realm: Realm,
+        rules: RuleService,
+        published: Callable[[], None] = lambda: None,
+    ) -> None:
+        """`published` is called after a batch that published something has committed."""
+        self._store = store
+        self._realm = realm
+        self._rules = rules
+        self._published = published
+
+    def pending(self) -> bool:
+        """Whether any event waits to be relayed."""
+        with self._store.read() as tx:
+            return tx.has_unrelayed()
+
+    def relay(self) -> int:
+        """Relay one batch of the oldest unrelayed events; how many events it relayed."""
+        routes = self._rules.enabled_rules_with_targets()
+        published = 0
+        with self._store.write() as tx:
+            batch = tx.unrelayed_events(BATCH)
+            commands: dict[str, Command | None] = {}
+            for stored in batch:
+                event = stored.event
+                document = envelope(event, self._realm)
+                for route in routes:
+                    if route.pattern.matches(document):
+                        for target in route.targets:
+                            key = f"{event.event_id}/{route.rule.name}/{target.target_id}"
+                            text = render(target, document)
+                            published += self._publish(tx, event, target.arn, None, text, key)
+                published += self._notify(tx, event, commands)
+            tx.mark_relayed([stored.seq for stored in batch])
+        if published:
+            self._published()
+        return len(batch)
+
+    def _notify(self, tx: Transaction, event: Event, commands: dict[str, Command | None]) -> int:
+        """Publish what the command's NotificationConfig asks to hear of this event."""
+        if event.source != AWS_SSM or event.detail_type not in (
+            COMMAND_STATUS_CHANGE,
+            INVOCATION_STATUS_CHANGE,
+        ):
+            return 0
+        detail: Mapping[str, Any] = event.detail
+        command_id = str(detail.get("command-id"))
+        if command_id not in commands:
+            commands[command_id] = tx.get_command(command_id)
+        command = commands[command_id]
+        if command is None or not (command.request or {}).get("NotificationConfig"):
+            return 0
+        status = str(detail.get("status"))
+        if event.detail_type == COMMAND_STATUS_CHANGE:
+            arn = notification_topic(command, COMMAND, status)
+            body = command_message(command, status, event.time)
+        else:
+            arn = notification_topic(command, INVOCATION, status)
+            instance_id = str(detail.get("instance-id"))
+            body = invocation_message(command, instance_id, status, event.time)
+        if arn is None:
+            return 0
+        return self._publish(tx, event, arn, None, body, f"{event.event_id}/notification")
+
+    def _publish(
+        self, tx: Transaction, event: Event, arn: str, subject: str | None, body: str, key: str
+    ) -> int:
+        """Publish to the topic `arn` names; 0 (logged) when it is not a topic here."""
+        message_id = str(uuid.uuid5(_MESSAGE_IDS, key))
+        try:
+            publish(
+                tx, topic_name_of(arn, self._realm), subject, body, {}, message_id, now=event.time
+            )
+        except ApiError as error:
+            log.warning("event %s not sent to %s: %s", event.event_id, arn, error.message)
+            return 0
+        return 1
