@@ -68,27 +68,28 @@ def build_services(
     store: Store, clock: Clock, settings: Settings, wake: Wake = lambda _ids: None
 ) -> Services:
     """The use cases; `wake` is told which nodes may have new work (their long polls)."""
+    realm = settings.realm
     cache = CommandCache()
-    progress = CommandProgress(clock, cache)
+    progress = CommandProgress(clock, cache, realm)
     commands = CommandService(store, clock, wake, progress)
     return Services(
-        windows=WindowService(store, clock, settings.quotas),
-        targets=TargetService(store, clock, settings.quotas),
-        tasks=TaskService(store, clock, settings.quotas),
+        windows=WindowService(store, clock, settings.quotas, realm),
+        targets=TargetService(store, clock, settings.quotas, realm),
+        tasks=TaskService(store, clock, settings.quotas, realm),
         tags=TagService(store, settings.quotas),
         keys=KeyService(store, clock),
         schedules=ScheduleService(store, clock),
-        nodes=NodeService(store, clock, settings.node_ping_timeout),
+        nodes=NodeService(store, clock, settings.node_ping_timeout, realm),
         commands=commands,
         dispatch=Dispatcher(store, clock, cache, progress),
         results=ResultIntake(store, clock, progress, wake),
         expiry=CommandExpiry(store, clock, progress),
-        scheduler=Scheduler(store, clock),
-        runner=WindowRunner(store, clock, commands),
-        history=HistoryService(store, clock, settings.history_retention),
-        event_feed=EventFeed(store, settings.realm),
-        topics=TopicService(store, clock, settings.realm),
-        rules=RuleService(store, clock, settings.quotas, settings.realm),
+        scheduler=Scheduler(store, clock, realm),
+        runner=WindowRunner(store, clock, commands, realm),
+        history=HistoryService(store, clock, settings.history_retention, realm),
+        event_feed=EventFeed(store, realm),
+        topics=TopicService(store, clock, realm),
+        rules=RuleService(store, clock, settings.quotas, realm),
     )
 
 
@@ -109,14 +110,15 @@ def build_app(
     services = build_services(store, clock, settings, signals.notify)
     calls = StoreCalls(inline=store.engine.dialect.name == "sqlite")
 
-    async def expire() -> int:
-        return await calls(services.expiry.expire)
+    async def reap() -> int:
+        """Expire undeliverable invocations, and report nodes that have gone quiet."""
+        return await calls(services.expiry.expire) + await calls(services.nodes.report_lost)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         engine = WindowEngine(services.scheduler, services.runner, services.history, clock)
         loops = [
-            asyncio.create_task(reap_forever(expire)),
+            asyncio.create_task(reap_forever(reap)),
             asyncio.create_task(engine.run_forever()),
         ]
         try:

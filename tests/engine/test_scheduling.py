@@ -10,7 +10,9 @@ import pytest
 
 from tests.engine.world import START, Finish, World
 from tests.support.servers import BACKEND_PARAMS, Database
+from transom.domain.events import Realm
 from transom.domain.executions import ExecutionStatus as S
+from transom.events.systems_manager import WINDOW_EXECUTION
 from transom.services.scheduler import Scheduler
 
 pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
@@ -87,7 +89,7 @@ def test_two_schedulers_racing_on_one_database_start_each_occurrence_exactly_onc
     windows = [world.window("rate(30 minutes)") for _ in range(5)]
     rounds = 8
     stores = [fresh_db.open_store() for _ in range(2)]  # two replicas, their own connections
-    schedulers = [Scheduler(store, world.clock) for store in stores]
+    schedulers = [Scheduler(store, world.clock, Realm()) for store in stores]
     together = threading.Barrier(3, timeout=60)  # the two schedulers and this thread
     handled: list[list[int]] = [[] for _ in schedulers]
     failures: list[BaseException] = []
@@ -131,6 +133,17 @@ def test_two_schedulers_racing_on_one_database_start_each_occurrence_exactly_onc
             START + timedelta(minutes=30 * i) for i in range(1, rounds + 1)
         ]
         assert {e.status for e in executions} == {S.SUCCESS}
+    # and each start was reported once: one PENDING event per execution, none for the loser
+    with world.store.read() as tx:
+        stored = tx.events_after(0, 10_000)
+    pending = [
+        e.event.detail["window-execution-id"]
+        for e in stored
+        if e.event.detail_type == WINDOW_EXECUTION and e.event.detail["status"] == "PENDING"
+    ]
+    assert sorted(pending) == sorted(
+        e.window_execution_id for window in windows for e in world.executions(window)
+    )
 
 
 def test_a_scheduler_that_read_a_cursor_another_then_moved_starts_nothing(
@@ -139,7 +152,7 @@ def test_a_scheduler_that_read_a_cursor_another_then_moved_starts_nothing(
     window = world.window("rate(30 minutes)")
     world.services.scheduler.sync()
     world.clock.advance(timedelta(minutes=30))
-    late = Scheduler(world.store, world.clock)
+    late = Scheduler(world.store, world.clock, Realm())
     with world.store.read() as tx:
         stale = tx.due_cursors(world.clock.now())  # what `late` read before the other fired
 

@@ -43,9 +43,9 @@ def test_a_command_is_marked_started_only_from_pending(store: SqlStore) -> None:
         tx.set_command_status(
             cancelling.command_id, CommandStatus.PENDING, CommandDetails.CANCELLING
         )
-        tx.mark_command_started(started.command_id)
-        tx.mark_command_started(cancelling.command_id)
-        tx.mark_command_started(command(9).command_id)  # none: no change, no error
+        assert tx.mark_command_started(started.command_id)
+        assert not tx.mark_command_started(cancelling.command_id)
+        assert not tx.mark_command_started(command(9).command_id)  # none: no change, no error
     with store.read() as tx:
         assert tx.get_command_status(started.command_id) == ("InProgress", "In Progress")
         assert tx.get_command_status(cancelling.command_id) == ("Pending", "Cancelling")
@@ -56,7 +56,7 @@ def test_a_command_is_marked_started_only_from_pending(store: SqlStore) -> None:
         )
     with store.write() as tx:
         tx.set_command_status(started.command_id, CommandStatus.SUCCESS, CommandDetails.SUCCESS)
-        tx.mark_command_started(started.command_id)
+        assert not tx.mark_command_started(started.command_id)
     with store.read() as tx:
         assert tx.get_command_status(started.command_id) == ("Success", "Success")
 
@@ -188,17 +188,14 @@ def test_transition_all_changes_every_invocation_in_the_details_given(store: Sql
                 (InvocationDetails.PENDING,),
                 {"details": InvocationDetails.CANCELLED},
             )
-            == 0
+            == []
         )
-        assert (
-            tx.transition_all(
-                cmd.command_id,
-                (InvocationDetails.IN_PROGRESS,),
-                {"details": InvocationDetails.CANCELLING},
-            )
-            == 1
-        )
-    assert changed == 2
+        assert tx.transition_all(
+            cmd.command_id,
+            (InvocationDetails.IN_PROGRESS,),
+            {"details": InvocationDetails.CANCELLING},
+        ) == [A]
+    assert sorted(changed) == sorted([B, C])
     with store.read() as tx:
         assert tx.count_invocations(cmd.command_id) == {
             InvocationDetails.CANCELLING: 1,

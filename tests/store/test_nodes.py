@@ -97,3 +97,31 @@ def test_node_tags_map_registered_nodes_in_order_to_their_tags(store: SqlStore) 
         tags = tx.node_tags()
     assert list(tags) == [node(3).instance_id, node(1).instance_id]
     assert tags == {node(3).instance_id: {}, node(1).instance_id: {"env": "prod", "a": "b"}}
+
+
+@covers("quiet_nodes", "report_ping_status")
+def test_a_ping_status_is_reported_once_per_change(store: SqlStore) -> None:
+    later = NOW + timedelta(minutes=10)
+    with store.write() as tx:
+        for n in (3, 1, 2, 4):
+            tx.insert_node(node(n))
+        tx.record_ping(node(2).instance_id, later, None)  # heard from since
+        tx.deregister_node(node(4).instance_id, NOW)
+    a, b, c = (node(n).instance_id for n in (1, 2, 3))
+    with store.read() as tx:
+        assert tx.quiet_nodes(later) == [c, a]  # registration order; not 2, not deregistered 4
+        assert tx.quiet_nodes(NOW) == []
+    with store.write() as tx:
+        assert tx.report_ping_status(a, "ConnectionLost", later)
+        assert not tx.report_ping_status(a, "ConnectionLost", later)  # reported already
+        assert not tx.report_ping_status(b, "ConnectionLost", later)  # heard from since
+        assert not tx.report_ping_status(node(4).instance_id, "ConnectionLost", later)
+        assert not tx.report_ping_status(node(9).instance_id, "ConnectionLost", None)
+    with store.read() as tx:
+        assert tx.quiet_nodes(later) == [c]
+        assert tx.get_node(a) == dataclasses.replace(node(1), reported_ping_status="ConnectionLost")
+    with store.write() as tx:
+        assert tx.report_ping_status(a, "Online", None)
+        assert not tx.report_ping_status(a, "Online", None)
+    with store.read() as tx:
+        assert tx.get_node(a) == node(1)

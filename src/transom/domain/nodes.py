@@ -39,7 +39,9 @@ class NodeFacts:
 @dataclass(frozen=True)
 class Node:
     """A managed node (`mi-...`). Only a hash of its secret is kept; deregistered nodes keep
-    their row (for history) but lose their credentials and disappear from listings."""
+    their row (for history) but lose their credentials and disappear from listings.
+    `reported_ping_status` is the PingStatus its last ping-status event reported (Online or
+    ConnectionLost), which may lag behind the one its last ping implies."""
 
     instance_id: str
     activation_id: str
@@ -50,3 +52,4 @@ class Node:
     iam_role: str
     name: str | None = None
     deregistered_date: datetime | None = None
+    reported_ping_status: str = "Online"

@@ -1,10 +1,11 @@
 """Ending the invocations no agent will ever report: never accepted before their command
-expired (Delivery Timed Out), or left unfinished on a deregistered node (Undeliverable)."""
+expired (Delivery Timed Out), or left unfinished on a deregistered node (Undeliverable).
+Each ends with its status-change event."""
 
 from __future__ import annotations
 
 from transom.domain.clock import Clock
-from transom.domain.commands import InvocationDetails
+from transom.domain.commands import STATUS_OF_DETAILS, InvocationDetails
 from transom.services.command_progress import CommandProgress, command_lock
 from transom.store.port import Store
 
@@ -25,6 +26,7 @@ class CommandExpiry:
             return 0  # the usual pass: one read, no write
         with self._store.write() as tx:  # every change below is a compare-and-set
             touched: set[str] = set()
+            events = []
             # before any row changes, as every other path does: no lock cycle with them
             tx.lock_all({command_lock(i.command_id) for i in [*stranded, *undelivered]})
             for invocations, details in (
@@ -41,6 +43,16 @@ class CommandExpiry:
                     ):
                         ended += 1
                         touched.add(invocation.command_id)
+                        events.append(
+                            self._progress.invocation_event(
+                                tx,
+                                invocation.command_id,
+                                invocation.instance_id,
+                                STATUS_OF_DETAILS[details],
+                                now,
+                            )
+                        )
+            tx.append_events(events)
             for command_id in sorted(touched):
                 self._progress.after_final(tx, command_id)
         return ended

@@ -1,9 +1,11 @@
 """What follows an invocation's final result on every path that ends one (results, cancels,
-expiry): the command's error budget, its status, and the window execution waiting for it."""
+expiry): the command's error budget, its status, and the window execution waiting for it;
+and the Run Command events of those paths."""
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 from transom.domain.clock import Clock
 from transom.domain.commands import (
@@ -14,6 +16,8 @@ from transom.domain.commands import (
     CommandStatus,
     InvocationDetails,
 )
+from transom.domain.events import Event, Realm
+from transom.events import systems_manager as ssm_events
 from transom.execution.command_status import command_status
 from transom.execution.limits import error_threshold
 from transom.services.command_cache import CommandCache
@@ -26,9 +30,23 @@ def command_lock(command_id: str) -> str:
 
 
 class CommandProgress:
-    def __init__(self, clock: Clock, cache: CommandCache) -> None:
+    def __init__(self, clock: Clock, cache: CommandCache, realm: Realm) -> None:
         self._clock = clock
         self._cache = cache
+        self.realm = realm
+
+    def invocation_event(
+        self,
+        tx: Transaction,
+        command_id: str,
+        instance_id: str,
+        status: CommandStatus,
+        at: datetime,
+    ) -> Event:
+        """The event of the command's invocation on the node reaching `status`, built from
+        the cached command (no read once cached)."""
+        command = self._cache.get(tx, command_id)
+        return ssm_events.invocation_status(self.realm, command, instance_id, status, at)
 
     def refresh(
         self, tx: Transaction, command: Command, counts: dict[InvocationDetails, int] | None = None
@@ -47,6 +65,9 @@ class CommandProgress:
             status, details = CommandStatus.CANCELLING, CommandDetails.CANCELLING
         if (status, details) != (command.status, command.status_details):
             tx.set_command_status(command.command_id, status, details)
+            if status != command.status:
+                event = ssm_events.command_status(self.realm, command, status, self._clock.now())
+                tx.append_events([event])
             command = dataclasses.replace(command, status=status, status_details=details)
             if command.window_execution_id and status in FINAL_STATUSES:
                 tx.wake_window_execution(command.window_execution_id, self._clock.now())
@@ -66,10 +87,19 @@ class CommandProgress:
         if errors > error_threshold(command.max_errors, sum(counts.values())) and counts.get(
             InvocationDetails.PENDING
         ):
-            tx.transition_all(
+            now = self._clock.now()
+            terminated = tx.transition_all(
                 command_id,
                 (InvocationDetails.PENDING,),
-                {"details": InvocationDetails.TERMINATED, "finished_date": self._clock.now()},
+                {"details": InvocationDetails.TERMINATED, "finished_date": now},
+            )
+            tx.append_events(
+                [
+                    ssm_events.invocation_status(
+                        self.realm, command, instance_id, CommandStatus.CANCELLED, now
+                    )
+                    for instance_id in terminated
+                ]
             )
             counts = tx.count_invocations(command_id)
         command = self.refresh(tx, command, counts)

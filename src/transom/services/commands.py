@@ -1,7 +1,8 @@
 """Run Command's API use cases: send, cancel, read.
 
-Every state change is a compare-and-set on the invocation's details (and lease); the agents'
-side of the same records is `services.dispatch` and `services.result_intake`.
+Every state change is a compare-and-set on the invocation's details (and lease), and every
+status change an event in the same transaction; the agents' side of the same records is
+`services.dispatch` and `services.result_intake`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from transom.domain.commands import (
     FINAL_STATUSES,
     Command,
     CommandDetails,
+    CommandStatus,
     Invocation,
     InvocationDetails,
 )
@@ -29,8 +31,10 @@ from transom.domain.errors import (
     UnsupportedPlatformTypeError,
     ValidationError,
 )
+from transom.domain.events import Event
 from transom.domain.ids import new_uuid
 from transom.domain.nodes import Node
+from transom.events import systems_manager as ssm_events
 from transom.execution.command_status import command_status
 from transom.execution.limits import error_threshold
 from transom.execution.node_selection import resolve_targets
@@ -109,6 +113,7 @@ class CommandService:
                 request=request,
             )
             tx.insert_command(command, invocations)
+            tx.append_events(ssm_events.command_sent(self._progress.realm, command, invocations))
         self._wake(command.instance_ids)
         return command
 
@@ -204,21 +209,29 @@ class CommandService:
         if unknown:
             raise InvalidInstanceIdError(f"Command {command_id} does not run on {unknown[0]}.")
         chosen = list(instance_ids) or list(invocations)
+        events: list[Event] = []
         for instance_id in chosen:
-            if not tx.transition(
+            if tx.transition(
                 command_id,
                 instance_id,
                 (InvocationDetails.PENDING,),
                 None,
                 {"details": InvocationDetails.CANCELLED, "finished_date": now},
             ):
-                tx.transition(
-                    command_id,
-                    instance_id,
-                    (InvocationDetails.IN_PROGRESS,),
-                    None,
-                    {"details": InvocationDetails.CANCELLING},
-                )
+                status = CommandStatus.CANCELLED
+            elif tx.transition(
+                command_id,
+                instance_id,
+                (InvocationDetails.IN_PROGRESS,),
+                None,
+                {"details": InvocationDetails.CANCELLING},
+            ):
+                status = CommandStatus.CANCELLING
+            else:
+                continue
+            realm = self._progress.realm
+            events.append(ssm_events.invocation_status(realm, command, instance_id, status, now))
+        tx.append_events(events)
         if command.status not in FINAL_STATUSES:
             command = dataclasses.replace(command, status_details=CommandDetails.CANCELLING)
             tx.set_command_status(command_id, command.status, CommandDetails.CANCELLING)

@@ -3,7 +3,7 @@ should cancel.
 
 An invocation is handed out at most once: it moves Pending -> In Progress with a new lease by
 compare-and-set, and until its agent accepts it the same lease is offered again (the agent
-runs a command id at most once).
+runs a command id at most once). Each status change is an event, appended once per pass.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import dataclasses
 from collections.abc import Sequence
 
 from transom.domain.clock import Clock
-from transom.domain.commands import Command, Invocation, InvocationDetails
+from transom.domain.commands import Command, CommandStatus, Invocation, InvocationDetails
+from transom.domain.events import Event
 from transom.domain.ids import new_uuid
+from transom.events import systems_manager as ssm_events
 from transom.execution.limits import concurrency_limit
 from transom.services.command_cache import CommandCache
 from transom.services.command_progress import CommandProgress, command_lock
@@ -59,6 +61,7 @@ class Dispatcher:
                     if i.details == InvocationDetails.CANCELLING or _limited(commands[i.command_id])
                 }
             )
+            events: list[Event] = []
             for invocation in found:
                 work, cancels = answers[invocation.instance_id]
                 if (
@@ -71,27 +74,33 @@ class Dispatcher:
                     cancels.append(invocation.command_id)
                     continue
                 command = self._cache.get(tx, invocation.command_id)
-                handed = self._hand_out(tx, invocation, command)
+                handed = self._hand_out(tx, invocation, command, events)
                 if handed is not None:
                     document = find_document(command.document_name)
                     timeout = int(command.parameters.get("executionTimeout", ["3600"])[0])
                     work.append(Work(handed, command, document.plugin_name, timeout))
+            tx.append_events(events)
         return [answers[i] for i in instance_ids]
 
     def _cancel_unaccepted(self, tx: Transaction, invocation: Invocation) -> None:
         """The node polls again without having accepted a cancelled invocation: it will
         never run it (an acceptance arriving later no longer matches), so it is Cancelled."""
+        now = self._clock.now()
         if tx.transition(
             invocation.command_id,
             invocation.instance_id,
             (InvocationDetails.CANCELLING,),
             invocation.lease,
-            {"details": InvocationDetails.CANCELLED, "finished_date": self._clock.now()},
+            {"details": InvocationDetails.CANCELLED, "finished_date": now},
         ):
+            event = self._progress.invocation_event(
+                tx, invocation.command_id, invocation.instance_id, CommandStatus.CANCELLED, now
+            )
+            tx.append_events([event])  # before the command's own, which `after_final` appends
             self._progress.after_final(tx, invocation.command_id)
 
     def _hand_out(
-        self, tx: Transaction, invocation: Invocation, command: Command
+        self, tx: Transaction, invocation: Invocation, command: Command, events: list[Event]
     ) -> Invocation | None:
         """The invocation with a lease, if the node may run it now; None if it must wait."""
         if invocation.details != InvocationDetails.PENDING:
@@ -110,8 +119,17 @@ class Dispatcher:
             {"details": InvocationDetails.IN_PROGRESS, "lease": lease, "dispatched_date": now},
         ):
             return None
+        realm = self._progress.realm
+        events.append(
+            ssm_events.invocation_status(
+                realm, command, invocation.instance_id, CommandStatus.IN_PROGRESS, now
+            )
+        )
         if not self._cache.started(command):
-            tx.mark_command_started(command.command_id)
+            if tx.mark_command_started(command.command_id):
+                events.append(
+                    ssm_events.command_status(realm, command, CommandStatus.IN_PROGRESS, now)
+                )
             self._cache.note_started(command)
         return dataclasses.replace(
             invocation, details=InvocationDetails.IN_PROGRESS, lease=lease, dispatched_date=now

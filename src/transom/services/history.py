@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 from transom.domain.clock import Clock
 from transom.domain.errors import DoesNotExistError
+from transom.domain.events import Realm
 from transom.domain.executions import (
     ACTIVE,
     ExecutionStatus,
@@ -13,6 +15,7 @@ from transom.domain.executions import (
     TaskInvocation,
     WindowExecution,
 )
+from transom.events import systems_manager as ssm_events
 from transom.store.port import Store, Transaction
 from transom.store.ports.paging import Page
 
@@ -38,10 +41,11 @@ def _require_task(tx: Transaction, window_execution_id: str, task_id: str) -> Ta
 
 
 class HistoryService:
-    def __init__(self, store: Store, clock: Clock, retention: timedelta) -> None:
+    def __init__(self, store: Store, clock: Clock, retention: timedelta, realm: Realm) -> None:
         self._store = store
         self._clock = clock
         self._retention = retention
+        self._realm = realm
 
     def executions(
         self,
@@ -83,19 +87,20 @@ class HistoryService:
     def cancel(self, window_execution_id: str) -> None:
         """Stop starting tasks: the execution is CANCELLING until its running tasks end, then
         CANCELLED. An execution that has ended is left as it is."""
+        now = self._clock.now()
         with self._store.write() as tx:
             tx.lock(f"window-execution:{window_execution_id}")
             execution = _require(tx, window_execution_id)
-            if execution.status in ACTIVE:
-                tx.update_window_execution(
-                    window_execution_id,
-                    ACTIVE,
-                    {
-                        "status": ExecutionStatus.CANCELLING,
-                        "cancel_requested": True,
-                        "wake_at": self._clock.now(),
-                    },
+            changed = execution.status in ACTIVE and tx.update_window_execution(
+                window_execution_id,
+                ACTIVE,
+                {"status": ExecutionStatus.CANCELLING, "cancel_requested": True, "wake_at": now},
+            )
+            if changed and execution.status is not ExecutionStatus.CANCELLING:
+                cancelling = dataclasses.replace(
+                    execution, status=ExecutionStatus.CANCELLING, cancel_requested=True
                 )
+                tx.append_events([ssm_events.window_execution(self._realm, cancelling, now)])
 
     def purge(self) -> int:
         """Forget executions and commands older than the retention period; how many."""

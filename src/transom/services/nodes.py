@@ -19,9 +19,12 @@ from transom.domain.errors import (
     RegistrationLimitExceededError,
     ValidationError,
 )
+from transom.domain.events import Realm
 from transom.domain.ids import new_instance_id, new_secret, new_uuid
 from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import Tag
+from transom.events import transom_events
+from transom.events.transom_events import CONNECTION_LOST, ONLINE
 from transom.store.port import Store
 
 NODE_RESOURCE = "ManagedInstance"
@@ -46,12 +49,19 @@ class NodeView:
 
 class NodeService:
     """Activations and nodes. A node is Online while it was heard from within `ping_timeout`
-    (an agent's long poll counts), and ConnectionLost after that."""
+    (an agent's long poll counts), and ConnectionLost after that.
 
-    def __init__(self, store: Store, clock: Clock, ping_timeout: timedelta) -> None:
+    Ping-status events: Online when a node registers and when a node last reported
+    ConnectionLost is heard from again (`heartbeat`, which writes nothing more for a node
+    whose status stays); ConnectionLost when `report_lost`, called periodically, finds a node
+    reported Online that has gone quiet. Each node remembers the status last reported, so
+    every change is reported once, by one replica."""
+
+    def __init__(self, store: Store, clock: Clock, ping_timeout: timedelta, realm: Realm) -> None:
         self._store = store
         self._clock = clock
         self._ping_timeout = ping_timeout
+        self._realm = realm
 
     # activations
     def create_activation(
@@ -143,6 +153,9 @@ class NodeService:
             )
             tx.insert_node(node)
             tx.put_tags(NODE_RESOURCE, node.instance_id, activation.tags)
+            tx.append_events(
+                [transom_events.ping_status(self._realm, node.instance_id, ONLINE, now)]
+            )
         return node.instance_id, secret
 
     def authenticate_all(
@@ -173,18 +186,50 @@ class NodeService:
     def ping_due(self, node: Node, facts: NodeFacts | None) -> bool:
         """Whether hearing from `node` (with these facts) must be written: the ping time is
         written at most every `PING_WRITE_INTERVAL` (and whenever facts change), far finer
-        than ConnectionLost needs, which spares a write per poll."""
-        return facts is not None or self._clock.now() - node.last_ping_date >= PING_WRITE_INTERVAL
+        than ConnectionLost needs, which spares a write per poll; and at once when the node
+        was last reported ConnectionLost (it is Online again)."""
+        return (
+            facts is not None
+            or node.reported_ping_status != ONLINE
+            or self._clock.now() - node.last_ping_date >= PING_WRITE_INTERVAL
+        )
 
     def heartbeat(self, pings: Sequence[tuple[Node, NodeFacts | None]]) -> None:
         """Record that these nodes were heard from (with their new facts, if any), those
-        whose ping is due (`ping_due`)."""
+        whose ping is due (`ping_due`); a node last reported ConnectionLost (as `pings` has
+        it) is reported Online."""
         now = self._clock.now()
         due = [(node, facts) for node, facts in pings if self.ping_due(node, facts)]
         if due:
             with self._store.write() as tx:
+                back = []
                 for node, facts in due:
                     tx.record_ping(node.instance_id, now, facts)
+                    if node.reported_ping_status != ONLINE and tx.report_ping_status(
+                        node.instance_id, ONLINE, None
+                    ):
+                        back.append(
+                            transom_events.ping_status(self._realm, node.instance_id, ONLINE, now)
+                        )
+                tx.append_events(back)
+
+    def report_lost(self) -> int:
+        """Report ConnectionLost for each node reported Online that has not been heard from
+        within the ping timeout; how many. One read when there is none."""
+        now = self._clock.now()
+        heard_before = now - self._ping_timeout
+        with self._store.read() as tx:
+            quiet = tx.quiet_nodes(heard_before)
+        if not quiet:
+            return 0
+        with self._store.write() as tx:
+            lost = [
+                transom_events.ping_status(self._realm, instance_id, CONNECTION_LOST, now)
+                for instance_id in quiet
+                if tx.report_ping_status(instance_id, CONNECTION_LOST, heard_before)
+            ]
+            tx.append_events(lost)
+        return len(lost)
 
     def deregister(self, instance_id: str) -> None:
         """Revoke the node's credentials and hide it; its history stays."""
@@ -199,7 +244,7 @@ class NodeService:
 
     def ping_status(self, node: Node) -> str:
         recent = node.last_ping_date >= self._clock.now() - self._ping_timeout
-        return "Online" if recent else "ConnectionLost"
+        return ONLINE if recent else CONNECTION_LOST
 
     def describe(self, filters: Mapping[str, Sequence[str]]) -> list[NodeView]:
         """Registered nodes matching every filter (values of one filter are alternatives).

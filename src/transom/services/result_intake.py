@@ -1,7 +1,8 @@
 """Taking in what agents report about the invocations they were handed.
 
 A report applies by compare-and-set on the invocation's details and lease, so a late,
-repeated or stale report never applies twice.
+repeated or stale report never applies twice. A final result changes the invocation's
+status: its event is appended with it (an acceptance leaves it In Progress: no event).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from transom.domain.clock import Clock
-from transom.domain.commands import InvocationDetails, Outcome
+from transom.domain.commands import STATUS_OF_DETAILS, InvocationDetails, Outcome
+from transom.domain.events import Event
 from transom.services.command_progress import CommandProgress, command_lock
 from transom.services.commands import Wake
 from transom.store.port import Store
@@ -33,6 +35,7 @@ class ResultIntake:
             ((instance_id, o) for instance_id, batch in reports for o in batch),
             key=lambda pair: pair[1].command_id,
         )
+        events: list[Event] = []
         with self._store.write() as tx:
             # one statement, in key order: results are counted one batch at a time across
             # replicas, and two batches cannot deadlock
@@ -65,6 +68,16 @@ class ResultIntake:
                     },
                 ):
                     finished.add(outcome.command_id)
+                    events.append(
+                        self._progress.invocation_event(
+                            tx,
+                            outcome.command_id,
+                            instance_id,
+                            STATUS_OF_DETAILS[outcome.details],
+                            self._clock.now(),
+                        )
+                    )
+            tx.append_events(events)
             for command_id in sorted(finished):
                 woken |= self._progress.after_final(tx, command_id)
         self._wake(woken)

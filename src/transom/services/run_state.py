@@ -5,15 +5,20 @@ Reads come from what was loaded; changes are applied to the loaded records at on
 reads see them) and kept until `flush`, which writes them inside the caller's transaction.
 Updates are compare-and-set on the status each record had when loaded: if another writer
 changed one meanwhile, `flush` raises `ConcurrentChange` and the transaction must roll back.
+
+Every record added, and every change of a record's status, is an event (each status a record
+passes through, even within one batch); `flush` appends them with the changes.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable
+from datetime import datetime
 from typing import Generic, TypeVar, Unpack
 
 from transom.domain.commands import Command, Invocation
+from transom.domain.events import Event, Realm
 from transom.domain.executions import (
     ExecutionStatus,
     TaskExecution,
@@ -22,6 +27,7 @@ from transom.domain.executions import (
 )
 from transom.domain.nodes import Node
 from transom.domain.windows import WindowTarget, WindowTask
+from transom.events import systems_manager as ssm_events
 from transom.store.port import Transaction
 from transom.store.ports.executions import (
     Change,
@@ -62,8 +68,18 @@ class _Changes(Generic[R, U]):
 
 
 class RunState:
-    def __init__(self, tx: Transaction, executions: Iterable[WindowExecution]) -> None:
+    def __init__(
+        self,
+        tx: Transaction,
+        executions: Iterable[WindowExecution],
+        realm: Realm,
+        now: datetime,
+    ) -> None:
+        """The batch of `executions`, changed at `now` (the instant of their events)."""
         self.tx = tx
+        self._realm = realm
+        self._now = now
+        self._events: list[Event] = []
         self.executions = {e.window_execution_id: e for e in executions}
         ids = list(self.executions)
         self._tasks_of: dict[str, list[TaskExecution]] = {i: [] for i in ids}
@@ -136,11 +152,14 @@ class RunState:
             values,
         )
         self.executions[execution.window_execution_id] = changed
+        if changed.status is not execution.status:
+            self._events.append(ssm_events.window_execution(self._realm, changed, self._now))
         return changed
 
     def add_task_execution(self, task: TaskExecution) -> None:
         self._tasks.inserted[task.task_execution_id] = task
         self._tasks_of[task.window_execution_id].append(task)
+        self._task_event(task)
 
     def change_task_execution(
         self, task: TaskExecution, **values: Unpack[TaskExecutionUpdate]
@@ -155,12 +174,15 @@ class RunState:
         siblings[:] = [
             changed if t.task_execution_id == task.task_execution_id else t for t in siblings
         ]
+        if changed.status is not task.status:
+            self._task_event(changed)
         return changed
 
     def add_invocations(self, invocations: Collection[TaskInvocation]) -> None:
         for invocation in invocations:
             self._invocations.inserted[invocation.invocation_id] = invocation
             self._invocations_of.setdefault(invocation.task_execution_id, []).append(invocation)
+            self._invocation_event(invocation)
 
     def change_invocation(
         self, invocation: TaskInvocation, **values: Unpack[TaskInvocationUpdate]
@@ -175,10 +197,23 @@ class RunState:
         siblings[:] = [
             changed if i.invocation_id == invocation.invocation_id else i for i in siblings
         ]
+        if changed.status is not invocation.status:
+            self._invocation_event(changed)
         return changed
 
     def add_command(self, command: Command, invocations: list[Invocation]) -> None:
         self._new_commands.append((command, invocations))
+        self._events += ssm_events.command_sent(self._realm, command, invocations)
+
+    def _task_event(self, task: TaskExecution) -> None:
+        window_id = self.executions[task.window_execution_id].window_id
+        self._events.append(ssm_events.task_execution(self._realm, window_id, task, self._now))
+
+    def _invocation_event(self, invocation: TaskInvocation) -> None:
+        window_id = self.executions[invocation.window_execution_id].window_id
+        self._events.append(
+            ssm_events.task_invocation(self._realm, window_id, invocation, self._now)
+        )
 
     def flush(self) -> None:
         """Write every change; `ConcurrentChange` if a record changed under the batch."""
@@ -194,3 +229,4 @@ class RunState:
             or (invocations and tx.set_task_invocations(invocations) != len(invocations))
         ):
             raise ConcurrentChange("a window execution record changed under the runner")
+        tx.append_events(self._events)

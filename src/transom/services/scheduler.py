@@ -6,6 +6,9 @@ the store refuses a second execution for the same (window, scheduled time), so r
 restarts never start an occurrence twice. After downtime, each occurrence missed is recorded:
 started late while its cutoff has not passed, else TIMED_OUT as missed; one that finds the
 window still running is SKIPPED_OVERLAPPING (SPEC.md §d.1).
+
+Each execution recorded emits its execution state-change event in the same transaction, and
+each missed occurrence a `transom` occurrence-missed event too.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ from datetime import datetime, timedelta
 
 from transom.domain.clock import Clock
 from transom.domain.errors import ValidationError
+from transom.domain.events import Event, Realm
 from transom.domain.executions import ExecutionStatus, PlannedTask, WindowExecution
 from transom.domain.ids import new_uuid
 from transom.domain.windows import Window, WindowTask
+from transom.events import systems_manager as ssm_events
+from transom.events import transom_events
 from transom.schedule.duration import cutoff_at, window_end
 from transom.schedule.timestamps import format_aws_datetime
 from transom.services.run_state import ConcurrentChange
@@ -35,9 +41,10 @@ MAX_CATCH_UP = 1000
 
 
 class Scheduler:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, realm: Realm) -> None:
         self._store = store
         self._clock = clock
+        self._realm = realm
 
     def sync(self) -> None:
         """Give new, re-enabled and modified windows a cursor at their next occurrence after
@@ -129,6 +136,7 @@ class Scheduler:
             if tx.advance_cursors(moves) != len(moves):
                 raise ConcurrentChange("another scheduler moved a cursor; trying again")
             tx.insert_window_executions(executions)
+            tx.append_events(self._recorded(executions, now))
         return len(moves)
 
     def run_now(self, window_id: str) -> str:
@@ -159,7 +167,18 @@ class Scheduler:
                 wake_at=now,
             )
             tx.insert_window_executions([execution])
+            tx.append_events(self._recorded([execution], now))
         return execution.window_execution_id
+
+    def _recorded(self, executions: list[WindowExecution], now: datetime) -> list[Event]:
+        """The events of executions just recorded: each one's state, and each missed
+        occurrence (recorded TIMED_OUT) as missed."""
+        events = []
+        for execution in executions:
+            events.append(ssm_events.window_execution(self._realm, execution, now))
+            if execution.status is ExecutionStatus.TIMED_OUT:
+                events.append(transom_events.occurrence_missed(self._realm, execution, now))
+        return events
 
 
 def _plan(tasks: list[WindowTask]) -> tuple[PlannedTask, ...]:

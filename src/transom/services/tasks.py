@@ -8,9 +8,11 @@ from typing import Any
 
 from transom.domain.clock import Clock
 from transom.domain.errors import DoesNotExistError, ResourceLimitExceededError, ValidationError
+from transom.domain.events import Realm
 from transom.domain.ids import new_uuid
 from transom.domain.quotas import Quotas
 from transom.domain.windows import TaskSpec, TaskType, Window, WindowTask
+from transom.events import systems_manager as ssm_events
 from transom.services import idempotency
 from transom.services.target_rules import check_task_targets, registered_instance_ids
 from transom.services.windows import require_window
@@ -88,10 +90,13 @@ def _require_task(
 
 
 class TaskService:
-    def __init__(self, store: Store, clock: Clock, quotas: Quotas) -> None:
+    """Window tasks; registering and deregistering one emits a task registration event."""
+
+    def __init__(self, store: Store, clock: Clock, quotas: Quotas, realm: Realm) -> None:
         self._store = store
         self._clock = clock
         self._quotas = quotas
+        self._realm = realm
 
     def register(
         self, window_id: str, spec: TaskSpec, explicit: set[str], client_token: str | None
@@ -99,6 +104,7 @@ class TaskService:
         if spec.cutoff_behavior is None:
             spec = dataclasses.replace(spec, cutoff_behavior=DEFAULT_CUTOFF_BEHAVIOR)
         digest = idempotency.fingerprint([window_id, dataclasses.asdict(spec)])
+        now = self._clock.now()
 
         def create(tx: Transaction) -> str:
             window = require_window(tx, window_id)
@@ -110,11 +116,13 @@ class TaskService:
                 )
             task = WindowTask(window_id, new_uuid(), checked)
             tx.insert_task(task)
+            event = ssm_events.task_registration(
+                self._realm, window_id, task.window_task_id, True, now
+            )
+            tx.append_events([event])
             return task.window_task_id
 
-        return idempotency.create_once(
-            self._store, _OPERATION, client_token, digest, self._clock.now(), create
-        )
+        return idempotency.create_once(self._store, _OPERATION, client_token, digest, now, create)
 
     def update(
         self, window_id: str, window_task_id: str, changes: Mapping[str, Any], replace: bool
@@ -141,6 +149,13 @@ class TaskService:
         with self._store.write() as tx:
             _require_task(tx, window_id, window_task_id)
             tx.delete_task(window_id, window_task_id)
+            tx.append_events(
+                [
+                    ssm_events.task_registration(
+                        self._realm, window_id, window_task_id, False, self._clock.now()
+                    )
+                ]
+            )
 
     def get(self, window_id: str, window_task_id: str) -> WindowTask:
         with self._store.read() as tx:

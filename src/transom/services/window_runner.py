@@ -20,6 +20,7 @@ from typing import Any
 from transom.domain.clock import Clock
 from transom.domain.commands import FINAL_DETAILS, InvocationDetails
 from transom.domain.errors import ApiError, ValidationError
+from transom.domain.events import Realm
 from transom.domain.executions import (
     ACTIVE,
     ERRORS,
@@ -50,10 +51,11 @@ _DETAILS_MAX = 250
 
 
 class WindowRunner:
-    def __init__(self, store: Store, clock: Clock, commands: CommandService) -> None:
+    def __init__(self, store: Store, clock: Clock, commands: CommandService, realm: Realm) -> None:
         self._store = store
         self._clock = clock
         self._commands = commands
+        self._realm = realm
 
     def next_wake(self) -> datetime | None:
         with self._store.read() as tx:
@@ -103,8 +105,8 @@ class WindowRunner:
                 if e.status in ACTIVE
                 and (due_by is None or (e.wake_at is not None and e.wake_at <= due_by))
             ]
-            state = RunState(tx, executions)
             now = self._clock.now()
+            state = RunState(tx, executions, self._realm, now)
             for execution in executions:
                 _Step(state, execution, now, self._commands, woken).run()
             state.flush()

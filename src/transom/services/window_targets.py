@@ -13,9 +13,11 @@ from transom.domain.errors import (
     TargetInUseError,
     ValidationError,
 )
+from transom.domain.events import Realm
 from transom.domain.ids import new_uuid
 from transom.domain.quotas import Quotas
 from transom.domain.windows import TargetSpec, WindowTarget, WindowTask
+from transom.events import systems_manager as ssm_events
 from transom.services import idempotency
 from transom.services.target_rules import check_window_targets
 from transom.services.windows import require_window
@@ -57,14 +59,19 @@ def _without_target(task: WindowTask, window_target_id: str) -> WindowTask:
 
 
 class TargetService:
-    def __init__(self, store: Store, clock: Clock, quotas: Quotas) -> None:
+    """Window targets; registering and deregistering one emits a target registration
+    event."""
+
+    def __init__(self, store: Store, clock: Clock, quotas: Quotas, realm: Realm) -> None:
         self._store = store
         self._clock = clock
         self._quotas = quotas
+        self._realm = realm
 
     def register(self, window_id: str, spec: TargetSpec, client_token: str | None) -> str:
         check_window_targets(spec.resource_type, spec.targets)
         digest = idempotency.fingerprint([window_id, dataclasses.asdict(spec)])
+        now = self._clock.now()
 
         def create(tx: Transaction) -> str:
             require_window(tx, window_id)
@@ -75,11 +82,16 @@ class TargetService:
                 )
             target = WindowTarget(window_id, new_uuid(), spec)
             tx.insert_target(target)
+            tx.append_events(
+                [
+                    ssm_events.target_registration(
+                        self._realm, window_id, target.window_target_id, True, now
+                    )
+                ]
+            )
             return target.window_target_id
 
-        return idempotency.create_once(
-            self._store, _OPERATION, client_token, digest, self._clock.now(), create
-        )
+        return idempotency.create_once(self._store, _OPERATION, client_token, digest, now, create)
 
     def update(
         self, window_id: str, window_target_id: str, changes: Mapping[str, Any], replace: bool
@@ -113,6 +125,13 @@ class TargetService:
             for task in users:
                 tx.update_task(_without_target(task, window_target_id))
             tx.delete_target(window_id, window_target_id)
+            tx.append_events(
+                [
+                    ssm_events.target_registration(
+                        self._realm, window_id, window_target_id, False, self._clock.now()
+                    )
+                ]
+            )
 
     def list(self, window_id: str) -> list[WindowTarget]:
         with self._store.read() as tx:

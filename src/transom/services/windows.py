@@ -9,9 +9,11 @@ from typing import Any
 
 from transom.domain.clock import Clock
 from transom.domain.errors import DoesNotExistError, ResourceLimitExceededError, ValidationError
+from transom.domain.events import Realm
 from transom.domain.ids import new_window_id
 from transom.domain.quotas import Quotas
 from transom.domain.windows import Tag, Window, WindowQuery, WindowSpec
+from transom.events import systems_manager as ssm_events
 from transom.schedule import (
     Timetable,
     format_aws_datetime,
@@ -71,10 +73,15 @@ def require_window(tx: Transaction, window_id: str) -> Window:
 
 
 class WindowService:
-    def __init__(self, store: Store, clock: Clock, quotas: Quotas) -> None:
+    """Windows. A window's creation, and a change of Enabled, emit a window state-change
+    event; deleting a window emits DISABLED if it was enabled, and DEREGISTERED for each of
+    its targets and tasks (they go with it)."""
+
+    def __init__(self, store: Store, clock: Clock, quotas: Quotas, realm: Realm) -> None:
         self._store = store
         self._clock = clock
         self._quotas = quotas
+        self._realm = realm
         # (window id, modified date) -> (next run, its AWS string): a run stays next until it
         # passes, and any change to the window changes its modified date.
         self._next_runs: dict[tuple[str, datetime], tuple[datetime | None, str | None]] = {}
@@ -97,6 +104,7 @@ class WindowService:
             window = Window(new_window_id(), spec, now, now, now)
             tx.insert_window(window)
             tx.put_tags(WINDOW_RESOURCE, window.window_id, tags)
+            tx.append_events([ssm_events.window_state(self._realm, window.window_id, True, now)])
             return window.window_id
 
         return idempotency.create_once(
@@ -132,12 +140,31 @@ class WindowService:
                 now if changed else current.schedule_changed_date,
             )
             tx.update_window(window)
+            if spec.enabled != current.spec.enabled:
+                tx.append_events(
+                    [ssm_events.window_state(self._realm, window_id, spec.enabled, now)]
+                )
         return window
 
     def delete(self, window_id: str) -> None:
         """Delete the window with its targets, tasks and tags; an unknown id is not an error."""
+        now = self._clock.now()
         with self._store.write() as tx:
+            window = tx.get_window(window_id)
+            if window is None:
+                return
+            realm = self._realm
+            events = [
+                ssm_events.target_registration(realm, window_id, t.window_target_id, False, now)
+                for t in tx.list_targets(window_id)
+            ] + [
+                ssm_events.task_registration(realm, window_id, t.window_task_id, False, now)
+                for t in tx.list_tasks(window_id)
+            ]
+            if window.spec.enabled:
+                events.append(ssm_events.window_state(self._realm, window_id, False, now))
             tx.delete_window(window_id)
+            tx.append_events(events)
 
     def describe(self, query: WindowQuery, after: int | None, limit: int) -> Page[Window]:
         with self._store.read() as tx:

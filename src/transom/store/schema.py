@@ -179,6 +179,7 @@ nodes = sa.Table(
     sa.Column("iam_role", sa.String(64), nullable=False),
     sa.Column("name", sa.String(256)),
     sa.Column("deregistered_date", UtcDateTime),
+    sa.Column("reported_ping_status", sa.String(16), nullable=False, server_default="Online"),
 )
 
 commands = sa.Table(

@@ -575,6 +575,33 @@ class SqlTransaction(ExecutionQueries, EventQueries, RuleQueries, TopicQueries, 
             t.nodes.update().where(t.nodes.c.instance_id == instance_id).values(values)
         )
 
+    def quiet_nodes(self, heard_before: datetime) -> list[str]:
+        rows = self._conn.execute(
+            sa.select(t.nodes.c.instance_id)
+            .where(
+                t.nodes.c.deregistered_date.is_(None),
+                t.nodes.c.reported_ping_status == "Online",
+                t.nodes.c.last_ping_date < heard_before,
+            )
+            .order_by(t.nodes.c.seq)
+        )
+        return list(rows.scalars())
+
+    def report_ping_status(
+        self, instance_id: str, status: str, heard_before: datetime | None
+    ) -> bool:
+        where = [
+            t.nodes.c.instance_id == instance_id,
+            t.nodes.c.deregistered_date.is_(None),
+            t.nodes.c.reported_ping_status != status,
+        ]
+        if heard_before is not None:
+            where.append(t.nodes.c.last_ping_date < heard_before)
+        result = self._conn.execute(
+            t.nodes.update().where(*where).values(reported_ping_status=status)
+        )
+        return result.rowcount > 0
+
     def deregister_node(self, instance_id: str, at: datetime) -> bool:
         result = self._conn.execute(
             t.nodes.update()
@@ -597,8 +624,8 @@ class SqlTransaction(ExecutionQueries, EventQueries, RuleQueries, TopicQueries, 
             return None
         return CommandStatus(row.status), CommandDetails(row.status_details)
 
-    def mark_command_started(self, command_id: str) -> None:
-        self._conn.execute(_MARK_COMMAND_STARTED, {"id": command_id})
+    def mark_command_started(self, command_id: str) -> bool:
+        return self._conn.execute(_MARK_COMMAND_STARTED, {"id": command_id}).rowcount > 0
 
     def list_commands(self) -> list[Command]:
         rows = self._conn.execute(sa.select(t.commands).order_by(t.commands.c.seq.desc()))
@@ -668,11 +695,11 @@ class SqlTransaction(ExecutionQueries, EventQueries, RuleQueries, TopicQueries, 
 
     def transition_all(
         self, command_id: str, from_details: Collection[InvocationDetails], values: InvocationUpdate
-    ) -> int:
+    ) -> list[str]:
         params = {f"v_{k}": v for k, v in values.items()}
         params["c"] = command_id
         statement = _transition(tuple(values), tuple(from_details), one=False, leased=False)
-        return int(self._conn.execute(statement, params).rowcount)
+        return list(self._conn.execute(statement.returning(_INV.c.instance_id), params).scalars())
 
     def undelivered(self, expired_by: datetime) -> list[Invocation]:
         rows = self._conn.execute(

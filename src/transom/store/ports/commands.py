@@ -43,9 +43,10 @@ class CommandPort(Protocol):
     def get_command_status(self, command_id: str) -> tuple[CommandStatus, CommandDetails] | None:
         """(Status, StatusDetails) of the command without the rest; None when there is none."""
 
-    def mark_command_started(self, command_id: str) -> None:
+    def mark_command_started(self, command_id: str) -> bool:
         """Pending -> InProgress (details In Progress); no change unless status and details
-        are both still Pending (a command cancelling or ended stays as it is)."""
+        are both still Pending (a command cancelling or ended stays as it is). Whether it
+        changed."""
 
     def list_commands(self) -> list[Command]:
         """All commands, newest first."""
@@ -91,9 +92,9 @@ class CommandPort(Protocol):
 
     def transition_all(
         self, command_id: str, from_details: Collection[InvocationDetails], values: InvocationUpdate
-    ) -> int:
+    ) -> list[str]:
         """`transition` for every invocation of the command in `from_details`, whatever its
-        lease; how many changed."""
+        lease; the nodes of those that changed, in no particular order."""
 
     def undelivered(self, expired_by: datetime) -> list[Invocation]:
         """Invocations not final and never accepted by their agent (no `started_date`) whose

@@ -44,6 +44,17 @@ class NodePort(Protocol):
         """Note that the node was heard from at `at`, and its new facts if given (else its
         facts stay)."""
 
+    def quiet_nodes(self, heard_before: datetime) -> list[str]:
+        """The ids of registered nodes whose `reported_ping_status` is Online and that were
+        last heard from before `heard_before`, in registration order."""
+
+    def report_ping_status(
+        self, instance_id: str, status: str, heard_before: datetime | None
+    ) -> bool:
+        """Set the registered node's `reported_ping_status` to `status` unless it is that
+        already (and, when `heard_before` is given, only if the node was last heard from
+        before it); whether it changed. Compare-and-set: of racing reports, one changes it."""
+
     def deregister_node(self, instance_id: str, at: datetime) -> bool:
         """Mark a registered node deregistered at `at`; False when it was not registered."""
 

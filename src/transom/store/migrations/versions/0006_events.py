@@ -1,5 +1,6 @@
 """Events: the outbox, the rules that route events, topics with their subscriptions, and the
-messages published to topics with their per-subscription deliveries.
+messages published to topics with their per-subscription deliveries; and the ping status each
+node's last ping-status event reported.
 
 Revision ID: 0006
 Revises: 0005
@@ -15,6 +16,12 @@ down_revision = "0005"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("nodes") as nodes:
+        nodes.add_column(
+            sa.Column(
+                "reported_ping_status", sa.String(16), nullable=False, server_default="Online"
+            )
+        )
     op.create_table(
         "events",
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
