@@ -43,6 +43,18 @@ def ssm(server: ServerProcess) -> Any:
 
 
 @pytest.fixture
+def sns(server: ServerProcess) -> Any:
+    """A real boto3 SNS client signed with the test key, pointed at `server`."""
+    return boto3_client(server.endpoint, "sns")
+
+
+@pytest.fixture
+def events(server: ServerProcess) -> Any:
+    """A real boto3 EventBridge client signed with the test key, pointed at `server`."""
+    return boto3_client(server.endpoint, "events")
+
+
+@pytest.fixture
 def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A new empty database of the backend named by the test's `backend` parameter."""
     with database(request.param, tmp_path) as db:

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.cli import AwsCli
-from tests.support.servers import ServerProcess, boto3_client
+from tests.support.servers import ServerProcess
 from tests.support.signing import signed_post
 
 ACCOUNT = "000000000000"
@@ -43,11 +43,6 @@ def event(**detail: Any) -> str:
             "detail": detail,
         }
     )
-
-
-@pytest.fixture
-def events(server: ServerProcess) -> Any:
-    return boto3_client(server.endpoint, "events")
 
 
 @pytest.fixture

@@ -378,3 +378,29 @@ def test_invocations_echo_the_role_and_output_settings_the_command_was_sent_with
     }
     got = ssm.get_command_invocation(CommandId=command_id, InstanceId=nodes[0].instance_id)
     assert got["CloudWatchOutputConfig"] == cloudwatch
+
+
+def test_a_command_notifying_a_topic_that_is_not_there_is_refused_and_not_sent(
+    ssm: Any, server: ServerProcess
+) -> None:
+    _, nodes = _fleet(ssm, server, 1)
+    for arn, says in [
+        (
+            "arn:aws:sns:us-east-1:000000000000:no-such-topic",
+            "'no-such-topic', which does not exist",
+        ),
+        ("not-an-arn", "is not a topic of this server"),
+    ]:
+        comment = f"refused-{uuid.uuid4().hex[:8]}"
+        with pytest.raises(ClientError) as error:
+            ssm.send_command(
+                DocumentName="AWS-RunShellScript",
+                InstanceIds=[nodes[0].instance_id],
+                Parameters={"commands": ["true"]},
+                Comment=comment,
+                NotificationConfig={"NotificationArn": arn, "NotificationEvents": ["All"]},
+            )
+        assert error.value.response["Error"]["Code"] == "InvalidNotificationConfig"
+        assert says in error.value.response["Error"]["Message"]
+        listed = ssm.list_commands(InstanceId=nodes[0].instance_id)["Commands"]
+        assert [c for c in listed if c["Comment"] == comment] == []

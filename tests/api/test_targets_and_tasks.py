@@ -117,7 +117,7 @@ def test_a_target_in_use_is_kept_when_deregistered_safely(ssm: Any) -> None:
     assert got["Targets"] == [{"Key": "WindowTargetIds", "Values": [spare]}]
 
 
-def test_a_run_command_task_reads_back_with_its_invocation_parameters(ssm: Any) -> None:
+def test_a_run_command_task_reads_back_with_its_invocation_parameters(ssm: Any, sns: Any) -> None:
     window_id = _window(ssm)
     target = _target(ssm, window_id)
     invocation = {
@@ -126,7 +126,7 @@ def test_a_run_command_task_reads_back_with_its_invocation_parameters(ssm: Any) 
             "Parameters": {"commands": ["apt-get -y upgrade"], "executionTimeout": ["600"]},
             "TimeoutSeconds": 600,
             "NotificationConfig": {
-                "NotificationArn": "arn:aws:sns:us-east-1:123456789012:ops",
+                "NotificationArn": sns.create_topic(Name="ops")["TopicArn"],
                 "NotificationEvents": ["Failed"],
                 "NotificationType": "Command",
             },
@@ -310,3 +310,29 @@ def test_describe_tasks_filters_and_pages(ssm: Any) -> None:
         WindowId=window_id, Filters=[{"Key": "Priority", "Values": ["0"]}]
     )["Tasks"]
     assert [t["WindowTaskId"] for t in high] == ids[::3]
+
+
+@pytest.mark.parametrize(
+    ("arn", "says"),
+    [
+        ("arn:aws:sns:us-east-1:000000000000:no-such-topic", "create it first"),
+        ("arn:aws:sqs:us-east-1:000000000000:queue", "is not a topic of this server"),
+        ("arn:aws:sns:eu-west-1:999999999999:ops", "is not a topic of this server"),
+    ],
+)
+def test_a_task_notifying_a_topic_that_is_not_there_is_refused(
+    ssm: Any, arn: str, says: str
+) -> None:
+    window_id = _window(ssm)
+    target = _target(ssm, window_id)
+    config = {"NotificationArn": arn, "NotificationEvents": ["Failed"]}
+    with pytest.raises(ClientError) as error:
+        _task(
+            ssm,
+            window_id,
+            target,
+            TaskInvocationParameters={"RunCommand": {"NotificationConfig": config}},
+        )
+    assert _code(error) == "ValidationException"
+    assert says in str(error.value)
+    assert ssm.describe_maintenance_window_tasks(WindowId=window_id)["Tasks"] == []

@@ -9,17 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 import sqlalchemy as sa
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.support.servers import (
-    ACCESS_KEY_ID,
     REGION,
-    SECRET_ACCESS_KEY,
     Database,
     ServerProcess,
     aws_cli_env,
@@ -29,23 +25,6 @@ from transom.store import schema
 from transom.store.sql import SqlStore
 
 ACCOUNT = "000000000000"
-
-
-def sns_client(endpoint: str) -> Any:
-    """A real boto3 SNS client signed with the test key."""
-    return boto3.client(
-        "sns",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
-@pytest.fixture
-def sns(server: ServerProcess) -> Any:
-    return sns_client(server.endpoint)
 
 
 @pytest.fixture

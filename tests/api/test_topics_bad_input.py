@@ -14,13 +14,13 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from tests.api.test_bad_input import dump
-from tests.api.test_topics import sns_client
 from tests.support.servers import (
     ACCESS_KEY_ID,
     REGION,
     SECRET_ACCESS_KEY,
     Database,
     ServerProcess,
+    boto3_client,
 )
 
 __all__ = ["dump"]
@@ -313,7 +313,7 @@ def _error(response: httpx.Response) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def ids(server: ServerProcess, backend_db: Database) -> dict[str, str]:
-    sns = sns_client(server.endpoint)
+    sns = boto3_client(server.endpoint, "sns")
     topic = sns.create_topic(Name="bad-input", Attributes={"DisplayName": "Keep"})["TopicArn"]
     sub = sns.subscribe(**{**SUB, "TopicArn": topic}, ReturnSubscriptionArn=True)
     store = backend_db.open_store()

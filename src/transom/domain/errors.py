@@ -123,6 +123,10 @@ class InvalidDocumentError(ClientError):
     code = "InvalidDocument"
 
 
+class InvalidNotificationConfigError(ClientError):
+    code = "InvalidNotificationConfig"
+
+
 class InvalidDocumentVersionError(ClientError):
     code = "InvalidDocumentVersion"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from transom.domain.commands import Command
+from transom.events.systems_manager import instant
 
 COMMAND = "Command"
 INVOCATION = "Invocation"
@@ -27,11 +28,6 @@ def notification_topic(command: Command, kind: str, status: str) -> str | None:
     return str(arn) if "All" in wanted or status in wanted else None
 
 
-def _instant(at: datetime) -> str:
-    at = at.astimezone(UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
-
-
 def command_message(command: Command, status: str, at: datetime) -> str:
     """The body of a command summary notification."""
     request = command.request or {}
@@ -40,12 +36,12 @@ def command_message(command: Command, status: str, at: datetime) -> str:
             "commandId": command.command_id,
             "documentName": command.document_name,
             "instanceIds": list(command.instance_ids) if not command.targets else [],
-            "requestedDateTime": _instant(command.requested_date),
-            "expiresAfter": _instant(command.expires_after),
+            "requestedDateTime": instant(command.requested_date),
+            "expiresAfter": instant(command.expires_after),
             "outputS3BucketName": request.get("OutputS3BucketName", ""),
             "outputS3KeyPrefix": request.get("OutputS3KeyPrefix", ""),
             "status": status,
-            "eventTime": _instant(at),
+            "eventTime": instant(at),
         }
     )
 
@@ -57,8 +53,8 @@ def invocation_message(command: Command, instance_id: str, status: str, at: date
             "commandId": command.command_id,
             "documentName": command.document_name,
             "instanceId": instance_id,
-            "requestedDateTime": _instant(command.requested_date),
+            "requestedDateTime": instant(command.requested_date),
             "status": status,
-            "eventTime": _instant(at),
+            "eventTime": instant(at),
         }
     )

@@ -27,6 +27,7 @@ from transom.domain.errors import (
     DuplicateInstanceIdError,
     InvalidCommandIdError,
     InvalidInstanceIdError,
+    InvalidNotificationConfigError,
     InvocationDoesNotExistError,
     UnsupportedPlatformTypeError,
     ValidationError,
@@ -40,6 +41,7 @@ from transom.execution.limits import error_threshold
 from transom.execution.node_selection import resolve_targets
 from transom.services.command_progress import CommandProgress
 from transom.services.documents import find_document, resolve_parameters
+from transom.services.notification_config import check_notification_config
 from transom.store.port import Store, Transaction
 
 Wake = Callable[[Collection[str]], None]
@@ -97,6 +99,12 @@ class CommandService:
                 "Give exactly one of InstanceIds or Targets to say where the command runs."
             )
         with self._store.write() as tx:
+            check_notification_config(
+                tx,
+                (request or {}).get("NotificationConfig"),
+                self._progress.realm,
+                InvalidNotificationConfigError,
+            )
             chosen = list(instance_ids) or resolve_targets(targets, tx.node_tags())
             nodes = {n.instance_id: n for n in tx.nodes_of(chosen)}
             command, invocations = self.prepare(

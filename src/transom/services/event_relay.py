@@ -26,6 +26,8 @@ from transom.events.command_notifications import (
     notification_topic,
 )
 from transom.events.envelope import envelope
+from transom.events.systems_manager import COMMAND as COMMAND_STATUS_CHANGE
+from transom.events.systems_manager import COMMAND_INVOCATION as INVOCATION_STATUS_CHANGE
 from transom.events.target_input import render
 from transom.services.rules import RuleService
 from transom.services.topic_rules import topic_name_of
@@ -34,8 +36,6 @@ from transom.store.port import Store, Transaction
 
 log = logging.getLogger(__name__)
 
-COMMAND_STATUS_CHANGE = "EC2 Command Status-change Notification"
-INVOCATION_STATUS_CHANGE = "EC2 Command Invocation Status-change Notification"
 _MESSAGE_IDS = uuid.UUID("6f1d8f3e-8a53-4f4e-9a38-2c7b0c6f7a11")
 BATCH = 500
 

@@ -14,6 +14,7 @@ from transom.domain.quotas import Quotas
 from transom.domain.windows import TaskSpec, TaskType, Window, WindowTask
 from transom.events import systems_manager as ssm_events
 from transom.services import idempotency
+from transom.services.notification_config import check_notification_config
 from transom.services.target_rules import check_task_targets, registered_instance_ids
 from transom.services.windows import require_window
 from transom.store.port import Store, Transaction
@@ -28,8 +29,11 @@ _INVOCATION_MEMBER = {
 DEFAULT_CUTOFF_BEHAVIOR = "CONTINUE_TASK"
 
 
-def _check_task(tx: Transaction, window: Window, spec: TaskSpec, explicit: set[str]) -> TaskSpec:
-    """Validate `spec` against SPEC.md §b.10 and return it as stored.
+def _check_task(
+    tx: Transaction, window: Window, spec: TaskSpec, explicit: set[str], realm: Realm
+) -> TaskSpec:
+    """Validate `spec` against SPEC.md §b.10 (and a RunCommand NotificationConfig's topic)
+    and return it as stored.
 
     `explicit` names the fields the caller sent in this request; rate-control fields left over
     from before are dropped when a task loses its targets.
@@ -73,6 +77,8 @@ def _check_task(tx: Transaction, window: Window, spec: TaskSpec, explicit: set[s
             f"TaskInvocationParameters.{others[0]} does not match TaskType {spec.task_type}: "
             f"a {spec.task_type} task takes only TaskInvocationParameters.{expected}."
         )
+    run = (spec.task_invocation_parameters or {}).get("RunCommand") or {}
+    check_notification_config(tx, run.get("NotificationConfig"), realm, ValidationError)
     return spec
 
 
@@ -108,7 +114,7 @@ class TaskService:
 
         def create(tx: Transaction) -> str:
             window = require_window(tx, window_id)
-            checked = _check_task(tx, window, spec, explicit)
+            checked = _check_task(tx, window, spec, explicit, self._realm)
             if tx.count_tasks(window_id) >= self._quotas.tasks_per_window:
                 raise ResourceLimitExceededError(
                     f"Maintenance window {window_id} already has the maximum of "
@@ -140,7 +146,7 @@ class TaskService:
                 )
             else:
                 spec = dataclasses.replace(current.spec, **changes)
-            spec = _check_task(tx, window, spec, set(changes))
+            spec = _check_task(tx, window, spec, set(changes), self._realm)
             task = WindowTask(window_id, window_task_id, spec)
             tx.update_task(task)
         return task
