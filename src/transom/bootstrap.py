@@ -23,6 +23,7 @@ from transom.services.commands import CommandService, Wake
 from transom.services.container import Services
 from transom.services.dispatch import Dispatcher
 from transom.services.event_feed import EventFeed
+from transom.services.event_relay import EventRelay
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
@@ -102,6 +103,7 @@ def build_app(
     from transom.api.edge import StoreCalls
     from transom.api.rest import rest_routes
     from transom.engine.reaper import reap_forever
+    from transom.engine.relay import relay_forever
     from transom.engine.windows import WindowEngine
     from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
     from transom.protocol.query.endpoint import QueryEndpoint
@@ -109,10 +111,17 @@ def build_app(
     clock = clock or SystemClock()
     services = build_services(store, clock, settings, signals.notify)
     calls = StoreCalls(inline=store.engine.dialect.name == "sqlite")
+    relay = EventRelay(store, settings.realm, services.rules)
 
     async def reap() -> int:
         """Expire undeliverable invocations, and report nodes that have gone quiet."""
         return await calls(services.expiry.expire) + await calls(services.nodes.report_lost)
+
+    async def pending() -> bool:
+        return await calls(relay.pending)
+
+    async def relay_batch() -> int:
+        return await calls(relay.relay)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -120,6 +129,7 @@ def build_app(
         loops = [
             asyncio.create_task(reap_forever(reap)),
             asyncio.create_task(engine.run_forever()),
+            asyncio.create_task(relay_forever(pending, relay_batch)),
         ]
         try:
             yield

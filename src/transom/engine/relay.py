@@ -1,0 +1,31 @@
+"""The relay's loop: it looks for unrelayed events every `interval` seconds and relays them
+in batches until none is left. What a batch does is `transom.services.event_relay`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 0.05
+"""Seconds between looks: the relay's share of the delay from a change to its delivery. A
+look is one indexed read; on PostgreSQL it also sees the events of other replicas."""
+
+
+async def relay_forever(
+    pending: Callable[[], Awaitable[bool]],
+    relay: Callable[[], Awaitable[int]],
+    interval: float = INTERVAL,
+) -> None:
+    """Relay while `pending()`, then wait `interval`; until cancelled. A failed pass is
+    logged and retried after a pause, never fatal."""
+    while True:
+        try:
+            while await pending():
+                await relay()
+        except Exception:
+            log.exception("event relay pass failed; trying again")
+            await asyncio.sleep(1.0)
+        await asyncio.sleep(interval)
