@@ -4,10 +4,10 @@ SNS's HTTP delivery policy is the model. It retries in phases: immediately, then
 `minDelayTarget`, then backing off from `minDelayTarget` to `maxDelayTarget` (linear,
 arithmetic, geometric or exponential), then at `maxDelayTarget`, for `numRetries` retries in
 all. Its default (3 retries, 20 s apart, linear) gives up within a minute, too soon for an
-endpoint that is down for a deploy. Here the back-off is exponential from 20 s (SNS's default
-`minDelayTarget`), capped at 5 minutes, with jitter so that deliveries failed together do
-not come back together, and it goes on until an hour has passed since the delivery was first
-due: about 15 attempts.
+endpoint that is down for a deploy. Here the back-off is exponential from 1 s, capped at 5
+minutes (the effective policy the topics API reports), with jitter so that deliveries failed
+together do not come back together, and it goes on until an hour has passed since the
+delivery was first due: about 20 attempts.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    min_delay: timedelta = timedelta(seconds=20)
+    min_delay: timedelta = timedelta(seconds=1)
     """The wait after the first failure."""
     max_delay: timedelta = timedelta(minutes=5)
     """No wait is longer."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from transom.services.command_expiry import CommandExpiry
 from transom.services.commands import CommandService
+from transom.services.delivery import DeliveryService
 from transom.services.dispatch import Dispatcher
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
@@ -36,3 +37,4 @@ class Services:
     scheduler: Scheduler
     runner: WindowRunner
     history: HistoryService
+    deliveries: DeliveryService
