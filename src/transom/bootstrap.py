@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from transom.api.agent import Signals
 from transom.domain.clock import Clock, SystemClock
+from transom.domain.delivery_policy import RetryPolicy
 from transom.domain.events import Realm
 from transom.domain.quotas import Quotas
 from transom.services.command_cache import CommandCache
@@ -21,6 +23,7 @@ from transom.services.command_expiry import CommandExpiry
 from transom.services.command_progress import CommandProgress
 from transom.services.commands import CommandService, Wake
 from transom.services.container import Services
+from transom.services.delivery import DeliveryService
 from transom.services.dispatch import Dispatcher
 from transom.services.event_feed import EventFeed
 from transom.services.event_relay import EventRelay
@@ -40,6 +43,9 @@ from transom.services.windows import WindowService
 from transom.store.port import Store
 from transom.store.sql import SqlStore
 
+if TYPE_CHECKING:
+    from transom.events.senders import Senders
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -51,6 +57,29 @@ class Settings:
     node_ping_timeout: timedelta = timedelta(minutes=5)
     history_retention: timedelta = timedelta(days=30)
     realm: Realm = field(default_factory=Realm)
+    public_url: str | None = None
+    """The server's base URL as subscribers reach it (in SubscribeURL, UnsubscribeURL and
+    SigningCertURL); default `http://HOST:PORT`."""
+    signing_key: Path | None = None
+    """The PEM file with the key (and certificate) that signs SNS messages; default
+    `sns-signing-key.pem` in the data directory, made on first start. Replicas share one."""
+    smtp_url: str | None = None
+    """The SMTP server of email deliveries (see `events.smtp`); none: they fail."""
+    ca_bundle: Path | None = None
+    """CA certificates (PEM) trusted for HTTPS deliveries besides the system's."""
+    delivery_policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @property
+    def base_url(self) -> str:
+        """`public_url` without a trailing slash, or `http://HOST:PORT`."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def signing_key_file(self) -> Path:
+        return self.signing_key or self.data_dir / "sns-signing-key.pem"
 
     @property
     def url(self) -> str:
@@ -66,9 +95,14 @@ def open_store(settings: Settings) -> SqlStore:
 
 
 def build_services(
-    store: Store, clock: Clock, settings: Settings, wake: Wake = lambda _ids: None
+    store: Store,
+    clock: Clock,
+    settings: Settings,
+    wake: Wake = lambda _ids: None,
+    deliveries_due: Callable[[], None] = lambda: None,
 ) -> Services:
-    """The use cases; `wake` is told which nodes may have new work (their long polls)."""
+    """The use cases; `wake` is told which nodes may have new work (their long polls),
+    `deliveries_due` that a delivery may be due now (the delivery worker)."""
     realm = settings.realm
     cache = CommandCache()
     progress = CommandProgress(clock, cache, realm)
@@ -89,9 +123,30 @@ def build_services(
         runner=WindowRunner(store, clock, commands, realm),
         history=HistoryService(store, clock, settings.history_retention, realm),
         event_feed=EventFeed(store, realm),
-        topics=TopicService(store, clock, realm),
+        topics=TopicService(store, clock, realm, deliveries_due),
         rules=RuleService(store, clock, settings.quotas, realm),
+        deliveries=DeliveryService(
+            store, clock, realm, settings.delivery_policy, wake=deliveries_due
+        ),
     )
+
+
+def build_senders(settings: Settings) -> Senders:
+    """The senders of deliveries, with the signing key (made on first start); `ValueError`
+    saying what is wrong with the SMTP URL or the key file."""
+    from transom.events.senders import Senders, tls_context
+    from transom.events.signing import SigningKey
+    from transom.events.smtp import SmtpServer
+    from transom.events.sns_messages import SnsMessages
+
+    settings.signing_key_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        key = SigningKey.load_or_create(settings.signing_key_file)
+    except ValueError as exc:
+        raise ValueError(f"cannot use the signing key {settings.signing_key_file}: {exc}") from exc
+    smtp = None if settings.smtp_url is None else SmtpServer.parse(settings.smtp_url)
+    messages = SnsMessages(settings.realm, settings.base_url, key)
+    return Senders(messages, smtp, tls_context(settings.ca_bundle))
 
 
 def build_app(
@@ -102,16 +157,21 @@ def build_app(
     from transom.api.app import create_app
     from transom.api.edge import StoreCalls
     from transom.api.rest import rest_routes
+    from transom.api.sns_certificate import certificate_route
+    from transom.engine.delivery import DeliveryWorker, Doorbell
     from transom.engine.reaper import reap_forever
     from transom.engine.relay import relay_forever
     from transom.engine.windows import WindowEngine
+    from transom.events.sns_messages import CERTIFICATE_PATH
     from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
     from transom.protocol.query.endpoint import QueryEndpoint
 
     clock = clock or SystemClock()
-    services = build_services(store, clock, settings, signals.notify)
+    doorbell = Doorbell()
+    services = build_services(store, clock, settings, signals.notify, doorbell.ring)
+    senders = build_senders(settings)
     calls = StoreCalls(inline=store.engine.dialect.name == "sqlite")
-    relay = EventRelay(store, settings.realm, services.rules)
+    relay = EventRelay(store, settings.realm, services.rules, doorbell.ring)
 
     async def reap() -> int:
         """Expire undeliverable invocations, and report nodes that have gone quiet."""
@@ -126,22 +186,29 @@ def build_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         engine = WindowEngine(services.scheduler, services.runner, services.history, clock)
+        worker = DeliveryWorker(services.deliveries, senders.send, clock, doorbell)
         loops = [
             asyncio.create_task(reap_forever(reap)),
             asyncio.create_task(engine.run_forever()),
             asyncio.create_task(relay_forever(pending, relay_batch)),
+            asyncio.create_task(worker.run_forever()),
         ]
         try:
             yield
         finally:
             for loop in loops:
                 loop.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            await senders.aclose()
 
     return create_app(
         AwsJsonEndpoint(services, clock),
         calls=calls,
         query=QueryEndpoint(services, clock),
         agent=AgentChannel(services, signals, calls),
-        extra_routes=rest_routes(services, clock, calls, lambda: signals.stopped),
+        extra_routes=[
+            *rest_routes(services, clock, calls, lambda: signals.stopped),
+            certificate_route(CERTIFICATE_PATH, senders.messages.key.certificate_pem()),
+        ],
         lifespan=lifespan,
     )

@@ -80,6 +80,40 @@ def server_options(command: F) -> F:
         help="Days window executions and commands are kept before they are purged.",
     )(command)
     command = click.option(
+        "--public-url",
+        envvar="TRANSOM_PUBLIC_URL",
+        help="The server's URL as subscribers reach it, in the links and SigningCertURL of "
+        "SNS messages.  [default: http://HOST:PORT]",
+    )(command)
+    command = click.option(
+        "--signing-key",
+        envvar="TRANSOM_SIGNING_KEY",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="PEM file with the key (and certificate) that signs SNS messages, made if "
+        "missing; give replicas the same one.  [default: sns-signing-key.pem in the data dir]",
+    )(command)
+    command = click.option(
+        "--smtp-url",
+        envvar="TRANSOM_SMTP_URL",
+        help="SMTP server for email subscriptions: smtp://[user:password@]host[:port]"
+        "[?from=ADDRESS], smtp+starttls://... or smtps://...",
+    )(command)
+    command = click.option(
+        "--ca-bundle",
+        envvar="TRANSOM_CA_BUNDLE",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="CA certificates (PEM) to trust for HTTPS subscriptions, besides the system's.",
+    )(command)
+    command = click.option(
+        "--delivery-retry-delay",
+        envvar="TRANSOM_DELIVERY_RETRY_DELAY",
+        type=click.FloatRange(min=0, min_open=True),
+        default=1.0,
+        show_default=True,
+        help="Seconds before the first retry of a failed delivery; each retry waits twice as "
+        "long, up to 5 minutes, for an hour.",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -99,6 +133,7 @@ def server_options(command: F) -> F:
 
 def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settings:
     from transom.bootstrap import Settings
+    from transom.domain.delivery_policy import RetryPolicy
     from transom.domain.quotas import Quotas
 
     if not server:
@@ -115,6 +150,13 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
         ),
         node_ping_timeout=timedelta(seconds=server["node_ping_timeout"]),
         history_retention=timedelta(days=server["history_retention_days"]),
+        public_url=server["public_url"],
+        signing_key=server["signing_key"],
+        smtp_url=server["smtp_url"],
+        ca_bundle=server["ca_bundle"],
+        delivery_policy=RetryPolicy(
+            min_delay=timedelta(seconds=server["delivery_retry_delay"]),
+        ),
     )
 
 

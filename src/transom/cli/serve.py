@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import socket
 import subprocess
@@ -53,6 +54,7 @@ def serve(
         sys.exit(f"transom: cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
     sock.listen(2048)  # accept (queue) connections from the moment we say where we listen
     host, port = sock.getsockname()[:2]
+    settings = dataclasses.replace(settings, port=port)  # the one bound, for `base_url`
     # From here SIGTERM and SIGINT only ask the server to stop, also before it runs (uvicorn
     # installs its own handler while it runs, and afterwards re-raises the signals it caught
     # under this one).
@@ -68,7 +70,11 @@ def serve(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, request_stop)
     signals = Signals()
-    app = build_app(store, settings, signals)
+    try:
+        app = build_app(store, settings, signals)
+    except ValueError as exc:  # a bad --smtp-url or --signing-key
+        store.close()
+        sys.exit(f"transom: {exc}")
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
     )

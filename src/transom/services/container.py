@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from transom.services.command_expiry import CommandExpiry
 from transom.services.commands import CommandService
+from transom.services.delivery import DeliveryService
 from transom.services.dispatch import Dispatcher
 from transom.services.event_feed import EventFeed
 from transom.services.history import HistoryService
@@ -42,3 +43,4 @@ class Services:
     event_feed: EventFeed
     topics: TopicService
     rules: RuleService
+    deliveries: DeliveryService

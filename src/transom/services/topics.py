@@ -18,7 +18,7 @@ import hmac
 import json
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -82,10 +82,14 @@ def topic_exists(tx: Transaction, arn: str, realm: Realm) -> bool:
 
 
 class TopicService:
-    def __init__(self, store: Store, clock: Clock, realm: Realm) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, realm: Realm, wake: Callable[[], None] = lambda: None
+    ) -> None:
+        """`wake` is told, after the commit, that deliveries were enqueued (the worker)."""
         self._store = store
         self._clock = clock
         self.realm = realm
+        self._wake = wake
 
     # ARNs, for the adapters
 
@@ -189,6 +193,13 @@ class TopicService:
         """A new pending subscription, with its confirmation enqueued; the existing one for
         the same protocol and endpoint when its attributes agree (a pending one gets a new
         confirmation)."""
+        subscription = self._subscribe(arn, protocol, endpoint, attributes)
+        self._wake()
+        return subscription
+
+    def _subscribe(
+        self, arn: str, protocol: str, endpoint: str | None, attributes: Mapping[str, str]
+    ) -> Subscription:
         endpoint = rules.check_endpoint(protocol, endpoint)
         for key, value in attributes.items():
             rules.check_subscription_attribute(key, value, protocol)
@@ -369,7 +380,9 @@ class TopicService:
             )
         with self._store.write() as tx:
             self._topic(tx, name)
-            return publish(tx, name, subject, message, kept, now=self._clock.now())
+            message_id = publish(tx, name, subject, message, kept, now=self._clock.now())
+        self._wake()
+        return message_id
 
     # tags
 

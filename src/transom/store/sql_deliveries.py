@@ -2,16 +2,93 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from transom.domain.topics import DeliveryStatus, Message
+from transom.domain.topics import (
+    Delivery,
+    DeliveryStatus,
+    Message,
+    MessageKind,
+    Subscription,
+)
 from transom.store import schema as t
 
 _d = t.deliveries
 _m = t.messages
+_s = t.subscriptions
+
+_CANDIDATES_PER_CLAIM = 4
+"""A claim reads this many times `limit` due deliveries to choose from, so that a
+subscription with many due does not crowd out the others."""
+_ERROR_CHARS = 1024
+_ORPHANED = "the subscription no longer exists"
+
+_SELECT = sa.select(
+    _d,
+    _m.c.topic_name.label("m_topic_name"),
+    _m.c.kind.label("m_kind"),
+    _m.c.subject.label("m_subject"),
+    _m.c.body.label("m_body"),
+    _m.c.attributes.label("m_attributes"),
+    _m.c.created_date.label("m_created_date"),
+    _s.c.topic_name.label("s_topic_name"),
+    _s.c.protocol.label("s_protocol"),
+    _s.c.endpoint.label("s_endpoint"),
+    _s.c.attributes.label("s_attributes"),
+    _s.c.token.label("s_token"),
+    _s.c.confirmed.label("s_confirmed"),
+    _s.c.created_date.label("s_created_date"),
+).select_from(
+    _d.join(_m, _m.c.message_id == _d.c.message_id).join(
+        _s, _s.c.subscription_id == _d.c.subscription_id
+    )
+)
+
+
+def _delivery(row: sa.Row[Any]) -> Delivery:
+    m = row._mapping
+    return Delivery(
+        seq=m["seq"],
+        message=Message(
+            message_id=m["message_id"],
+            topic_name=m["m_topic_name"],
+            kind=MessageKind(m["m_kind"]),
+            subject=m["m_subject"],
+            body=m["m_body"],
+            attributes=m["m_attributes"],
+            created_date=m["m_created_date"],
+        ),
+        subscription=Subscription(
+            subscription_id=m["subscription_id"],
+            topic_name=m["s_topic_name"],
+            protocol=m["s_protocol"],
+            endpoint=m["s_endpoint"],
+            attributes=m["s_attributes"],
+            token=m["s_token"],
+            confirmed=m["s_confirmed"],
+            created_date=m["s_created_date"],
+        ),
+        status=DeliveryStatus(m["status"]),
+        attempts=m["attempts"],
+        next_attempt=m["next_attempt"],
+        last_error=m["last_error"],
+        created_date=m["created_date"],
+        finished_date=m["finished_date"],
+    )
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        _d.c.status == DeliveryStatus.PENDING.value,
+        _d.c.next_attempt <= now,
+        sa.or_(_d.c.leased_until.is_(None), _d.c.leased_until <= now),
+    )
 
 
 class DeliveryQueries:
@@ -56,3 +133,108 @@ class DeliveryQueries:
             .order_by(_d.c.seq)
         )
         return [(row.subscription_id, row.status) for row in self._conn.execute(query)]
+
+    def claim_deliveries(
+        self,
+        lease: str,
+        now: datetime,
+        leased_until: datetime,
+        limit: int,
+        per_subscription: int,
+        skip: Collection[str] = (),
+    ) -> list[Delivery]:
+        self._give_up_orphans(now)
+        query = (
+            sa.select(_d.c.seq, _d.c.subscription_id)
+            .where(_claimable(now))
+            .order_by(_d.c.next_attempt, _d.c.seq)
+            .limit(limit * _CANDIDATES_PER_CLAIM)
+        )
+        if skip:
+            query = query.where(_d.c.subscription_id.not_in(list(skip)))
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        taken: Counter[str] = Counter()
+        chosen: list[int] = []
+        for row in self._conn.execute(query):
+            if taken[row.subscription_id] < per_subscription:
+                taken[row.subscription_id] += 1
+                chosen.append(row.seq)
+                if len(chosen) == limit:
+                    break
+        if not chosen:
+            return []
+        self._conn.execute(
+            _d.update().where(_d.c.seq.in_(chosen)).values(lease=lease, leased_until=leased_until)
+        )
+        rows = self._conn.execute(
+            _SELECT.where(_d.c.seq.in_(chosen)).order_by(_d.c.next_attempt, _d.c.seq)
+        )
+        return [_delivery(row) for row in rows]
+
+    def _give_up_orphans(self, now: datetime) -> None:
+        subscribed = sa.select(_s.c.seq).where(_s.c.subscription_id == _d.c.subscription_id)
+        query = sa.select(_d.c.seq).where(_claimable(now), ~subscribed.exists())
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        orphans = list(self._conn.execute(query).scalars())
+        if orphans:
+            self._conn.execute(
+                _d.update()
+                .where(_d.c.seq.in_(orphans))
+                .values(
+                    status=DeliveryStatus.GIVEN_UP.value,
+                    last_error=_ORPHANED,
+                    finished_date=now,
+                    lease=None,
+                    leased_until=None,
+                )
+            )
+
+    def _finish_attempt(self, seq: int, lease: str, **values: Any) -> bool:
+        result = self._conn.execute(
+            _d.update()
+            .where(_d.c.seq == seq, _d.c.lease == lease)
+            .values(attempts=_d.c.attempts + 1, lease=None, leased_until=None, **values)
+        )
+        return bool(result.rowcount)
+
+    def record_delivered(self, seq: int, lease: str, now: datetime) -> bool:
+        return self._finish_attempt(
+            seq, lease, status=DeliveryStatus.DELIVERED.value, finished_date=now
+        )
+
+    def record_failure(self, seq: int, lease: str, error: str, next_attempt: datetime) -> bool:
+        return self._finish_attempt(
+            seq, lease, last_error=error[:_ERROR_CHARS], next_attempt=next_attempt
+        )
+
+    def record_given_up(self, seq: int, lease: str, error: str, now: datetime) -> bool:
+        return self._finish_attempt(
+            seq,
+            lease,
+            status=DeliveryStatus.GIVEN_UP.value,
+            last_error=error[:_ERROR_CHARS],
+            finished_date=now,
+        )
+
+    def recent_deliveries(self, limit: int, failing_only: bool = False) -> list[Delivery]:
+        query = _SELECT.order_by(_d.c.seq.desc()).limit(limit)
+        if failing_only:
+            query = query.where(
+                _d.c.status != DeliveryStatus.DELIVERED.value, _d.c.last_error.is_not(None)
+            )
+        return [_delivery(row) for row in self._conn.execute(query)]
+
+    def pending_deliveries(self) -> int:
+        query = sa.select(sa.func.count()).where(_d.c.status == DeliveryStatus.PENDING.value)
+        return int(self._conn.execute(query).scalar_one())
+
+    def next_delivery_due(self) -> datetime | None:
+        # A leased delivery's lease ends after it was due, and it is pending only while leased.
+        claimable_at = sa.func.coalesce(_d.c.leased_until, _d.c.next_attempt)
+        query = sa.select(sa.type_coerce(sa.func.min(claimable_at), t.UtcDateTime())).where(
+            _d.c.status == DeliveryStatus.PENDING.value
+        )
+        value: datetime | None = self._conn.execute(query).scalar_one()
+        return value

@@ -1,0 +1,156 @@
+"""The delivery worker loop: claim due deliveries, attempt each in its own task, sleep until
+the next is due or a publication on this replica rings the doorbell. Every replica runs it;
+leases in the store decide who attempts what (see services.delivery).
+
+One slow or failing endpoint never delays the others: every attempt is its own task with a
+timeout, at most `per_subscription` attempts of one subscription are in flight, and while a
+subscription has that many its other deliveries are left for later claims.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from transom.domain.clock import Clock
+from transom.domain.topics import Delivery
+from transom.services.delivery import DeliveryService, Send
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryPacing:
+    concurrency: int = 64
+    """Attempts in flight in all."""
+    per_subscription: int = 4
+    """Attempts in flight to one subscription."""
+    idle: float = 2.0
+    """The longest sleep: how soon a publication on another replica is noticed."""
+    retry: float = 1.0
+    """The sleep after a failed pass."""
+    grace: float = 5.0
+    """How long attempts in flight may go on when the worker stops."""
+    recheck: float = 0.05
+    """The sleep when deliveries are due but none could be claimed and none is in flight
+    (another replica holds them, or they came due during the pass)."""
+
+
+class Doorbell:
+    """Wakes the worker from any thread; rings before the worker runs are kept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+        self._rung = False
+
+    def ring(self) -> None:
+        with self._lock:
+            if self._loop is None or self._event is None:
+                self._rung = True
+                return
+            loop, event = self._loop, self._event
+        loop.call_soon_threadsafe(event.set)
+
+    def attach(self) -> asyncio.Event:
+        """The event `ring` sets, bound to the running loop."""
+        event = asyncio.Event()
+        with self._lock:
+            self._loop, self._event = asyncio.get_running_loop(), event
+            if self._rung:
+                event.set()
+        return event
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        service: DeliveryService,
+        send: Send,
+        clock: Clock,
+        doorbell: Doorbell,
+        pacing: DeliveryPacing = DeliveryPacing(),
+    ) -> None:
+        self._service = service
+        self._send = send
+        self._clock = clock
+        self._doorbell = doorbell
+        self._pacing = pacing
+        self._in_flight: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run_forever(self) -> None:
+        """Pass after pass until cancelled. Attempts still in flight after `grace` seconds
+        are cancelled: their leases expire and a later pass, here or on another replica,
+        attempts them again (a repeat, with the same message id, if one had been sent)."""
+        wake = self._doorbell.attach()
+        try:
+            while True:
+                wake.clear()
+                try:
+                    delay = await self._pass(wake)
+                except Exception:
+                    log.exception("delivery pass failed; trying again")
+                    delay = self._pacing.retry
+                if delay > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), delay)
+        finally:
+            await self._finish_in_flight()
+
+    async def _finish_in_flight(self) -> None:
+        """Give the attempts in flight `grace` seconds to end and record their outcome, then
+        cancel the rest."""
+        tasks = set(self._tasks)
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=self._pacing.grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _pass(self, wake: asyncio.Event) -> float:
+        """Claim and start what is due; the seconds to sleep unless woken."""
+        pacing = self._pacing
+        free = pacing.concurrency - len(self._tasks)
+        if free <= 0:
+            return pacing.idle  # a finishing attempt wakes the loop
+        busy = [sid for sid, n in self._in_flight.items() if n >= pacing.per_subscription]
+        claim = await asyncio.to_thread(self._service.claim, free, pacing.per_subscription, busy)
+        for delivery in claim.deliveries:
+            self._start(delivery, claim.lease, wake)
+        if len(claim.deliveries) == free:
+            return 0
+        due = await asyncio.to_thread(self._service.next_due)
+        if due is None:
+            return pacing.idle
+        until = (due - self._clock.now()) / timedelta(seconds=1)
+        if until > 0:
+            return min(until, pacing.idle)
+        # Due yet not claimed: its subscription is busy (a finishing attempt wakes the loop),
+        # another replica holds it, or it came due during this pass.
+        return pacing.idle if self._tasks else pacing.recheck
+
+    def _start(self, delivery: Delivery, lease: str, wake: asyncio.Event) -> None:
+        sid = delivery.subscription.subscription_id
+        self._in_flight[sid] += 1
+
+        async def attempt() -> None:
+            try:
+                await self._service.attempt(delivery, lease, self._send)
+            except Exception:
+                log.exception("recording a delivery attempt failed")
+            finally:
+                self._in_flight[sid] -= 1
+                if not self._in_flight[sid]:
+                    del self._in_flight[sid]
+                wake.set()
+
+        task = asyncio.create_task(attempt())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
