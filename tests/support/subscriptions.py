@@ -1,39 +1,23 @@
-"""Subscriptions written straight into their table, for tests of delivery that do not go
-through the topics port."""
+"""Subscriptions written through the store's topic port, for tests of delivery that need no
+topic API."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from transom.domain.topics import Subscription
-from transom.store import schema
 from transom.store.sql import SqlStore
 
 
 def add_subscription(store: SqlStore, subscription: Subscription) -> Subscription:
-    with store.engine.begin() as conn:
-        conn.execute(
-            schema.subscriptions.insert().values(
-                subscription_id=subscription.subscription_id,
-                topic_name=subscription.topic_name,
-                protocol=subscription.protocol,
-                endpoint=subscription.endpoint,
-                attributes=dict(subscription.attributes),
-                token=subscription.token,
-                confirmed=subscription.confirmed,
-                created_date=subscription.created_date,
-            )
-        )
+    with store.write() as tx:
+        tx.insert_subscription(subscription)
     return subscription
 
 
 def remove_subscription(store: SqlStore, subscription_id: str) -> None:
-    with store.engine.begin() as conn:
-        conn.execute(
-            schema.subscriptions.delete().where(
-                schema.subscriptions.c.subscription_id == subscription_id
-            )
-        )
+    with store.write() as tx:
+        tx.delete_subscription(subscription_id)
 
 
 def subscription(
