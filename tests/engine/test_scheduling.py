@@ -13,6 +13,7 @@ from tests.support.servers import BACKEND_PARAMS, Database
 from transom.domain.events import Realm
 from transom.domain.executions import ExecutionStatus as S
 from transom.events.systems_manager import WINDOW_EXECUTION
+from transom.services.event_relay import EventRelay
 from transom.services.scheduler import Scheduler
 
 pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
@@ -215,12 +216,18 @@ def test_history_older_than_the_retention_is_purged(world: World) -> None:
     window = world.window("cron(0 1 * * ? *)")
     world.run_until(START + timedelta(days=32))
     assert len(world.executions(window)) == 32
+    relay = EventRelay(world.store, Realm(), world.services.rules)
+    while relay.relay():
+        pass
 
     world.services.history.purge()
 
     kept = world.executions(window)
     assert len(kept) == 30
     assert kept[0].scheduled_time == START + timedelta(days=2, hours=1)
+    with world.store.read() as tx:
+        oldest = tx.events_after(0, 1)[0].event
+    assert oldest.time >= world.clock.now() - timedelta(days=30)
 
 
 def test_history_pages_newest_first_within_the_time_range(world: World) -> None:

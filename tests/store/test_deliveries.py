@@ -227,3 +227,29 @@ def test_the_backlog_and_when_the_next_delivery_is_due(store: SqlStore) -> None:
         tx.record_failure(second.seq, "a", "x", NOW + timedelta(seconds=5))
     with store.read() as tx:
         assert tx.next_delivery_due() == NOW + timedelta(seconds=5)
+
+
+@covers("prune_deliveries")
+def test_finished_deliveries_and_their_messages_are_pruned_pending_ones_stay(
+    store: SqlStore,
+) -> None:
+    _subscribe(store, "s-1", "s-2")
+    with store.write() as tx:
+        tx.enqueue(_message("m-done"), ["s-1"])
+        tx.enqueue(_message("m-half"), ["s-1", "s-2"])
+        tx.enqueue(_message("m-none"), [])
+    done, half_done, half_pending = _claim(store, "a")
+    with store.write() as tx:
+        assert tx.record_delivered(done.seq, "a", LATER)
+        assert tx.record_given_up(half_done.seq, "a", "refused", LATER)
+        assert tx.prune_deliveries(LATER) == 0
+        assert tx.prune_deliveries(LATER + timedelta(seconds=1)) == 2
+    with store.read() as tx:
+        assert tx.deliveries_of("m-done") == []
+        assert tx.deliveries_of("m-half") == [("s-2", "Pending")]
+    with store.write() as tx:
+        # a pruned message is gone: its id may be enqueued again; a kept one may not
+        assert tx.enqueue(_message("m-done"), [])
+        assert tx.enqueue(_message("m-none"), [])
+        assert not tx.enqueue(_message("m-half"), [])
+    assert half_pending.message.message_id == "m-half"

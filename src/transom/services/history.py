@@ -103,6 +103,8 @@ class HistoryService:
                 tx.append_events([ssm_events.window_execution(self._realm, cancelling, now)])
 
     def purge(self) -> int:
-        """Forget executions and commands older than the retention period; how many."""
+        """Forget executions, commands, relayed events and finished deliveries older than
+        the retention period; how many."""
+        before = self._clock.now() - self._retention
         with self._store.write() as tx:
-            return tx.purge_history(self._clock.now() - self._retention)
+            return tx.purge_history(before) + tx.prune_events(before) + tx.prune_deliveries(before)

@@ -238,3 +238,14 @@ class DeliveryQueries:
         )
         value: datetime | None = self._conn.execute(query).scalar_one()
         return value
+
+    def prune_deliveries(self, finished_before: datetime) -> int:
+        pruned = self._conn.execute(
+            _d.delete().where(
+                _d.c.status != DeliveryStatus.PENDING.value,
+                _d.c.finished_date < finished_before,
+            )
+        ).rowcount
+        undelivered = sa.select(_d.c.seq).where(_d.c.message_id == _m.c.message_id).exists()
+        self._conn.execute(_m.delete().where(_m.c.created_date < finished_before, ~undelivered))
+        return int(pruned)

@@ -68,3 +68,8 @@ class DeliveryPort(Protocol):
     def next_delivery_due(self) -> datetime | None:
         """The earliest instant a pending delivery is due or its lease expires; None when
         none is pending."""
+
+    def prune_deliveries(self, finished_before: datetime) -> int:
+        """Delete the deliveries that finished (Delivered or GivenUp) before
+        `finished_before`, and the messages created before it that have no delivery left;
+        how many deliveries went. Pending deliveries stay, however old."""
