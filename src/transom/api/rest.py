@@ -9,6 +9,14 @@ answers `201 {"WindowExecutionId": ...}`. A body, if any, is a JSON object of at
 the event pattern (default: all), waiting up to `wait` seconds (default 0, at most
 `MAX_WAIT_SECONDS`) for one to come; pass `next` as `after` to read on.
 
+`GET /v1/deliveries?limit=N&failing=true` answers `200 {"deliveries": [...], "backlog": N}`:
+the latest `limit` deliveries (default `DEFAULT_DELIVERIES`, at most `MAX_DELIVERIES`), newest
+first, with `failing=true` only those given up or retrying after a failure; `backlog` counts
+the pending ones. Each delivery is `{"MessageId", "TopicArn", "SubscriptionArn", "Protocol",
+"Endpoint" (secrets cut out), "Status" (Pending, Delivered, GivenUp), "Attempts",
+"NextAttempt" (while Pending, else null), "LastError", "CreatedDate", "FinishedDate"}`, times
+as ISO 8601 UTC strings with milliseconds, like 2024-05-01T12:00:00.000Z.
+
 Requests are SigV4-signed with an access key the server knows, scoped to service `ssm`,
 exactly as for the AWS JSON endpoint. Every error is `{"__type": code, "message": message}`
 with the `ApiError`'s status; none is a 500 unless the server itself fails.
@@ -21,6 +29,8 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import anyio
 from starlette.requests import Request
@@ -33,12 +43,15 @@ from transom.domain.errors import ValidationError
 from transom.protocol.awsjson.framing import decode_request, error_reply
 from transom.protocol.awsjson.sigv4 import verify_request
 from transom.services.container import Services
+from transom.services.delivery import DeliveryListing, DeliveryView
 from transom.services.event_feed import EventPattern
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_WAIT_SECONDS = 20.0
 POLL_SECONDS = 0.2
 """How often a waiting `GET /v1/events` looks at the outbox again (holding no connection)."""
+DEFAULT_DELIVERIES = 20
+MAX_DELIVERIES = 1000
 _WINDOW_ID = re.compile(r"mw-[0-9a-f]{17}", re.ASCII)
 
 
@@ -101,6 +114,53 @@ def _feed_query(
     )
 
 
+@dataclass(frozen=True)
+class _DeliveriesQuery:
+    limit: int
+    failing: bool
+
+
+def _deliveries_query(params: Mapping[str, str]) -> _DeliveriesQuery:
+    """`limit` and `failing` from the query string; `ValidationError` saying what to fix."""
+    unknown = sorted(set(params) - {"limit", "failing"})
+    if unknown:
+        raise ValidationError(
+            f"Unknown query parameter {unknown[0]!r}: GET /v1/deliveries takes limit, failing."
+        )
+    limit_text = params.get("limit", str(DEFAULT_DELIVERIES))
+    digits = limit_text.isascii() and limit_text.isdigit() and len(limit_text) <= 9
+    if not digits or not 1 <= int(limit_text) <= MAX_DELIVERIES:
+        raise ValidationError(
+            f"limit={limit_text[:32]!r} must be a whole number from 1 to {MAX_DELIVERIES}."
+        )
+    failing_text = params.get("failing", "false")
+    if failing_text not in ("true", "false"):
+        raise ValidationError(f"failing={failing_text[:32]!r} must be true or false.")
+    return _DeliveriesQuery(limit=int(limit_text), failing=failing_text == "true")
+
+
+def _time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _delivery_record(view: DeliveryView) -> dict[str, Any]:
+    return {
+        "MessageId": view.message_id,
+        "TopicArn": view.topic_arn,
+        "SubscriptionArn": view.subscription_arn,
+        "Protocol": view.protocol,
+        "Endpoint": view.endpoint,
+        "Status": view.status.value,
+        "Attempts": view.attempts,
+        "NextAttempt": _time(view.next_attempt),
+        "LastError": view.last_error,
+        "CreatedDate": _time(view.created_date),
+        "FinishedDate": _time(view.finished_date),
+    }
+
+
 def rest_routes(
     services: Services,
     clock: Clock,
@@ -160,7 +220,25 @@ def rest_routes(
             return _error_reply(exc)
         return JSONResponse({"events": page.events, "next": after}, headers=_headers())
 
+    def delivery_listing(request: Request, body: bytes) -> DeliveryListing:
+        authenticate(request, body)
+        query = _deliveries_query(request.query_params)
+        return services.deliveries.listing(query.limit, query.failing)
+
+    async def list_deliveries(request: Request) -> Response:
+        try:
+            body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
+            listing = await calls(delivery_listing, request, body)
+        except Exception as exc:
+            return _error_reply(exc)
+        answer = {
+            "deliveries": [_delivery_record(view) for view in listing.deliveries],
+            "backlog": listing.backlog,
+        }
+        return JSONResponse(answer, headers=_headers())
+
     return [
         Route("/v1/windows/{window_id}/executions", start_execution, methods=["POST"]),
         Route("/v1/events", read_events, methods=["GET"]),
+        Route("/v1/deliveries", list_deliveries, methods=["GET"]),
     ]

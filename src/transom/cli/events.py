@@ -1,9 +1,11 @@
-"""`transom events`: the events of a running server, through its API.
+"""`transom events`: the events and deliveries of a running server, through its API.
 
 `tail` long-polls `GET /v1/events` and prints each matching event's envelope as one JSON line,
-flushed at once, until interrupted (Ctrl-C: exit 0). Credentials, profile and region are found
-as for `transom window`. Exit code 2: bad usage, an unreachable server or an API error such
-as an invalid pattern (its message on stderr).
+flushed at once, until interrupted (Ctrl-C: exit 0). `deliveries` reads `GET /v1/deliveries`
+once and prints the latest deliveries as a table, newest first, then the backlog (`--json`:
+the API's answer as it is). Credentials, profile and region are found as for
+`transom window`. Exit code 2: bad usage, an unreachable server or an API error such as an
+invalid pattern (its message on stderr).
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ from typing import Any
 
 import click
 
-from transom.cli.window import Fatal, _endpoint, _session
+from transom.cli import signed
+from transom.cli.signed import server_options
 
 WAIT_SECONDS = 20
 """How long one request waits on the server for an event; the server's limit."""
+MAX_DELIVERIES = 1000
+"""The most deliveries the server lists at once."""
 
 
 @click.group()
 def events() -> None:
-    """Watch the events of a Transom server."""
+    """Watch the events and deliveries of a Transom server."""
 
 
 @events.command("tail")
@@ -31,22 +36,13 @@ def events() -> None:
     help="Print only events matching this EventBridge event pattern (JSON), like "
     '\'{"source": ["aws.ssm"], "detail": {"status": ["FAILED"]}}\'.',
 )
-@click.option(
-    "--endpoint-url",
-    envvar=["AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL"],
-    show_envvar=True,
-    help="The server's URL, like http://127.0.0.1:8770.",
-)
-@click.option(
-    "--profile", help="The aws profile to sign with (default: AWS_PROFILE, else default)."
-)
-@click.option("--region", help="The region to sign for (default: the profile's, else us-east-1).")
+@server_options
 def tail(
     pattern: str | None, endpoint_url: str | None, profile: str | None, region: str | None
 ) -> None:
     """Print each event from now on (matching --pattern) as a JSON line, until Ctrl-C."""
-    endpoint = _endpoint(endpoint_url)
-    session, region = _session(profile, region)
+    endpoint = signed.endpoint(endpoint_url)
+    session, region = signed.session(profile, region)
     try:
         _follow(session, endpoint, region, pattern)
     except KeyboardInterrupt:
@@ -62,43 +58,80 @@ def _follow(session: Any, endpoint: str, region: str, pattern: str | None) -> No
     after: int | None = None
     with httpx.Client(timeout=WAIT_SECONDS + 30) as client:
         while True:
-            answer = _read(client, session, endpoint, region, after, pattern)
+            params: dict[str, str] = {"wait": str(WAIT_SECONDS)}
+            if after is not None:
+                params["after"] = str(after)
+            if pattern is not None:
+                params["pattern"] = pattern
+            answer = signed.call(
+                client, session, region, "GET", endpoint, "/v1/events", (200, "events"), params
+            )
             for event in answer["events"]:
                 sys.stdout.write(json.dumps(event) + "\n")
             sys.stdout.flush()
             after = int(answer["next"])
 
 
-def _read(
-    client: Any, session: Any, endpoint: str, region: str, after: int | None, pattern: str | None
-) -> dict[str, Any]:
-    """One signed `GET /v1/events`; its answer, or `Fatal`."""
-    from urllib.parse import quote, urlencode
-
+@events.command("deliveries")
+@click.option(
+    "--failing", is_flag=True, help="Only deliveries given up or retrying after a failure."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, MAX_DELIVERIES),
+    default=20,
+    show_default=True,
+    help="How many of the latest deliveries to list.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer instead.")
+@server_options
+def deliveries(
+    failing: bool,
+    limit: int,
+    as_json: bool,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """List the latest deliveries to subscriptions, newest first, and the backlog."""
     import httpx
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
 
-    params: dict[str, str] = {"wait": str(WAIT_SECONDS)}
-    if after is not None:
-        params["after"] = str(after)
-    if pattern is not None:
-        params["pattern"] = pattern
-    url = f"{endpoint.rstrip('/')}/v1/events?{urlencode(params, quote_via=quote)}"
-    request = AWSRequest(method="GET", url=url)
-    SigV4Auth(session.get_credentials(), "ssm", region).add_auth(request)
-    try:
-        response = client.get(url, headers=dict(request.headers))
-    except httpx.HTTPError as exc:
-        raise Fatal(f"cannot reach {endpoint}: {exc}") from exc
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        answer = {}
-    if response.status_code == 200 and isinstance(answer.get("events"), list):
-        return answer
-    if "__type" in answer:
-        raise Fatal(f"{answer['__type']}: {answer.get('message', '')}")
-    raise Fatal(f"{endpoint} answered HTTP {response.status_code}: {response.text[:200]}")
+    endpoint = signed.endpoint(endpoint_url)
+    session, region = signed.session(profile, region)
+    params = {"limit": str(limit), "failing": "true" if failing else "false"}
+    with httpx.Client(timeout=30) as client:
+        answer = signed.call(
+            client, session, region, "GET", endpoint, "/v1/deliveries", (200, "deliveries"), params
+        )
+    if as_json:
+        click.echo(json.dumps(answer, indent=2))
+        return
+    for line in _table(answer["deliveries"]):
+        click.echo(line)
+    click.echo(f"backlog: {answer['backlog']} pending")
+
+
+COLUMNS = ("TIME (UTC)", "STATUS", "ATTEMPTS", "TOPIC", "ENDPOINT", "LAST ERROR")
+
+
+def _table(records: list[dict[str, Any]]) -> list[str]:
+    """A line per delivery under a heading, in aligned columns; the time is when the
+    delivery was first due (UTC, to the second), the topic its name."""
+    if not records:
+        return ["no deliveries"]
+    rows = [COLUMNS] + [
+        (
+            str(r["CreatedDate"])[:19].replace("T", " "),
+            str(r["Status"]),
+            str(r["Attempts"]),
+            str(r["TopicArn"]).rsplit(":", 1)[-1],
+            str(r["Endpoint"]),
+            " ".join(str(r["LastError"] or "-").split()),
+        )
+        for r in records
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
+    return [
+        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]])
+        for row in rows
+    ]

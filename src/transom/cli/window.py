@@ -15,16 +15,11 @@ from typing import Any
 
 import click
 
-FALLBACK_REGION = "us-east-1"
-"""Signed into requests when no region is configured; Transom accepts any."""
+from transom.cli import signed
+from transom.cli.signed import Fatal, server_options
+
 POLL_SECONDS = 0.5
 ACTIVE = frozenset({"PENDING", "IN_PROGRESS", "CANCELLING"})
-
-
-class Fatal(click.ClickException):
-    """Bad usage, an unreachable server or an API error: exit code 2."""
-
-    exit_code = 2
 
 
 @click.group()
@@ -34,16 +29,7 @@ def window() -> None:
 
 @window.command("run")
 @click.argument("window_id")
-@click.option(
-    "--endpoint-url",
-    envvar=["AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL"],
-    show_envvar=True,
-    help="The server's URL, like http://127.0.0.1:8770.",
-)
-@click.option(
-    "--profile", help="The aws profile to sign with (default: AWS_PROFILE, else default)."
-)
-@click.option("--region", help="The region to sign for (default: the profile's, else us-east-1).")
+@server_options
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 unless SUCCESS.")
 @click.option(
     "--timeout",
@@ -61,9 +47,9 @@ def run(
     timeout: float,
 ) -> None:
     """Start an execution of WINDOW_ID now, outside its schedule, and print its id."""
-    endpoint = _endpoint(endpoint_url)
+    endpoint = signed.endpoint(endpoint_url)
     with _reported():
-        session, region = _session(profile, region)
+        session, region = signed.session(profile, region)
         execution_id = _start(session, endpoint, region, window_id)
         click.echo(execution_id)
         if not wait:
@@ -71,26 +57,6 @@ def run(
         ssm = session.create_client("ssm", endpoint_url=endpoint, region_name=region)
         status = _follow(ssm, execution_id, timeout)
     raise click.exceptions.Exit(0 if status == "SUCCESS" else 1)
-
-
-def _endpoint(url: str | None) -> str:
-    """`url` if it is an http(s) URL with a host (and a valid port, if any), else `Fatal`."""
-    from urllib.parse import urlsplit
-
-    if not url:
-        raise Fatal(
-            "no endpoint: pass --endpoint-url http://HOST:PORT (or set AWS_ENDPOINT_URL_SSM "
-            "or AWS_ENDPOINT_URL)."
-        )
-    try:
-        parts = urlsplit(url)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-        _ = parts.port  # raises ValueError for a port that is not a number in range
-    except ValueError:
-        valid = False
-    if not valid:
-        raise Fatal(f"the endpoint {url!r} is not an http(s) URL like http://127.0.0.1:8770.")
-    return url
 
 
 @contextmanager
@@ -107,46 +73,18 @@ def _reported() -> Iterator[None]:
         raise Fatal(str(exc)) from exc
 
 
-def _session(profile: str | None, region: str | None) -> tuple[Any, str]:
-    """The botocore session and the region to sign for; `Fatal` without credentials."""
-    import botocore.session
-
-    session = botocore.session.Session(profile=profile)
-    if session.get_credentials() is None:
-        raise Fatal(
-            "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass "
-            "--profile (see `transom up`'s output)."
-        )
-    return session, region or session.get_config_variable("region") or FALLBACK_REGION
-
-
 def _start(session: Any, endpoint_url: str, region: str, window_id: str) -> str:
     """POST /v1/windows/{id}/executions, signed; the execution id, or `Fatal`."""
     from urllib.parse import quote
 
     import httpx
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
 
-    url = f"{endpoint_url.rstrip('/')}/v1/windows/{quote(window_id, safe='')}/executions"
-    request = AWSRequest(method="POST", url=url, data=b"")
-    SigV4Auth(session.get_credentials(), "ssm", region).add_auth(request)
-    try:
-        with httpx.Client(timeout=30) as client:
-            response = client.post(url, content=b"", headers=dict(request.headers))
-    except httpx.HTTPError as exc:
-        raise Fatal(f"cannot reach {endpoint_url}: {exc}") from exc
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        answer = {}
-    if response.status_code == 201 and "WindowExecutionId" in answer:
-        return str(answer["WindowExecutionId"])
-    if "__type" in answer:
-        raise Fatal(f"{answer['__type']}: {answer.get('message', '')}")
-    raise Fatal(f"{url} answered HTTP {response.status_code}: {response.text[:200]}")
+    path = f"/v1/windows/{quote(window_id, safe='')}/executions"
+    with httpx.Client(timeout=30) as client:
+        answer = signed.call(
+            client, session, region, "POST", endpoint_url, path, (201, "WindowExecutionId")
+        )
+    return str(answer["WindowExecutionId"])
 
 
 def _follow(ssm: Any, execution_id: str, timeout: float) -> str:

@@ -21,8 +21,10 @@ from datetime import datetime, timedelta
 from transom.domain.clock import Clock
 from transom.domain.delivery_policy import RetryPolicy
 from transom.domain.events import Realm
-from transom.domain.topics import Delivery
+from transom.domain.topics import Delivery, DeliveryStatus
+from transom.events.endpoints import shown_endpoint
 from transom.events.given_up import given_up_event, reports_given_up
+from transom.services.topic_rules import subscription_arn, topic_arn
 from transom.store.port import Store
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,32 @@ class Claim:
 
     lease: str
     deliveries: list[Delivery]
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    """A delivery as listings show it: by ARN, its endpoint without secrets
+    (`shown_endpoint`), `next_attempt` only while it is pending."""
+
+    message_id: str
+    topic_arn: str
+    subscription_arn: str
+    protocol: str
+    endpoint: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt: datetime | None
+    last_error: str | None
+    created_date: datetime
+    finished_date: datetime | None
+
+
+@dataclass(frozen=True)
+class DeliveryListing:
+    """The latest deliveries, newest first, and the backlog, read together."""
+
+    deliveries: list[DeliveryView]
+    backlog: int
 
 
 class DeliveryService:
@@ -130,3 +158,30 @@ class DeliveryService:
         retrying after a failure."""
         with self._store.read() as tx:
             return tx.recent_deliveries(limit, failing_only)
+
+    def listing(self, limit: int, failing_only: bool = False) -> DeliveryListing:
+        """`recent(limit, failing_only)` as views, with the `backlog()`, in one read."""
+        with self._store.read() as tx:
+            deliveries = tx.recent_deliveries(limit, failing_only)
+            backlog = tx.pending_deliveries()
+        return DeliveryListing([self._view(d) for d in deliveries], backlog)
+
+    def _view(self, delivery: Delivery) -> DeliveryView:
+        subscription = delivery.subscription
+        return DeliveryView(
+            message_id=delivery.message.message_id,
+            topic_arn=topic_arn(self._realm, delivery.message.topic_name),
+            subscription_arn=subscription_arn(
+                self._realm, subscription.topic_name, subscription.subscription_id
+            ),
+            protocol=subscription.protocol,
+            endpoint=shown_endpoint(subscription.endpoint),
+            status=delivery.status,
+            attempts=delivery.attempts,
+            next_attempt=(
+                delivery.next_attempt if delivery.status is DeliveryStatus.PENDING else None
+            ),
+            last_error=delivery.last_error,
+            created_date=delivery.created_date,
+            finished_date=delivery.finished_date,
+        )

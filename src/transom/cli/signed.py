@@ -1,0 +1,121 @@
+"""What the commands that talk to a running server share: its endpoint, the credentials and
+region to sign with (found as the `aws` CLI finds them, through botocore's session), and
+SigV4-signed requests to the REST routes under `/v1`. Every failure is `Fatal`: exit code 2,
+its message on stderr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import click
+
+FALLBACK_REGION = "us-east-1"
+"""Signed into requests when no region is configured; Transom accepts any."""
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Fatal(click.ClickException):
+    """Bad usage, an unreachable server or an API error: exit code 2."""
+
+    exit_code = 2
+
+
+def server_options(command: F) -> F:
+    """The options every command talking to a server takes: `--endpoint-url`, `--profile`,
+    `--region`."""
+    for option in reversed(
+        [
+            click.option(
+                "--endpoint-url",
+                envvar=["AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL"],
+                show_envvar=True,
+                help="The server's URL, like http://127.0.0.1:8770.",
+            ),
+            click.option(
+                "--profile",
+                help="The aws profile to sign with (default: AWS_PROFILE, else default).",
+            ),
+            click.option(
+                "--region", help="The region to sign for (default: the profile's, else us-east-1)."
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def endpoint(url: str | None) -> str:
+    """`url` if it is an http(s) URL with a host (and a valid port, if any), else `Fatal`."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        raise Fatal(
+            "no endpoint: pass --endpoint-url http://HOST:PORT (or set AWS_ENDPOINT_URL_SSM "
+            "or AWS_ENDPOINT_URL)."
+        )
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        valid = False
+    if not valid:
+        raise Fatal(f"the endpoint {url!r} is not an http(s) URL like http://127.0.0.1:8770.")
+    return url
+
+
+def session(profile: str | None, region: str | None) -> tuple[Any, str]:
+    """The botocore session and the region to sign for; `Fatal` without credentials."""
+    import botocore.session
+
+    found = botocore.session.Session(profile=profile)
+    if found.get_credentials() is None:
+        raise Fatal(
+            "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass "
+            "--profile (see `transom up`'s output)."
+        )
+    return found, region or found.get_config_variable("region") or FALLBACK_REGION
+
+
+def call(
+    client: Any,
+    session: Any,
+    region: str,
+    method: str,
+    endpoint: str,
+    path: str,
+    expect: tuple[int, str],
+    params: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """One signed request (service `ssm`, empty body) with the httpx `client` to `path` (already
+    URL-quoted) on `endpoint`, with the query `params`; the JSON object answered when its status
+    and one member are `expect`, else `Fatal` with the API's error or what came back."""
+    from urllib.parse import quote, urlencode
+
+    import httpx
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    url = endpoint.rstrip("/") + path
+    if params:
+        url = f"{url}?{urlencode(params, quote_via=quote)}"
+    request = AWSRequest(method=method, url=url, data=b"")
+    SigV4Auth(session.get_credentials(), "ssm", region).add_auth(request)
+    try:
+        response = client.request(method, url, content=b"", headers=dict(request.headers))
+    except httpx.HTTPError as exc:
+        raise Fatal(f"cannot reach {endpoint}: {exc}") from exc
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        answer = {}
+    status, member = expect
+    if response.status_code == status and member in answer:
+        return answer
+    if "__type" in answer:
+        raise Fatal(f"{answer['__type']}: {answer.get('message', '')}")
+    raise Fatal(f"{url} answered HTTP {response.status_code}: {response.text[:200]}")
