@@ -1,7 +1,9 @@
-"""Issue 11 end to end: a team subscribes an HTTPS endpoint and a mailbox to a topic with the
-real `aws` CLI, confirms both as a subscriber does, routes failed window executions there with
-an EventBridge rule, and hears of a window failing on a real agent, and of each node a command
-with a NotificationConfig fails on; nothing of what succeeds."""
+"""Issue 11 end to end: a team subscribes an HTTPS endpoint, a chat webhook and a mailbox to a
+topic with the real `aws` CLI, confirms each as its subscriber can (the endpoint visits the
+SubscribeURL, a person pastes the token from the link the chat channel shows, the mail's link
+is followed), routes failed window executions there with an EventBridge rule, and hears of a
+window failing on a real agent, and of each node a command with a NotificationConfig fails on;
+nothing of what succeeds."""
 
 from __future__ import annotations
 
@@ -55,12 +57,13 @@ MAIL_FOOTER = "\n\n--\n"
 
 @dataclass
 class Stack:
-    """A server with two agents, a topic `ops` with a confirmed HTTPS subscription and a
-    confirmed email subscription, and the tools to drive them."""
+    """A server with two agents, a topic `ops` with confirmed HTTPS, chat (HTTPS with
+    ChatFormat text) and email subscriptions, and the tools to drive them."""
 
     server: ServerProcess
     store: SqlStore
     receiver: Receiver
+    chat: Receiver
     mailbox: Mailbox
     agents: list[AgentProcess]
     topic_arn: str
@@ -76,6 +79,10 @@ class Stack:
         for document in found:
             verify_as_an_sns_client(document)
         return found
+
+    def chat_lines(self) -> list[str]:
+        """The `text` of each chat message after the confirmation."""
+        return [json.loads(b)["text"] for b in self.chat.bodies()[1:]]
 
     def mails(self) -> list[str]:
         """The text of each notification mail, without the unsubscribe footer."""
@@ -117,7 +124,7 @@ def visit(url: str) -> None:
 @pytest.fixture
 def stack(fresh_db: Database, tmp_path: Path) -> Iterator[Stack]:
     tls, ca_bundle = https_context(tmp_path)
-    receiver = Receiver(tls=tls).start()
+    receiver, chat = Receiver(tls=tls).start(), Receiver(tls=tls).start()
     with smtp_server() as (mailbox, smtp_port):
         server = ServerProcess(
             fresh_db,
@@ -135,7 +142,7 @@ def stack(fresh_db: Database, tmp_path: Path) -> Iterator[Stack]:
                 agents.append(agent.start())
             sns = AwsCli(server.endpoint, tmp_path, "sns")
             topic_arn = sns("create-topic", "--name", "ops")["TopicArn"]
-            stack = Stack(server, store, receiver, mailbox, agents, topic_arn, tmp_path)
+            stack = Stack(server, store, receiver, chat, mailbox, agents, topic_arn, tmp_path)
             subscribe_and_confirm(stack)
             yield stack
         finally:
@@ -144,6 +151,7 @@ def stack(fresh_db: Database, tmp_path: Path) -> Iterator[Stack]:
             server.kill()
             store.close()
             receiver.stop()
+            chat.stop()
 
 
 def subscribe_and_confirm(stack: Stack) -> None:
@@ -159,6 +167,17 @@ def subscribe_and_confirm(stack: Stack) -> None:
             endpoint,
         )
         assert pending["SubscriptionArn"] == "pending confirmation"
+    sns(
+        "subscribe",
+        "--topic-arn",
+        stack.topic_arn,
+        "--protocol",
+        "https",
+        "--notification-endpoint",
+        stack.chat.url,
+        "--attributes",
+        "ChatFormat=text",
+    )
 
     [confirmation] = wait_for(stack.receiver.bodies, what="the HTTPS SubscriptionConfirmation")
     document = json.loads(confirmation)
@@ -175,11 +194,22 @@ def subscribe_and_confirm(stack: Stack) -> None:
     assert link is not None, body(mail)
     visit(link.group(0))
 
+    # A chat channel cannot visit a link: it shows it, and someone confirms with its token.
+    [posted] = wait_for(stack.chat.bodies, what="the chat webhook's confirmation")
+    text = json.loads(posted)["text"]
+    assert text.startswith(f"SubscriptionConfirmation for {stack.topic_arn}: visit http")
+    token = re.search(r"[?&]Token=(\w+)", text)
+    assert token is not None, text
+    confirmed = sns(
+        "confirm-subscription", "--topic-arn", stack.topic_arn, "--token", token.group(1)
+    )
+    assert confirmed["SubscriptionArn"].startswith(stack.topic_arn + ":")
+
     subscriptions = sns("list-subscriptions-by-topic", "--topic-arn", stack.topic_arn)
     assert sorted(
         (s["Protocol"], s["SubscriptionArn"].startswith(stack.topic_arn + ":"))
         for s in subscriptions["Subscriptions"]
-    ) == [("email", True), ("https", True)]
+    ) == [("email", True), ("https", True), ("https", True)]
 
 
 def run_window(stack: Stack, name: str, *commands: str) -> tuple[str, str]:
@@ -240,6 +270,10 @@ def test_a_failed_window_reaches_the_webhook_and_the_mailbox_and_a_successful_on
     assert event["detail"]["status"] == "FAILED"
     [mail] = stack.mails()
     assert json.loads(mail) == event
+    assert stack.chat_lines() == [
+        f"Maintenance Window Execution: {failed_window} {failed_execution} FAILED at "
+        + event["detail"]["end-time"]
+    ]
 
 
 def test_send_command_notifies_once_per_failed_node_and_never_for_a_success(
@@ -298,3 +332,7 @@ def test_send_command_notifies_once_per_failed_node_and_never_for_a_success(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", message["eventTime"])
     [mail] = stack.mails()
     assert json.loads(mail) == message
+    assert stack.chat_lines() == [
+        f"Run Command: {command['CommandId']} AWS-RunShellScript {failing.instance_id} Failed "
+        f"at {message['eventTime']}"
+    ]
