@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email
 import json
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import Message as EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
+from tests.support.mailbox import Mailbox, body, smtp_server
 from tests.support.receivers import Received, Receiver, https_context
-from tests.support.servers import BACKEND_PARAMS, Database, free_port
+from tests.support.servers import BACKEND_PARAMS, Database
 from tests.support.subscriptions import add_subscription, subscription
 from tests.support.waiting import wait_for
 from transom.domain.clock import Clock, SystemClock
@@ -40,17 +37,6 @@ REALM = Realm()
 KEY = SigningKey.generate()
 
 
-class Mailbox:
-    """An aiosmtpd handler keeping what it is sent."""
-
-    def __init__(self) -> None:
-        self.mails: list[EmailMessage] = []
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-        self.mails.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture
 def store(fresh_db: Database) -> Iterator[SqlStore]:
     opened = fresh_db.open_store()
@@ -60,11 +46,8 @@ def store(fresh_db: Database) -> Iterator[SqlStore]:
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 class Running:
@@ -382,11 +365,6 @@ def test_email_and_email_json_arrive_in_the_mailbox(
     assert status_of(store, message_id) == ["Delivered", "Delivered"]
     assert status_of(store, confirmation) == ["Delivered"]
     mails = {(m["To"], m["Subject"]): m for m in box.mails}
-
-    def body(mail: EmailMessage) -> str:
-        payload = mail.get_payload(decode=True)
-        assert isinstance(payload, bytes)
-        return payload.decode()
 
     text = mails["ops@example.com", "Window failed"]
     assert text["From"] == "transom@example.com"

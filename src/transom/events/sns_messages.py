@@ -143,8 +143,10 @@ def _attribute(value: str) -> Any:
 
 def chat_text(message: Message) -> str:
     """One short line for a chat channel: for an EventBridge event, what happened to which
-    resource, its status and when (`Maintenance Window Execution: mw-1 ... FAILED at ...`);
-    otherwise the subject and the message's first line. At most `CHAT_TEXT_CHARS`."""
+    resource, its status and when (`Maintenance Window Execution: mw-1 ... FAILED at ...`); for
+    a Run Command notification likewise (`Run Command: <command id> AWS-RunShellScript mi-1
+    Failed at ...`); otherwise the subject and the message's first line. At most
+    `CHAT_TEXT_CHARS`."""
     text = _event_line(message.body)
     if text is None:
         first = message.body.strip().splitlines()[0] if message.body.strip() else ""
@@ -166,7 +168,11 @@ def _event_line(body: str) -> str | None:
         event = json.loads(body)
     except ValueError:
         return None
-    if not isinstance(event, dict) or not isinstance(event.get("detail"), dict):
+    if not isinstance(event, dict):
+        return None
+    if "commandId" in event and "status" in event:
+        return _command_line(event)
+    if not isinstance(event.get("detail"), dict):
         return None
     kind = event.get("detail-type")
     if not isinstance(kind, str):
@@ -182,4 +188,13 @@ def _event_line(body: str) -> str | None:
         parts.append(str(status))
     if when:
         parts.append(f"at {when}")
+    return " ".join(parts)
+
+
+def _command_line(notification: dict[str, Any]) -> str:
+    """The line for the body of a Run Command notification (`command_notifications`)."""
+    names = ("commandId", "documentName", "instanceId", "status")
+    parts = ["Run Command:", *(str(notification[n]) for n in names if notification.get(n))]
+    if notification.get("eventTime"):
+        parts.append(f"at {notification['eventTime']}")
     return " ".join(parts)

@@ -88,6 +88,22 @@ def test_chat_text_of_an_event_and_of_a_plain_message() -> None:
     }
     message = _delivery(MessageKind.NOTIFICATION, body=json.dumps(event)).message
     assert chat_text(message) == "EC2 Command Invocation: c-1 mi-1 Failed at 2026-03-29T01:30:15Z"
+    invocation = {
+        "commandId": "c-1",
+        "documentName": "AWS-RunShellScript",
+        "instanceId": "mi-1",
+        "requestedDateTime": "2026-03-29T01:30:00.000Z",
+        "status": "Failed",
+        "eventTime": "2026-03-29T01:30:15.123Z",
+    }
+    message = _delivery(MessageKind.NOTIFICATION, body=json.dumps(invocation)).message
+    assert chat_text(message) == (
+        "Run Command: c-1 AWS-RunShellScript mi-1 Failed at 2026-03-29T01:30:15.123Z"
+    )
+    summary = invocation | {"instanceIds": [], "status": "Success"}
+    del summary["instanceId"]
+    message = _delivery(MessageKind.NOTIFICATION, body=json.dumps(summary)).message
+    assert chat_text(message).startswith("Run Command: c-1 AWS-RunShellScript Success at ")
     plain = _delivery(MessageKind.NOTIFICATION, "Deploy", "done\nmore lines").message
     assert chat_text(plain) == "Deploy: done"
     long = _delivery(MessageKind.NOTIFICATION, None, "x" * 600).message

@@ -9,7 +9,9 @@ from transom.protocol.query.registry import Call, Params, operation
 from transom.services.container import Services
 
 PENDING = "PendingConfirmation"
-"""The SubscriptionArn SNS shows for a subscription not confirmed yet."""
+"""The SubscriptionArn SNS lists for a subscription not confirmed yet."""
+SUBSCRIBED_PENDING = "pending confirmation"
+"""What SNS's Subscribe answers instead of the ARN of a subscription not confirmed yet."""
 
 
 def _arn(services: Services, subscription: Subscription) -> str:
@@ -24,7 +26,9 @@ def subscribe(services: Services, call: Call) -> Params:
     )
     if p.get("ReturnSubscriptionArn"):
         return {"SubscriptionArn": services.topics.subscription_arn(subscription)}
-    return {"SubscriptionArn": _arn(services, subscription)}
+    if not subscription.confirmed:
+        return {"SubscriptionArn": SUBSCRIBED_PENDING}
+    return {"SubscriptionArn": services.topics.subscription_arn(subscription)}
 
 
 @operation("ConfirmSubscription")
