@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import timedelta
@@ -80,6 +81,23 @@ def server_options(command: F) -> F:
         help="Days window executions and commands are kept before they are purged.",
     )(command)
     command = click.option(
+        "--account-id",
+        envvar="TRANSOM_ACCOUNT_ID",
+        type=click.STRING,
+        callback=_account_id,
+        default="000000000000",
+        show_default=True,
+        help="The 12-digit account in the ARNs and events the server reports.",
+    )(command)
+    command = click.option(
+        "--region",
+        envvar="TRANSOM_REGION",
+        callback=_region,
+        default="us-east-1",
+        show_default=True,
+        help="The region in the ARNs and events the server reports.",
+    )(command)
+    command = click.option(
         "--public-url",
         envvar="TRANSOM_PUBLIC_URL",
         help="The server's URL as subscribers reach it, in the links and SigningCertURL of "
@@ -131,9 +149,22 @@ def server_options(command: F) -> F:
     return store_options(command)
 
 
+def _account_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not re.fullmatch(r"\d{12}", value):
+        raise click.BadParameter(f"{value!r} is not an account id: give 12 digits.")
+    return value
+
+
+def _region(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", value):
+        raise click.BadParameter(f"{value!r} is not a region name such as us-east-1.")
+    return value
+
+
 def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settings:
     from transom.bootstrap import Settings
     from transom.domain.delivery_policy import RetryPolicy
+    from transom.domain.events import Realm
     from transom.domain.quotas import Quotas
 
     if not server:
@@ -150,6 +181,7 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
         ),
         node_ping_timeout=timedelta(seconds=server["node_ping_timeout"]),
         history_retention=timedelta(days=server["history_retention_days"]),
+        realm=Realm(server["account_id"], server["region"]),
         public_url=server["public_url"],
         signing_key=server["signing_key"],
         smtp_url=server["smtp_url"],
