@@ -11,7 +11,13 @@ StartTime (when its command was sent), p50/p99/max; the time from the scheduled 
 the last window execution ended; and the server's CPU time (from /proc) from one second before
 the instant until then, per window. Target: p99 start delay under 1 s.
 
+With `--notify`, a topic with one confirmed `http` subscription to a local webhook
+(bench/webhook.py) and one rule matching every window execution event (targeting the topic)
+are made first, and the CPU is counted until the last of those events has arrived too:
+bench/events.py compares the two.
+
 Run: python -m bench.windows [--windows 1000] [--agents 200] [--database sqlite|postgresql]
+     [--notify]
 """
 
 from __future__ import annotations
@@ -35,10 +41,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tests.support.nodes import activation
-from tests.support.servers import ServerProcess, boto3_client, database, install_test_key
+from tests.support.servers import (
+    Database,
+    ServerProcess,
+    boto3_client,
+    database,
+    free_port,
+    install_test_key,
+)
 from tests.support.shell_window import shell_window
 
 from bench.run_command import agent, cpu_seconds, register_fleet
+from bench.webhook import Webhook, outbox_times, put_rules, subscribe
+from transom.events.systems_manager import WINDOW_EXECUTION
 
 if TYPE_CHECKING:
     from multiprocessing.sharedctypes import Synchronized
@@ -157,14 +172,31 @@ def outcome(ssm: Any, window_id: str) -> Outcome:
     )
 
 
-def measure(windows: int, agents: int, per_window: int, kind: str, lead: float) -> dict[str, float]:
+def notified(webhook: Webhook, db: Database, deadline: float) -> float:
+    """Wait until every window execution event of the outbox has reached the webhook; when
+    the last one did."""
+    expected = len(outbox_times(db, {WINDOW_EXECUTION}))
+    while webhook.count < expected and time.time() < deadline:
+        time.sleep(0.02)
+    print(f"  webhook received {webhook.count}/{expected} window execution events", flush=True)
+    return max(at for at, _ in webhook.arrivals())
+
+
+def measure(
+    windows: int, agents: int, per_window: int, kind: str, lead: float, notify: bool = False
+) -> dict[str, float]:
     groups = max(agents // per_window, 1)
+    webhook = Webhook().start() if notify else None
     with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as db:
         install_test_key(db)
-        server = ServerProcess(db).start()
+        server = ServerProcess(db, args=["--port", str(free_port())]).start()
         assert server.process is not None
         fleet: multiprocessing.Process | None = None
         try:
+            if webhook is not None:
+                topic_arn = subscribe(server.endpoint, webhook)
+                pattern = {"source": ["aws.ssm"], "detail-type": [WINDOW_EXECUTION]}
+                put_rules(server.endpoint, topic_arn, [pattern])
             ssm = boto3_client(server.endpoint)
             activation_id, code = activation(ssm, IamRole="bench", RegistrationLimit=agents)
             ids: Any = multiprocessing.Queue()
@@ -220,6 +252,7 @@ def measure(windows: int, agents: int, per_window: int, kind: str, lead: float) 
                     if time.time() > instant + 600:
                         raise SystemExit(f"{window_id} had no ended execution in 600 s")
                     time.sleep(0.1)
+            last_arrival = 0.0 if webhook is None else notified(webhook, db, instant + 600)
             sampler.stopped.set()
 
             outcomes: list[Outcome] = pooled(
@@ -233,7 +266,21 @@ def measure(windows: int, agents: int, per_window: int, kind: str, lead: float) 
                 fleet.terminate()
                 fleet.join()
             server.stop()
+            if webhook is not None:
+                webhook.stop()
 
+    return summary(
+        outcomes, scheduled, sampler.used_until(max(last_end_of(outcomes), last_arrival)) / windows
+    )
+
+
+def last_end_of(outcomes: list[Outcome]) -> float:
+    return max(o.ended for o in outcomes).timestamp()
+
+
+def summary(
+    outcomes: list[Outcome], scheduled: datetime, cpu_per_window: float
+) -> dict[str, float]:
     def since(instant: datetime) -> float:
         return (instant - scheduled).total_seconds()
 
@@ -248,13 +295,12 @@ def measure(windows: int, agents: int, per_window: int, kind: str, lead: float) 
         f"first invocations {delays[0]:.2f}..{delays[-1]:.2f} s after the scheduled time",
         flush=True,
     )
-    cpu = sampler.used_until(last_end.timestamp())
     return {
         "p50": statistics.median(delays),
         "p99": delays[math.ceil(len(delays) * 0.99) - 1],
         "max": delays[-1],
         "total": since(last_end),
-        "cpu_ms_per_window": cpu / windows * 1000,
+        "cpu_ms_per_window": cpu_per_window * 1000,
     }
 
 
@@ -287,10 +333,17 @@ def main() -> None:
         help="seconds from the start of creation to the scheduled instant "
         "(default: 20, plus 30 ms per window)",
     )
+    parser.add_argument(
+        "--notify",
+        action="store_true",
+        help="one rule and one webhook subscriber for every window execution event",
+    )
     args = parser.parse_args()
     lead = args.lead or 20 + 0.03 * args.windows
     print(f"machine: {machine()}", flush=True)
-    result = measure(args.windows, args.agents, args.nodes_per_window, args.database, lead)
+    result = measure(
+        args.windows, args.agents, args.nodes_per_window, args.database, lead, args.notify
+    )
     print(
         "| windows | agents | nodes per window | database | start delay p50 | p99 | max "
         "| scheduled to last execution end | server CPU per window |\n"

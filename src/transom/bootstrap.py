@@ -186,7 +186,7 @@ def build_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         engine = WindowEngine(services.scheduler, services.runner, services.history, clock)
-        worker = DeliveryWorker(services.deliveries, senders.send, clock, doorbell)
+        worker = DeliveryWorker(services.deliveries, senders.send, clock, doorbell, calls=calls)
         loops = [
             asyncio.create_task(reap_forever(reap)),
             asyncio.create_task(engine.run_forever()),

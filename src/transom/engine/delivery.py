@@ -5,6 +5,10 @@ leases in the store decide who attempts what (see services.delivery).
 One slow or failing endpoint never delays the others: every attempt is its own task with a
 timeout, at most `per_subscription` attempts of one subscription are in flight, and while a
 subscription has that many its other deliveries are left for later claims.
+
+Store work goes through `calls` (the server's: inline on SQLite, where a worker thread would
+wait on the write lock, and in threads on PostgreSQL). Outcomes are recorded at the start of
+the next pass, all those finished since in one transaction.
 """
 
 from __future__ import annotations
@@ -14,21 +18,35 @@ import contextlib
 import logging
 import threading
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol, TypeVar, TypeVarTuple
 
 from transom.domain.clock import Clock
 from transom.domain.topics import Delivery
-from transom.services.delivery import DeliveryService, Send
+from transom.services.delivery import DeliveryService, Outcome, Send
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+
+
+class Calls(Protocol):
+    """Runs a store-bound function, `function(*args)`, for the event loop."""
+
+    def __call__(self, function: Callable[[*Ts], T], /, *args: *Ts) -> Awaitable[T]: ...
+
+
+async def _in_thread(function: Callable[[*Ts], T], /, *args: *Ts) -> T:
+    return await asyncio.to_thread(function, *args)
 
 
 @dataclass(frozen=True)
 class DeliveryPacing:
     concurrency: int = 64
     """Attempts in flight in all."""
-    per_subscription: int = 4
+    per_subscription: int = 16
     """Attempts in flight to one subscription."""
     idle: float = 2.0
     """The longest sleep: how soon a publication on another replica is noticed."""
@@ -76,14 +94,17 @@ class DeliveryWorker:
         clock: Clock,
         doorbell: Doorbell,
         pacing: DeliveryPacing = DeliveryPacing(),
+        calls: Calls = _in_thread,
     ) -> None:
         self._service = service
+        self._calls = calls
         self._send = send
         self._clock = clock
         self._doorbell = doorbell
         self._pacing = pacing
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._finished: list[Outcome] = []
 
     async def run_forever(self) -> None:
         """Pass after pass until cancelled. Attempts still in flight after `grace` seconds
@@ -113,20 +134,37 @@ class DeliveryWorker:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        try:
+            await self._record()
+        except Exception:
+            log.exception("recording delivery attempts failed")
+
+    async def _record(self) -> None:
+        """Record the outcomes of the attempts finished since the last time; on failure they
+        are kept for the next."""
+        if not self._finished:
+            return
+        outcomes, self._finished = self._finished, []
+        try:
+            await self._calls(self._service.record, outcomes)
+        except BaseException:
+            self._finished[:0] = outcomes
+            raise
 
     async def _pass(self, wake: asyncio.Event) -> float:
         """Claim and start what is due; the seconds to sleep unless woken."""
+        await self._record()
         pacing = self._pacing
         free = pacing.concurrency - len(self._tasks)
         if free <= 0:
             return pacing.idle  # a finishing attempt wakes the loop
         busy = [sid for sid, n in self._in_flight.items() if n >= pacing.per_subscription]
-        claim = await asyncio.to_thread(self._service.claim, free, pacing.per_subscription, busy)
+        claim = await self._calls(self._service.claim, free, pacing.per_subscription, busy)
         for delivery in claim.deliveries:
             self._start(delivery, claim.lease, wake)
         if len(claim.deliveries) == free:
             return 0
-        due = await asyncio.to_thread(self._service.next_due)
+        due = await self._calls(self._service.next_due)
         if due is None:
             return pacing.idle
         until = (due - self._clock.now()) / timedelta(seconds=1)
@@ -142,9 +180,8 @@ class DeliveryWorker:
 
         async def attempt() -> None:
             try:
-                await self._service.attempt(delivery, lease, self._send)
-            except Exception:
-                log.exception("recording a delivery attempt failed")
+                error = await self._service.send(delivery, self._send)
+                self._finished.append(Outcome(delivery, lease, error))
             finally:
                 self._in_flight[sid] -= 1
                 if not self._in_flight[sid]:

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,6 +68,15 @@ class DeliveryListing:
     backlog: int
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One attempt's result: `error` is None when the delivery was made."""
+
+    delivery: Delivery
+    lease: str
+    error: str | None
+
+
 class DeliveryService:
     def __init__(
         self,
@@ -102,24 +111,36 @@ class DeliveryService:
             )
         return Claim(lease, deliveries)
 
-    async def attempt(self, delivery: Delivery, lease: str, send: Send) -> bool:
-        """Send the delivery within the attempt timeout and record the outcome (in a worker
-        thread); whether it was delivered."""
+    async def send(self, delivery: Delivery, send: Send) -> str | None:
+        """Send the delivery within the attempt timeout, recording nothing; None when it was
+        made, else why not."""
         try:
             await asyncio.wait_for(send(delivery), self._timeout)
         except TimeoutError:
-            error = f"no delivery within {self._timeout:g} s"
+            return f"no delivery within {self._timeout:g} s"
         except Exception as exc:
-            error = str(exc) or type(exc).__name__
-        else:
-            await asyncio.to_thread(self.delivered, delivery, lease)
-            return True
-        await asyncio.to_thread(self.failed, delivery, lease, error)
-        return False
+            return str(exc) or type(exc).__name__
+        return None
 
-    def delivered(self, delivery: Delivery, lease: str) -> None:
-        with self._store.write() as tx:
-            tx.record_delivered(delivery.seq, lease, self._clock.now())
+    async def attempt(self, delivery: Delivery, lease: str, send: Send) -> bool:
+        """Send the delivery and record the outcome (in a worker thread); whether it was
+        made."""
+        error = await self.send(delivery, send)
+        await asyncio.to_thread(self.record, [Outcome(delivery, lease, error)])
+        return error is None
+
+    def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Record attempts' outcomes: the deliveries made in one transaction, each failure
+        as `failed` does."""
+        made = [o for o in outcomes if o.error is None]
+        if made:
+            now = self._clock.now()
+            with self._store.write() as tx:
+                for outcome in made:
+                    tx.record_delivered(outcome.delivery.seq, outcome.lease, now)
+        for outcome in outcomes:
+            if outcome.error is not None:
+                self.failed(outcome.delivery, outcome.lease, outcome.error)
 
     def failed(self, delivery: Delivery, lease: str, error: str) -> None:
         """Record a failed attempt: due again when the policy says, or given up."""

@@ -143,9 +143,11 @@ class DeliveryQueries:
         per_subscription: int,
         skip: Collection[str] = (),
     ) -> list[Delivery]:
-        self._give_up_orphans(now)
+        # Only the candidates are examined (each claim costs the same however long the
+        # queue): an orphan is given up when it comes up, not as soon as its subscription goes.
         query = (
-            sa.select(_d.c.seq, _d.c.subscription_id)
+            sa.select(_d.c.seq, _d.c.subscription_id, _s.c.seq.label("subscribed"))
+            .select_from(_d.outerjoin(_s, _s.c.subscription_id == _d.c.subscription_id))
             .where(_claimable(now))
             .order_by(_d.c.next_attempt, _d.c.seq)
             .limit(limit * _CANDIDATES_PER_CLAIM)
@@ -153,15 +155,18 @@ class DeliveryQueries:
         if skip:
             query = query.where(_d.c.subscription_id.not_in(list(skip)))
         if self._conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(skip_locked=True, of=_d)
         taken: Counter[str] = Counter()
         chosen: list[int] = []
+        orphans: list[int] = []
         for row in self._conn.execute(query):
-            if taken[row.subscription_id] < per_subscription:
+            if row.subscribed is None:
+                orphans.append(row.seq)
+            elif taken[row.subscription_id] < per_subscription and len(chosen) < limit:
                 taken[row.subscription_id] += 1
                 chosen.append(row.seq)
-                if len(chosen) == limit:
-                    break
+        if orphans:
+            self._give_up(orphans, now)
         if not chosen:
             return []
         self._conn.execute(
@@ -172,24 +177,18 @@ class DeliveryQueries:
         )
         return [_delivery(row) for row in rows]
 
-    def _give_up_orphans(self, now: datetime) -> None:
-        subscribed = sa.select(_s.c.seq).where(_s.c.subscription_id == _d.c.subscription_id)
-        query = sa.select(_d.c.seq).where(_claimable(now), ~subscribed.exists())
-        if self._conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        orphans = list(self._conn.execute(query).scalars())
-        if orphans:
-            self._conn.execute(
-                _d.update()
-                .where(_d.c.seq.in_(orphans))
-                .values(
-                    status=DeliveryStatus.GIVEN_UP.value,
-                    last_error=_ORPHANED,
-                    finished_date=now,
-                    lease=None,
-                    leased_until=None,
-                )
+    def _give_up(self, orphans: list[int], now: datetime) -> None:
+        self._conn.execute(
+            _d.update()
+            .where(_d.c.seq.in_(orphans))
+            .values(
+                status=DeliveryStatus.GIVEN_UP.value,
+                last_error=_ORPHANED,
+                finished_date=now,
+                lease=None,
+                leased_until=None,
             )
+        )
 
     def _finish_attempt(self, seq: int, lease: str, **values: Any) -> bool:
         result = self._conn.execute(

@@ -40,7 +40,9 @@ class DeliveryPort(Protocol):
         now), earliest due first, at most `per_subscription` of each subscription and none
         of the subscriptions in `skip`. On PostgreSQL deliveries another transaction holds
         are skipped. Due deliveries whose subscription no longer exists are given up
-        instead, with `last_error` saying so."""
+        instead, with `last_error` saying so, as they come up among the earliest due (a
+        claim examines at most a few times `limit` deliveries, so its cost does not grow
+        with the queue)."""
 
     def record_delivered(self, seq: int, lease: str, now: datetime) -> bool:
         """Delivery `seq`, leased to `lease`, was made at `now`: Delivered, one more attempt,
