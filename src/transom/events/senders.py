@@ -16,7 +16,7 @@ import ssl
 from email.message import EmailMessage
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 from transom.domain.topics import Delivery, MessageKind
 from transom.events.endpoints import shown_endpoint
@@ -52,7 +52,7 @@ class Senders:
         self._smtp = smtp
         self._tls = tls
         self._timeout = timeout
-        self._client: httpx.AsyncClient | None = None
+        self._client: aiohttp.ClientSession | None = None
 
     async def send(self, delivery: Delivery) -> None:
         """One attempt; `DeliveryFailed` when it fails."""
@@ -66,33 +66,36 @@ class Senders:
 
     async def aclose(self) -> None:
         if self._client is not None:
-            await self._client.aclose()
+            await self._client.close()
             self._client = None
 
     # http/https
 
     async def _post(self, delivery: Delivery) -> None:
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                verify=self._tls,
-                timeout=self._timeout,
-                follow_redirects=False,
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+            self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=self._tls, limit=0, limit_per_host=64),
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+                skip_auto_headers=("User-Agent",),
             )
         content, headers = self._http_request(delivery)
         endpoint = delivery.subscription.endpoint
         try:
-            answer = await self._client.post(endpoint, content=content, headers=headers)
-        except httpx.TimeoutException:
+            async with self._client.post(
+                endpoint, data=content, headers=headers, allow_redirects=False
+            ) as answer:
+                await answer.read()
+                status = answer.status
+        except TimeoutError:
             raise DeliveryFailed(
                 f"no answer from {shown_endpoint(endpoint)} within {self._timeout:g} s"
             ) from None
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, ValueError) as exc:
             raise DeliveryFailed(
                 f"cannot reach {shown_endpoint(endpoint)}: {type(exc).__name__}: {exc}"
             ) from None
-        if not answer.is_success:
-            raise DeliveryFailed(f"{shown_endpoint(endpoint)} answered HTTP {answer.status_code}")
+        if not 200 <= status < 300:
+            raise DeliveryFailed(f"{shown_endpoint(endpoint)} answered HTTP {status}")
 
     def _http_request(self, delivery: Delivery) -> tuple[bytes, dict[str, str]]:
         message, attributes = delivery.message, delivery.subscription.attributes
