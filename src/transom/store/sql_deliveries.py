@@ -91,6 +91,26 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
+def _finish(status: DeliveryStatus | None, *columns: str) -> sa.Update:
+    """An attempt's end, for the lease holder: one more attempt, the lease cleared, `status`
+    if given, and `columns` from `v_<column>` parameters (built once: records are hot)."""
+    values: dict[str, Any] = {c: sa.bindparam(f"v_{c}", type_=_d.c[c].type) for c in columns}
+    if status is not None:
+        values["status"] = status.value
+    return (
+        _d.update()
+        .where(_d.c.seq == sa.bindparam("k_seq"), _d.c.lease == sa.bindparam("k_lease"))
+        .values(attempts=_d.c.attempts + 1, lease=None, leased_until=None, **values)
+    )
+
+
+_FINISH = {
+    "delivered": _finish(DeliveryStatus.DELIVERED, "finished_date"),
+    "failed": _finish(None, "last_error", "next_attempt"),
+    "given_up": _finish(DeliveryStatus.GIVEN_UP, "last_error", "finished_date"),
+}
+
+
 class DeliveryQueries:
     _conn: Connection
 
@@ -190,31 +210,21 @@ class DeliveryQueries:
             )
         )
 
-    def _finish_attempt(self, seq: int, lease: str, **values: Any) -> bool:
-        result = self._conn.execute(
-            _d.update()
-            .where(_d.c.seq == seq, _d.c.lease == lease)
-            .values(attempts=_d.c.attempts + 1, lease=None, leased_until=None, **values)
-        )
-        return bool(result.rowcount)
+    def _finish_attempt(self, kind: str, seq: int, lease: str, **values: Any) -> bool:
+        params = {"k_seq": seq, "k_lease": lease, **{f"v_{k}": v for k, v in values.items()}}
+        return bool(self._conn.execute(_FINISH[kind], params).rowcount)
 
     def record_delivered(self, seq: int, lease: str, now: datetime) -> bool:
-        return self._finish_attempt(
-            seq, lease, status=DeliveryStatus.DELIVERED.value, finished_date=now
-        )
+        return self._finish_attempt("delivered", seq, lease, finished_date=now)
 
     def record_failure(self, seq: int, lease: str, error: str, next_attempt: datetime) -> bool:
         return self._finish_attempt(
-            seq, lease, last_error=error[:_ERROR_CHARS], next_attempt=next_attempt
+            "failed", seq, lease, last_error=error[:_ERROR_CHARS], next_attempt=next_attempt
         )
 
     def record_given_up(self, seq: int, lease: str, error: str, now: datetime) -> bool:
         return self._finish_attempt(
-            seq,
-            lease,
-            status=DeliveryStatus.GIVEN_UP.value,
-            last_error=error[:_ERROR_CHARS],
-            finished_date=now,
+            "given_up", seq, lease, last_error=error[:_ERROR_CHARS], finished_date=now
         )
 
     def recent_deliveries(self, limit: int, failing_only: bool = False) -> list[Delivery]:
