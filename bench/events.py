@@ -21,7 +21,7 @@ window execution event delivered), in rotating order; the server's CPU per windo
 rule (goal: under 10% more with the one rule).
 
 Run: python -m bench.events [--scenarios delivery windows] [--events 10000] [--agents 500]
-     [--rules 100] [--windows 1000] [--repeat 2] [--database sqlite|postgresql]
+     [--rules 100] [--pace 0] [--windows 1000] [--repeat 2] [--database sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -132,7 +132,12 @@ def latencies(times: dict[str, float], arrivals: list[tuple[float, str]]) -> dic
     }
 
 
-def measure_delivery(events: int, agents: int, rules: int, kind: str) -> dict[str, float]:
+def measure_delivery(
+    events: int, agents: int, rules: int, kind: str, pace: float = 0.0
+) -> dict[str, float]:
+    """`pace` > 0: each command is sent `pace` seconds after the previous one ended, so the
+    events come in bursts the server can keep up with (latency without a backlog); 0: all
+    commands back to back (throughput, with the backlog that builds)."""
     commands = math.ceil(events / (3 * agents + 3))
     with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as db:
         install_test_key(db)
@@ -165,15 +170,19 @@ def measure_delivery(events: int, agents: int, rules: int, kind: str) -> dict[st
             )
             cpu = cpu_seconds(server.process.pid)
             started = time.time()
-            command_ids = [
-                ssm.send_command(
-                    DocumentName="AWS-RunShellScript",
-                    Targets=[{"Key": "tag:Bench", "Values": [marker]}],
-                    Parameters={"commands": ["true"]},
-                    MaxConcurrency="100%",
-                )["Command"]["CommandId"]
-                for _ in range(commands)
-            ]
+            command_ids = []
+            for _ in range(commands):
+                command_ids.append(
+                    ssm.send_command(
+                        DocumentName="AWS-RunShellScript",
+                        Targets=[{"Key": "tag:Bench", "Values": [marker]}],
+                        Parameters={"commands": ["true"]},
+                        MaxConcurrency="100%",
+                    )["Command"]["CommandId"]
+                )
+                if pace > 0:
+                    wait_for(partial(command_done, ssm, command_ids[-1]), seconds=600, every=0.05)
+                    time.sleep(pace)
             for command_id in command_ids:
                 wait_for(
                     partial(command_done, ssm, command_id),
@@ -215,7 +224,7 @@ def report_delivery(args: argparse.Namespace) -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for _ in range(args.repeat):
-        r = measure_delivery(args.events, args.agents, args.rules, args.database)
+        r = measure_delivery(args.events, args.agents, args.rules, args.database, args.pace)
         print(
             f"| {r['events']:.0f} | {args.rules} | {args.database} | {r['produced_per_s']:.0f} "
             f"| {r['delivered_per_s']:.0f} | {r['p50'] * 1000:.0f} ms | {r['p99'] * 1000:.0f} ms "
@@ -257,6 +266,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10000)
     parser.add_argument("--agents", type=int, default=500, help="agents of the delivery scenario")
     parser.add_argument("--rules", type=int, default=100)
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="seconds between one command's end and the next (0: all back to back)",
+    )
     parser.add_argument("--windows", type=int, default=1000)
     parser.add_argument("--window-agents", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=2)

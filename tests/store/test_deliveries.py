@@ -253,3 +253,24 @@ def test_finished_deliveries_and_their_messages_are_pruned_pending_ones_stay(
         assert tx.enqueue(_message("m-none"), [])
         assert not tx.enqueue(_message("m-half"), [])
     assert half_pending.message.message_id == "m-half"
+
+
+@covers("enqueue_many")
+def test_many_messages_are_enqueued_at_once_each_only_once(store: SqlStore) -> None:
+    _subscribe(store, "s-1", "s-2")
+    with store.write() as tx:
+        assert tx.enqueue(_message("m-old"), ["s-1"])
+        assert tx.enqueue_many([]) == 0
+        kept = tx.enqueue_many(
+            [
+                (_message("m-1"), ["s-1", "s-2"]),
+                (_message("m-old"), ["s-2"]),
+                (_message("m-2"), []),
+                (_message("m-1"), ["s-1"]),
+            ]
+        )
+        assert kept == 2
+    with store.read() as tx:
+        assert tx.deliveries_of("m-1") == [("s-1", "Pending"), ("s-2", "Pending")]
+        assert tx.deliveries_of("m-old") == [("s-1", "Pending")]
+        assert tx.deliveries_of("m-2") == []

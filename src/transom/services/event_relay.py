@@ -18,6 +18,7 @@ from typing import Any
 from transom.domain.commands import Command
 from transom.domain.errors import ApiError
 from transom.domain.events import AWS_SSM, Event, Realm
+from transom.domain.topics import Message, MessageKind
 from transom.events.command_notifications import (
     COMMAND,
     INVOCATION,
@@ -31,7 +32,7 @@ from transom.events.systems_manager import COMMAND_INVOCATION as INVOCATION_STAT
 from transom.events.target_input import render
 from transom.services.rules import RuleService
 from transom.services.topic_rules import topic_name_of
-from transom.services.topics import publish
+from transom.services.topics import publish_all
 from transom.store.port import Store, Transaction
 
 log = logging.getLogger(__name__)
@@ -68,10 +69,10 @@ class EventRelay:
     def relay(self) -> int:
         """Relay one batch of the oldest unrelayed events; how many events it relayed."""
         routes = self._rules.enabled_rules_with_targets()
-        published = 0
         with self._store.write() as tx:
             batch = tx.unrelayed_events(BATCH)
             commands: dict[str, Command | None] = {}
+            messages: list[Message] = []
             for stored in batch:
                 event = stored.event
                 document = envelope(event, self._realm)
@@ -79,28 +80,37 @@ class EventRelay:
                     if route.pattern.matches(document):
                         for target in route.targets:
                             key = f"{event.event_id}/{route.rule.name}/{target.target_id}"
-                            text = render(target, document)
-                            published += self._publish(tx, event, target.arn, None, text, key)
-                published += self._notify(tx, event, commands)
+                            message = self._message(
+                                event, target.arn, render(target, document), key
+                            )
+                            if message is not None:
+                                messages.append(message)
+                notification = self._notification(tx, event, commands)
+                if notification is not None:
+                    messages.append(notification)
+            for name in publish_all(tx, messages):
+                log.warning("events not sent to topic %s: it does not exist", name)
             tx.mark_relayed([stored.seq for stored in batch])
-        if published:
+        if messages:
             self._published()
         return len(batch)
 
-    def _notify(self, tx: Transaction, event: Event, commands: dict[str, Command | None]) -> int:
-        """Publish what the command's NotificationConfig asks to hear of this event."""
+    def _notification(
+        self, tx: Transaction, event: Event, commands: dict[str, Command | None]
+    ) -> Message | None:
+        """The message the command's NotificationConfig asks for on this event, if any."""
         if event.source != AWS_SSM or event.detail_type not in (
             COMMAND_STATUS_CHANGE,
             INVOCATION_STATUS_CHANGE,
         ):
-            return 0
+            return None
         detail: Mapping[str, Any] = event.detail
         command_id = str(detail.get("command-id"))
         if command_id not in commands:
             commands[command_id] = tx.get_command(command_id)
         command = commands[command_id]
         if command is None or not (command.request or {}).get("NotificationConfig"):
-            return 0
+            return None
         status = str(detail.get("status"))
         if event.detail_type == COMMAND_STATUS_CHANGE:
             arn = notification_topic(command, COMMAND, status)
@@ -110,19 +120,23 @@ class EventRelay:
             instance_id = str(detail.get("instance-id"))
             body = invocation_message(command, instance_id, status, event.time)
         if arn is None:
-            return 0
-        return self._publish(tx, event, arn, None, body, f"{event.event_id}/notification")
+            return None
+        return self._message(event, arn, body, f"{event.event_id}/notification")
 
-    def _publish(
-        self, tx: Transaction, event: Event, arn: str, subject: str | None, body: str, key: str
-    ) -> int:
-        """Publish to the topic `arn` names; 0 (logged) when it is not a topic here."""
-        message_id = str(uuid.uuid5(_MESSAGE_IDS, key))
+    def _message(self, event: Event, arn: str, body: str, key: str) -> Message | None:
+        """The notification of `event` to the topic `arn` names; None (logged) when `arn` is
+        not a topic ARN of this server."""
         try:
-            publish(
-                tx, topic_name_of(arn, self._realm), subject, body, {}, message_id, now=event.time
-            )
+            name = topic_name_of(arn, self._realm)
         except ApiError as error:
             log.warning("event %s not sent to %s: %s", event.event_id, arn, error.message)
-            return 0
-        return 1
+            return None
+        return Message(
+            message_id=message_id(key),
+            topic_name=name,
+            kind=MessageKind.NOTIFICATION,
+            subject=None,
+            body=body,
+            attributes={},
+            created_date=event.time,
+        )

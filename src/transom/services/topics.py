@@ -56,8 +56,6 @@ def publish(
     its message id (`message_id` if given, for a publication that may be repeated: a repeat
     writes nothing). `attributes` as `Message.attributes`; `now` should be the caller's
     clock (default: the system's). `NotFoundError` when the topic does not exist."""
-    if tx.get_topic(topic_name) is None:
-        raise NotFoundError(f"Topic does not exist: there is no topic named {topic_name!r}.")
     message = Message(
         message_id=message_id or str(uuid.uuid4()),
         topic_name=topic_name,
@@ -67,8 +65,21 @@ def publish(
         attributes=dict(attributes),
         created_date=now or datetime.now(UTC),
     )
-    tx.enqueue(message, tx.confirmed_subscription_ids(topic_name))
+    if publish_all(tx, [message]):
+        raise NotFoundError(f"Topic does not exist: there is no topic named {topic_name!r}.")
     return message.message_id
+
+
+def publish_all(tx: Transaction, messages: Sequence[Message]) -> set[str]:
+    """`publish` for many messages in a few statements: each topic and its confirmed
+    subscriptions are read once. Messages to a topic that does not exist are skipped; the
+    names of those topics are returned."""
+    subscribers: dict[str, list[str] | None] = {}
+    for name in {m.topic_name for m in messages}:
+        exists = tx.get_topic(name) is not None
+        subscribers[name] = tx.confirmed_subscription_ids(name) if exists else None
+    tx.enqueue_many([(m, ids) for m in messages if (ids := subscribers[m.topic_name]) is not None])
+    return {name for name, ids in subscribers.items() if ids is None}
 
 
 def topic_exists(tx: Transaction, arn: str, realm: Realm) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -115,36 +115,52 @@ class DeliveryQueries:
     _conn: Connection
 
     def enqueue(self, message: Message, subscription_ids: Collection[str]) -> bool:
-        exists = sa.select(_m.c.seq).where(_m.c.message_id == message.message_id)
-        if self._conn.execute(exists).first() is not None:
-            return False
-        self._conn.execute(
-            _m.insert().values(
-                message_id=message.message_id,
-                topic_name=message.topic_name,
-                kind=message.kind.value,
-                subject=message.subject,
-                body=message.body,
-                attributes=dict(message.attributes),
-                created_date=message.created_date,
-            )
+        return self.enqueue_many([(message, subscription_ids)]) == 1
+
+    def enqueue_many(self, messages: Sequence[tuple[Message, Collection[str]]]) -> int:
+        if not messages:
+            return 0
+        ids = [m.message_id for m, _ in messages]
+        seen = set(
+            self._conn.execute(sa.select(_m.c.message_id).where(_m.c.message_id.in_(ids))).scalars()
         )
-        if subscription_ids:
-            self._conn.execute(
-                _d.insert(),
-                [
-                    {
-                        "message_id": message.message_id,
-                        "subscription_id": subscription_id,
-                        "status": DeliveryStatus.PENDING.value,
-                        "attempts": 0,
-                        "next_attempt": message.created_date,
-                        "created_date": message.created_date,
-                    }
-                    for subscription_id in subscription_ids
-                ],
-            )
-        return True
+        fresh: list[tuple[Message, Collection[str]]] = []
+        for message, subscription_ids in messages:
+            if message.message_id not in seen:
+                seen.add(message.message_id)
+                fresh.append((message, subscription_ids))
+        if not fresh:
+            return 0
+        self._conn.execute(
+            _m.insert(),
+            [
+                {
+                    "message_id": m.message_id,
+                    "topic_name": m.topic_name,
+                    "kind": m.kind.value,
+                    "subject": m.subject,
+                    "body": m.body,
+                    "attributes": dict(m.attributes),
+                    "created_date": m.created_date,
+                }
+                for m, _ in fresh
+            ],
+        )
+        deliveries = [
+            {
+                "message_id": m.message_id,
+                "subscription_id": subscription_id,
+                "status": DeliveryStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt": m.created_date,
+                "created_date": m.created_date,
+            }
+            for m, subscription_ids in fresh
+            for subscription_id in subscription_ids
+        ]
+        if deliveries:
+            self._conn.execute(_d.insert(), deliveries)
+        return len(fresh)
 
     def deliveries_of(self, message_id: str) -> list[tuple[str, str]]:
         query = (

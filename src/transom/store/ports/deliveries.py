@@ -9,7 +9,7 @@ recorded only by the holder of the current lease.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -21,6 +21,11 @@ class DeliveryPort(Protocol):
         """Keep the message and a pending delivery of it to each subscription, due at the
         message's `created_date`. False, and nothing written, when a message with its id
         exists already (a publication repeated after a crash)."""
+
+    def enqueue_many(self, messages: Sequence[tuple[Message, Collection[str]]]) -> int:
+        """`enqueue` for each (message, subscription ids), in a few statements; a message
+        whose id exists already, or came earlier in `messages`, is skipped. How many were
+        kept."""
 
     def deliveries_of(self, message_id: str) -> list[tuple[str, str]]:
         """(subscription id, delivery status) of the message's deliveries, in enqueue order;
