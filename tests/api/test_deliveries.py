@@ -184,5 +184,5 @@ def test_bad_queries_are_refused_saying_what_to_fix(
 
 def test_an_unsigned_read_is_refused(server: ServerProcess) -> None:
     response = get_deliveries(server.endpoint, {}, sign=False)
-    assert response.status_code == 403
+    assert response.status_code == 400
     assert response.json()["__type"] == "MissingAuthenticationTokenException"

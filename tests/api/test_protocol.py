@@ -30,9 +30,9 @@ def test_every_answer_carries_a_request_id(server: ServerProcess) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "status", "code"),
     [
-        ({"sign": False}, 403, "MissingAuthenticationTokenException"),
-        ({"secret": "wrong-secret-wrong-secret-wrong"}, 403, "InvalidSignatureException"),
-        ({"access_key": "AKIAUNKNOWNUNKNOWN00"}, 403, "UnrecognizedClientException"),
+        ({"sign": False}, 400, "MissingAuthenticationTokenException"),
+        ({"secret": "wrong-secret-wrong-secret-wrong"}, 400, "InvalidSignatureException"),
+        ({"access_key": "AKIAUNKNOWNUNKNOWN00"}, 400, "UnrecognizedClientException"),
     ],
 )
 def test_requests_without_a_valid_signature_get_no_data(

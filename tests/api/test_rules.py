@@ -254,7 +254,7 @@ def test_schedule_expressions_and_other_buses_are_refused(events: Any, name: str
 def test_a_request_signed_for_another_service_is_refused(server: ServerProcess) -> None:
     body = {"NamePrefix": "x"}
     as_ssm = signed_post(server.endpoint, "ListRules", body, target_prefix="AWSEvents")
-    assert as_ssm.status_code == 403
+    assert as_ssm.status_code == 400
     assert as_ssm.json()["__type"] == "InvalidSignatureException"
     assert "'events'" in as_ssm.json()["message"]
     ok = signed_post(
@@ -262,7 +262,7 @@ def test_a_request_signed_for_another_service_is_refused(server: ServerProcess) 
     )
     assert ok.status_code == 200
     as_events = signed_post(server.endpoint, "DescribeMaintenanceWindows", {}, service="events")
-    assert as_events.status_code == 403
+    assert as_events.status_code == 400
 
 
 def test_the_aws_cli_manages_rules_and_targets(

@@ -190,9 +190,9 @@ def test_an_unreachable_server_exits_2(tmp_path: Path) -> None:
     assert "cannot reach http://127.0.0.1:9" in done.stderr
 
 
-def test_an_unsigned_post_gets_an_aws_shaped_403(server: ServerProcess) -> None:
+def test_an_unsigned_post_gets_an_aws_shaped_400(server: ServerProcess) -> None:
     response = httpx.post(f"{server.endpoint}/v1/windows/{UNKNOWN_WINDOW}/executions")
-    assert response.status_code == 403
+    assert response.status_code == 400
     assert response.json() == {
         "__type": "MissingAuthenticationTokenException",
         "message": "Missing Authentication Token",

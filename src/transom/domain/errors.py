@@ -66,17 +66,14 @@ class TooManyTagsError(ClientError):
 
 class MissingAuthenticationTokenError(ClientError):
     code = "MissingAuthenticationTokenException"
-    status = 403
 
 
 class InvalidSignatureError(ClientError):
     code = "InvalidSignatureException"
-    status = 403
 
 
 class UnrecognizedClientError(ClientError):
     code = "UnrecognizedClientException"
-    status = 403
 
 
 class RequestTooLargeError(ClientError):

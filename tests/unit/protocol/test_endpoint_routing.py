@@ -103,7 +103,7 @@ def test_a_request_must_be_signed_for_the_api_it_calls(
     target: str, service: str, expected: str
 ) -> None:
     status, body = call(target, {}, service)
-    assert (status, body["__type"]) == (403, "InvalidSignatureException")
+    assert (status, body["__type"]) == (400, "InvalidSignatureException")
     assert f"Credential should be scoped to correct service: {expected}." == body["message"]
 
 

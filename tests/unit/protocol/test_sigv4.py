@@ -205,7 +205,7 @@ def test_a_request_signed_with_the_wrong_secret_fails_with_a_signature_mismatch(
         verify(signed(), secret_for=lambda _key: "not-the-secret")
 
     assert raised.value.code == "InvalidSignatureException"
-    assert raised.value.status == 403
+    assert raised.value.status == 400
 
 
 @pytest.mark.parametrize("signature", ["0" * 64, "deadbeef", "é" * 64])
@@ -250,7 +250,7 @@ def test_a_request_without_authorization_is_missing_an_authentication_token(
 
     assert raised.value.message == "Missing Authentication Token"
     assert raised.value.code == "MissingAuthenticationTokenException"
-    assert raised.value.status == 403
+    assert raised.value.status == 400
 
 
 def test_a_request_signed_more_than_fifteen_minutes_ago_has_an_expired_signature() -> None:

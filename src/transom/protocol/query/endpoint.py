@@ -61,9 +61,9 @@ class QueryEndpoint:
 
     def error_reply(self, exc: Exception, request_id: str | None = None) -> Reply:
         request_id = request_id or str(uuid.uuid4())
-        error, code = query_error(exc)
+        error, code, status = query_error(exc)
         return Reply(
-            error.status, encoding.encode_error(error, code, self.namespace, request_id), request_id
+            status, encoding.encode_error(error, code, self.namespace, request_id), request_id
         )
 
     def _dispatch(
