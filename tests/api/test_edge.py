@@ -178,3 +178,29 @@ def test_a_malformed_result_is_an_invalid_request_naming_the_field(
     assert response.status_code == 400
     assert response.json()["error"] == "InvalidRequest"
     assert f"InvocationResult.{words}" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "says"),
+    [
+        ("GET", "/no/such/page", 404, "GET /no/such/page is not served"),
+        ("DELETE", "/", 404, "DELETE / is not served"),
+        ("PUT", "/v1/no-such-thing", 404, "Transom's own calls are under /v1/"),
+        ("GET", REST_PATH, 405, "POST"),
+        ("POST", "/health", 405, "GET"),
+    ],
+)
+def test_a_path_or_method_nothing_serves_gets_the_aws_error_shape(
+    server: ServerProcess, method: str, path: str, status: int, says: str
+) -> None:
+    response = httpx.request(method, server.endpoint + path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/x-amz-json-1.1"
+    assert response.headers["x-amzn-RequestId"]
+    body = response.json()
+    assert body["__type"] == "UnknownOperationException"
+    if status == 405:
+        assert says in response.headers["allow"].split(", ")
+        assert f"is not served: this path takes {response.headers['allow']}." in body["message"]
+    else:
+        assert says in body["message"]

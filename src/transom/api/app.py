@@ -10,12 +10,14 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from transom.api.edge import StoreCalls, read_body, send_reply
+from transom.domain.errors import UnknownOperationError
 from transom.protocol.awsjson import framing
 from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
 from transom.protocol.query.endpoint import CONTENT_TYPE, FORM_CONTENT_TYPE, QueryEndpoint
@@ -117,6 +119,30 @@ class _Front:
         await send_reply(send, reply.status, reply.body, headers)
 
 
+async def _no_route(request: Request, exc: Exception) -> Response:
+    """A path nothing serves (404) or a method its route does not take (405), answered in the
+    AWS shape like every other error."""
+    where = f"{request.method} {request.url.path}"
+    headers = {"x-amzn-RequestId": str(uuid.uuid4())}
+    if isinstance(exc, HTTPException) and exc.status_code == 405:
+        status = 405
+        given = {name.lower(): value for name, value in (exc.headers or {}).items()}
+        headers["allow"] = given.get("allow", "")
+        message = f"{where} is not served: this path takes {headers['allow']}."
+    else:
+        status = 404
+        message = (
+            f"{where} is not served: the AWS APIs take POST / with X-Amz-Target (or an SNS "
+            "form), Transom's own calls are under /v1/ (see the README)."
+        )
+    return Response(
+        framing.encode_error(UnknownOperationError(message)),
+        status_code=status,
+        media_type=framing.CONTENT_TYPE,
+        headers=headers,
+    )
+
+
 def create_app(
     endpoint: AwsJsonEndpoint,
     *,
@@ -136,5 +162,6 @@ def create_app(
     app = Starlette(
         routes=[Route("/health", health, methods=["GET"]), *extra_routes],
         lifespan=lifespan,
+        exception_handlers={404: _no_route, 405: _no_route},
     )
     return _Front(app, endpoint, agent, calls, max_body_bytes, query)
