@@ -112,6 +112,19 @@ def test_update_changes_only_the_fields_sent(ssm: Any) -> None:
     assert "NextExecutionTime" not in after
 
 
+def test_dates_given_as_a_date_alone_are_accepted_and_echoed_as_given(ssm: Any) -> None:
+    window_id = _create(
+        ssm, Schedule="cron(0 4 ? * * *)", StartDate="2030-11-01", EndDate="2030-11-04"
+    )
+    window = ssm.get_maintenance_window(WindowId=window_id)
+    assert (window["StartDate"], window["EndDate"]) == ("2030-11-01", "2030-11-04")
+    assert window["NextExecutionTime"] == "2030-11-01T04:00Z"
+    with pytest.raises(ClientError) as error:
+        ssm.update_maintenance_window(WindowId=window_id, EndDate="2030-10-31")
+    assert _code(error) == "ValidationException"
+    assert "EndDate 2030-10-31 must be later than StartDate 2030-11-01" in str(error.value)
+
+
 def test_update_with_replace_resets_the_optional_fields(ssm: Any) -> None:
     window_id = _create(ssm, Description="gone soon", ScheduleTimezone="Europe/Berlin")
     with pytest.raises(ClientError) as error:

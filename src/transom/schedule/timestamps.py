@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from transom.domain.errors import ValidationError
 
 _ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?",
+    r"(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?)?",
     re.ASCII,
 )
 _MAX_OFFSET = timedelta(hours=18)
@@ -39,14 +39,15 @@ def format_aws_datetime(instant: datetime, zone: tzinfo | None = None) -> str:
 def parse_iso_datetime(text: str, name: str = "Timestamp") -> datetime:
     """Parse an ISO-8601 date and time such as `2021-04-07T14:29:00-08:00` into an aware UTC
     datetime. Seconds, a fraction and the offset (`Z`, `+HH:MM`, `+HHMM` or `+HH`) are
-    optional; without an offset the time is UTC. `name` (e.g. "StartDate") heads the
+    optional; without an offset the time is UTC. A date alone (`2021-11-01`) is its midnight
+    in UTC. `name` (e.g. "StartDate") heads the
     ValidationError raised for anything else."""
     match = _ISO.fullmatch(text)
     instant = None if match is None else _instant(match)
     if instant is None:
         raise ValidationError(
             f"{name} {text!r} is not a valid ISO-8601 date and time; use a value such as "
-            "2021-04-07T14:29:00-08:00 (without an offset the time is UTC)."
+            "2021-04-07T14:29:00-08:00 or 2021-04-07 (without an offset the time is UTC)."
         )
     return instant
 
@@ -64,8 +65,8 @@ def _instant(match: re.Match[str]) -> datetime | None:
             int(year),
             int(month),
             int(day),
-            int(hour),
-            int(minute),
+            int(hour or 0),
+            int(minute or 0),
             int(second or 0),
             int((fraction or "0")[:6].ljust(6, "0")),
             timezone(-offset if sign == "-" else offset),

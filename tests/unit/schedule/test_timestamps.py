@@ -71,6 +71,7 @@ PARSED = [
     ("2020-02-12T23:19:20.123456789Z", datetime(2020, 2, 12, 23, 19, 20, 123456, tzinfo=UTC)),
     ("2021-04-07T14:29:00+0530", datetime(2021, 4, 7, 8, 59, tzinfo=UTC)),
     ("2021-04-07T14:29:00+05", datetime(2021, 4, 7, 9, 29, tzinfo=UTC)),
+    ("2021-11-01", datetime(2021, 11, 1, tzinfo=UTC)),
 ]
 
 
@@ -84,8 +85,10 @@ def test_it_parses_iso_8601_into_utc(text: str, expected: datetime) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "2021-04-07",
         "2021-04-07 14:29:00",
+        "2021-04-07T",
+        "2021-04-07Z",
+        "2021-02-29",
         "2021-13-01T00:00:00",
         "2021-02-29T00:00:00",
         "2021-04-07T24:00:00",
@@ -102,5 +105,5 @@ def test_it_refuses_a_string_that_is_not_an_iso_8601_date_and_time(text: str) ->
         parse_iso_datetime(text, "StartDate")
     assert raised.value.message == (
         f"StartDate {text!r} is not a valid ISO-8601 date and time; use a value such as "
-        "2021-04-07T14:29:00-08:00 (without an offset the time is UTC)."
+        "2021-04-07T14:29:00-08:00 or 2021-04-07 (without an offset the time is UTC)."
     )
