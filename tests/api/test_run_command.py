@@ -47,6 +47,9 @@ def test_a_command_by_tag_runs_within_max_concurrency_and_succeeds(
     assert sent["Status"] == "Pending"
     assert sorted(sent["InstanceIds"]) == sorted(n.instance_id for n in nodes)
     assert (sent["TargetCount"], sent["MaxErrors"], sent["DocumentVersion"]) == (3, "0", "")
+    # echoed as sent; the document's defaults apply when it runs (below)
+    assert sent["Parameters"] == {"commands": ["echo hello"]}
+    assert _command(ssm, sent["CommandId"])["Parameters"] == {"commands": ["echo hello"]}
     assert sent["NotificationConfig"] == {
         "NotificationArn": "",
         "NotificationEvents": [],
@@ -60,6 +63,7 @@ def test_a_command_by_tag_runs_within_max_concurrency_and_succeeds(
     assert item["commands"] == ["echo hello"]
     assert item["plugin_name"] == "aws:runShellScript"
     assert item["execution_timeout"] == 3600
+    assert item["working_directory"] == ""
     # not accepted yet: the same lease is offered again
     assert _work(server, node) == [item]
     assert results(server.endpoint, node.instance_id, node.secret, outcome(item, "InProgress")) == {

@@ -114,8 +114,8 @@ def _item(work: Work) -> WorkItem:
         lease=work.invocation.lease or "",
         document_name=command.document_name,
         plugin_name=work.plugin_name,
-        commands=command.parameters["commands"],
-        working_directory=command.parameters.get("workingDirectory", [""])[0],
+        commands=work.parameters["commands"],
+        working_directory=work.parameters["workingDirectory"][0],
         execution_timeout=work.execution_timeout,
     )
 

@@ -94,8 +94,10 @@ ERROR_DETAILS = frozenset({InvocationDetails.FAILED, InvocationDetails.EXECUTION
 
 @dataclass(frozen=True)
 class Command:
-    """A SendCommand request as accepted. `request` keeps the optional members that are only
-    echoed back (OutputS3BucketName, NotificationConfig, ...) in their wire form."""
+    """A SendCommand request as accepted. `parameters` are as the caller sent them (the
+    document's defaults apply when it runs, see `services.dispatch.Work`). `request` keeps
+    the optional members that are only echoed back (OutputS3BucketName, NotificationConfig,
+    ...) in their wire form."""
 
     command_id: str
     document_name: str

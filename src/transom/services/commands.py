@@ -144,7 +144,7 @@ class CommandService:
         """A new command and its invocations, validated, for the caller to store. Nodes the
         caller `named` must be registered and of a platform the document runs on."""
         document = find_document(document_name)
-        resolved = resolve_parameters(document, parameters)
+        resolve_parameters(document, parameters)  # refuses what the document does not take
         _refuse_duplicates(instance_ids)
         nodes = {i: n for i in instance_ids if (n := node_of(i)) is not None}
         if named:
@@ -168,7 +168,7 @@ class CommandService:
         command = Command(
             command_id=new_uuid(),
             document_name=document.name,
-            parameters=resolved,
+            parameters={name: list(values) for name, values in parameters.items()},
             instance_ids=list(instance_ids),
             targets=[dict(t) for t in targets],
             requested_date=now,

@@ -19,18 +19,23 @@ from transom.events import systems_manager as ssm_events
 from transom.execution.limits import concurrency_limit
 from transom.services.command_cache import CommandCache
 from transom.services.command_progress import CommandProgress, command_lock
-from transom.services.documents import find_document
+from transom.services.documents import find_document, resolve_parameters
 from transom.store.port import Store, Transaction
 
 
 @dataclasses.dataclass(frozen=True)
 class Work:
-    """An invocation handed to its node, with what the agent needs to run it."""
+    """An invocation handed to its node, with what the agent needs to run it: the
+    command's parameters with the document's defaults filled in."""
 
     invocation: Invocation
     command: Command
     plugin_name: str
-    execution_timeout: int
+    parameters: dict[str, list[str]]
+
+    @property
+    def execution_timeout(self) -> int:
+        return int(self.parameters["executionTimeout"][0])
 
 
 class Dispatcher:
@@ -77,8 +82,8 @@ class Dispatcher:
                 handed = self._hand_out(tx, invocation, command, events)
                 if handed is not None:
                     document = find_document(command.document_name)
-                    timeout = int(command.parameters.get("executionTimeout", ["3600"])[0])
-                    work.append(Work(handed, command, document.plugin_name, timeout))
+                    parameters = resolve_parameters(document, command.parameters)
+                    work.append(Work(handed, command, document.plugin_name, parameters))
             tx.append_events(events)
         return [answers[i] for i in instance_ids]
 
