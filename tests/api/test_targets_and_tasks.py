@@ -286,6 +286,31 @@ def test_instance_ids_tasks_work_on_windows_that_allow_unassociated_targets(ssm:
     ]
 
 
+def test_a_window_with_unassociated_instance_tasks_cannot_stop_allowing_them(ssm: Any) -> None:
+    window_id = _window(ssm, allow_unassociated=True)
+    node = "mi-0123456789abcdef0"
+    task = ssm.register_task_with_maintenance_window(
+        WindowId=window_id,
+        TaskArn="AWS-RunShellScript",
+        TaskType="RUN_COMMAND",
+        Targets=[{"Key": "InstanceIds", "Values": [node]}],
+        MaxConcurrency="1",
+        MaxErrors="0",
+    )["WindowTaskId"]
+    with pytest.raises(ClientError) as error:
+        ssm.update_maintenance_window(WindowId=window_id, AllowUnassociatedTargets=False)
+    assert _code(error) == "ValidationException"
+    assert f"Task {task} targets instance {node}, which is not a registered target" in str(
+        error.value
+    )
+    window = ssm.get_maintenance_window(WindowId=window_id)
+    assert window["AllowUnassociatedTargets"] is True
+    # once the instance is a registered target of the window, it can
+    _target(ssm, window_id, Targets=[{"Key": "InstanceIds", "Values": [node]}])
+    ssm.update_maintenance_window(WindowId=window_id, AllowUnassociatedTargets=False)
+    assert ssm.get_maintenance_window(WindowId=window_id)["AllowUnassociatedTargets"] is False
+
+
 def test_deregistered_tasks_are_gone_and_unknown_ones_are_reported(ssm: Any) -> None:
     window_id = _window(ssm)
     task = _task(ssm, window_id, _target(ssm, window_id))

@@ -95,6 +95,17 @@ def registered_instance_ids(window_targets: list[TargetList]) -> set[str]:
     }
 
 
+def unassociated_instances(task_targets: TargetList, registered_instances: set[str]) -> list[str]:
+    """The instances a task names by InstanceIds that no InstanceIds window target registers."""
+    return [
+        value
+        for target in task_targets
+        if is_instance_ids(target["Key"])
+        for value in target.get("Values", [])
+        if value not in registered_instances
+    ]
+
+
 def check_task_targets(
     targets: TargetList,
     allow_unassociated_targets: bool,
@@ -120,14 +131,15 @@ def check_task_targets(
                 )
         elif is_instance_ids(key):
             check_instance_ids(values)
-            unregistered = [v for v in values if v not in registered_instances]
-            if unregistered and not allow_unassociated_targets:
-                raise ValidationError(
-                    f"Instance {unregistered[0]} is not a registered target of this window, "
-                    "which requires registered targets (AllowUnassociatedTargets=false). "
-                    "Register it with RegisterTargetWithMaintenanceWindow first, or allow "
-                    "unassociated targets on the window."
-                )
+            if not allow_unassociated_targets:
+                unregistered = unassociated_instances(targets, registered_instances)
+                if unregistered:
+                    raise ValidationError(
+                        f"Instance {unregistered[0]} is not a registered target of this window, "
+                        "which requires registered targets (AllowUnassociatedTargets=false). "
+                        "Register it with RegisterTargetWithMaintenanceWindow first, or allow "
+                        "unassociated targets on the window."
+                    )
         else:
             raise ValidationError(
                 f"Task target key {key!r} is not valid: use WindowTargetIds or InstanceIds."

@@ -23,6 +23,7 @@ from transom.schedule import (
 )
 from transom.services import idempotency
 from transom.services.tag_rules import check_tags
+from transom.services.target_rules import registered_instance_ids, unassociated_instances
 from transom.store.port import Store, Transaction
 from transom.store.ports.paging import Page
 
@@ -30,6 +31,21 @@ WINDOW_RESOURCE = "MaintenanceWindow"
 _REPLACE_REQUIRED = ("name", "schedule", "duration", "cutoff", "allow_unassociated_targets")
 _NEXT_RUN_CACHE_SIZE = 100_000
 _TIMETABLE_FIELDS = ("schedule", "schedule_timezone", "schedule_offset", "start_date", "end_date")
+
+
+def _refuse_unassociated_tasks(tx: Transaction, window_id: str) -> None:
+    """`ValidationError` naming a task of the window that targets an instance no window target
+    registers: the window cannot then require registered targets."""
+    registered = registered_instance_ids([t.spec.targets for t in tx.list_targets(window_id)])
+    for task in tx.list_tasks(window_id):
+        unregistered = unassociated_instances(task.spec.targets, registered)
+        if unregistered:
+            raise ValidationError(
+                f"Task {task.window_task_id} targets instance {unregistered[0]}, which is not a "
+                "registered target of this window, so AllowUnassociatedTargets cannot be false: "
+                "register the instance with RegisterTargetWithMaintenanceWindow, or update or "
+                "deregister the task first."
+            )
 
 
 def timetable(spec: WindowSpec, changed_at: datetime) -> Timetable:
@@ -132,6 +148,8 @@ class WindowService:
             now = self._clock.now()
             changed = any(getattr(spec, f) != getattr(current.spec, f) for f in _TIMETABLE_FIELDS)
             check_window_spec(spec, now)
+            if current.spec.allow_unassociated_targets and not spec.allow_unassociated_targets:
+                _refuse_unassociated_tasks(tx, window_id)
             window = Window(
                 window_id,
                 spec,
