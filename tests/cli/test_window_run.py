@@ -128,6 +128,27 @@ def test_credentials_and_region_come_from_a_profile_and_the_endpoint_from_the_en
     assert done.stdout.splitlines()[-1].startswith(f"execution {done.stdout.split()[0]} SUCCESS")
 
 
+@pytest.mark.parametrize(
+    "config",
+    [
+        "[profile ops]\nendpoint_url = {endpoint}\n",
+        "[profile ops]\nservices = here\n[services here]\nssm =\n  endpoint_url = {endpoint}\n",
+    ],
+    ids=["profile-endpoint-url", "services-section"],
+)
+def test_the_endpoint_comes_from_the_aws_profile_as_the_aws_cli_finds_it(
+    ssm: Any, server: ServerProcess, fleet: str, tmp_path: Path, config: str
+) -> None:
+    window_id = make_window(ssm, fleet, "true")
+    env = aws_cli_env(tmp_path)
+    (tmp_path / "aws-credentials").write_text(
+        f"[ops]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {SECRET_ACCESS_KEY}\n"
+    )
+    (tmp_path / "aws-config").write_text(config.format(endpoint=server.endpoint))
+    done = transom_window_run(window_id, "--profile", "ops", "--wait", env=env)
+    assert done.stdout.splitlines()[-1].startswith(f"execution {done.stdout.split()[0]} SUCCESS")
+
+
 def test_a_timed_out_wait_exits_1_and_a_second_run_is_refused_while_the_first_runs(
     ssm: Any, server: ServerProcess, fleet: str, tmp_path: Path
 ) -> None:

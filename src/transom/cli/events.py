@@ -41,8 +41,8 @@ def tail(
     pattern: str | None, endpoint_url: str | None, profile: str | None, region: str | None
 ) -> None:
     """Print each event from now on (matching --pattern) as a JSON line, until Ctrl-C."""
-    endpoint = signed.endpoint(endpoint_url)
     session, region = signed.session(profile, region)
+    endpoint = signed.endpoint(endpoint_url, session)
     try:
         _follow(session, endpoint, region, pattern)
     except KeyboardInterrupt:
@@ -96,8 +96,8 @@ def deliveries(
     """List the latest deliveries to subscriptions, newest first, and the backlog."""
     import httpx
 
-    endpoint = signed.endpoint(endpoint_url)
     session, region = signed.session(profile, region)
+    endpoint = signed.endpoint(endpoint_url, session)
     params = {"limit": str(limit), "failing": "true" if failing else "false"}
     with httpx.Client(timeout=30) as client:
         answer = signed.call(

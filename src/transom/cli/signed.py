@@ -29,9 +29,9 @@ def server_options(command: F) -> F:
         [
             click.option(
                 "--endpoint-url",
-                envvar=["AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL"],
-                show_envvar=True,
-                help="The server's URL, like http://127.0.0.1:8770.",
+                help="The server's URL, like http://127.0.0.1:8770 (default: the endpoint "
+                "configured for ssm as the aws CLI finds it: AWS_ENDPOINT_URL_SSM, "
+                "AWS_ENDPOINT_URL, or the profile's endpoint_url).",
             ),
             click.option(
                 "--profile",
@@ -46,14 +46,24 @@ def server_options(command: F) -> F:
     return command
 
 
-def endpoint(url: str | None) -> str:
-    """`url` if it is an http(s) URL with a host (and a valid port, if any), else `Fatal`."""
+def endpoint(url: str | None, session: Any) -> str:
+    """`url`, else the endpoint configured for ssm as the aws CLI finds it (botocore's
+    configured-endpoint lookup: environment, then the profile's `services` section and
+    `endpoint_url`), if it is an http(s) URL with a host (and a valid port, if any); else
+    `Fatal`."""
     from urllib.parse import urlsplit
 
+    from botocore.configprovider import ConfiguredEndpointProvider
+
+    if not url:
+        configured = ConfiguredEndpointProvider(
+            session.full_config, session.get_scoped_config(), "ssm"
+        )
+        url = configured.provide()
     if not url:
         raise Fatal(
             "no endpoint: pass --endpoint-url http://HOST:PORT (or set AWS_ENDPOINT_URL_SSM "
-            "or AWS_ENDPOINT_URL)."
+            "or AWS_ENDPOINT_URL, or endpoint_url in the aws profile)."
         )
     try:
         parts = urlsplit(url)

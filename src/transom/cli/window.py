@@ -47,9 +47,9 @@ def run(
     timeout: float,
 ) -> None:
     """Start an execution of WINDOW_ID now, outside its schedule, and print its id."""
-    endpoint = signed.endpoint(endpoint_url)
     with _reported():
         session, region = signed.session(profile, region)
+        endpoint = signed.endpoint(endpoint_url, session)
         execution_id = _start(session, endpoint, region, window_id)
         click.echo(execution_id)
         if not wait:
