@@ -509,6 +509,13 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("DeregisterManagedInstance", {"InstanceId": UNKNOWN_NODE}, "InvalidInstanceId", UNKNOWN_NODE),
     ("DeregisterManagedInstance", {"InstanceId": "i-0123"}, V, "regular expression pattern"),
+    (
+        "UpdateManagedInstanceRole",
+        {"InstanceId": UNKNOWN_NODE, "IamRole": "r"},
+        "InvalidInstanceId",
+        UNKNOWN_NODE,
+    ),
+    ("UpdateManagedInstanceRole", {"InstanceId": UNKNOWN_NODE}, V, "'iamRole'"),
     # Run Command
     (
         "SendCommand",

@@ -174,6 +174,24 @@ def test_a_node_cannot_use_another_nodes_credentials_or_outlive_deregistration(
     assert _code(error) == "InvalidResourceId"
 
 
+def test_a_node_takes_a_new_role_that_describe_reports(ssm: Any, server: ServerProcess) -> None:
+    activation_id, code = activation(ssm)
+    node = register(server.endpoint, activation_id, code)
+    ssm.update_managed_instance_role(InstanceId=node.instance_id, IamRole="patching-role")
+    described = ssm.describe_instance_information(
+        Filters=[{"Key": "IamRole", "Values": ["patching-role"]}]
+    )["InstanceInformationList"]
+    assert [(n["InstanceId"], n["IamRole"]) for n in described] == [
+        (node.instance_id, "patching-role")
+    ]
+    ssm.deregister_managed_instance(InstanceId=node.instance_id)
+    for instance_id in (node.instance_id, "mi-0123456789abcdef0"):
+        with pytest.raises(ClientError) as error:
+            ssm.update_managed_instance_role(InstanceId=instance_id, IamRole="other")
+        assert _code(error) == "InvalidInstanceId"
+        assert f"Instance {instance_id} is not a registered managed node" in str(error.value)
+
+
 def test_deleting_an_activation_stops_new_registrations_only(
     ssm: Any, server: ServerProcess
 ) -> None:

@@ -64,6 +64,22 @@ def test_deregistered_nodes_stay_readable_but_leave_listings(store: SqlStore) ->
         assert tx.nodes_of([]) == []
 
 
+@covers("set_node_role")
+def test_a_registered_node_takes_a_new_role(store: SqlStore) -> None:
+    with store.write() as tx:
+        tx.insert_node(node(1))
+        tx.insert_node(node(2))
+        assert tx.set_node_role(node(1).instance_id, "ops-role")
+        assert not tx.set_node_role(node(9).instance_id, "ops-role")
+        tx.deregister_node(node(2).instance_id, NOW)
+        assert not tx.set_node_role(node(2).instance_id, "ops-role")
+    with store.read() as tx:
+        assert tx.get_node(node(1).instance_id) == dataclasses.replace(node(1), iam_role="ops-role")
+        assert tx.get_node(node(2).instance_id) == dataclasses.replace(
+            node(2), deregistered_date=NOW
+        )
+
+
 @covers("record_ping")
 def test_a_ping_moves_the_last_ping_and_replaces_facts_only_when_given(store: SqlStore) -> None:
     first, second = NOW + timedelta(minutes=1), NOW + timedelta(minutes=2)

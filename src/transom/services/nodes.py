@@ -242,6 +242,15 @@ class NodeService:
                 NODE_RESOURCE, instance_id, [t.key for t in tx.get_tags(NODE_RESOURCE, instance_id)]
             )
 
+    def set_role(self, instance_id: str, iam_role: str) -> None:
+        """The role the node reports (IamRole); `InvalidInstanceIdError` for an unknown or
+        deregistered node."""
+        with self._store.write() as tx:
+            if not tx.set_node_role(instance_id, iam_role):
+                raise InvalidInstanceIdError(
+                    f"Instance {instance_id} is not a registered managed node."
+                )
+
     def ping_status(self, node: Node) -> str:
         recent = node.last_ping_date >= self._clock.now() - self._ping_timeout
         return ONLINE if recent else CONNECTION_LOST

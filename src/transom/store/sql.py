@@ -610,6 +610,14 @@ class SqlTransaction(ExecutionQueries, EventQueries, RuleQueries, TopicQueries, 
         )
         return result.rowcount > 0
 
+    def set_node_role(self, instance_id: str, iam_role: str) -> bool:
+        result = self._conn.execute(
+            t.nodes.update()
+            .where(t.nodes.c.instance_id == instance_id, t.nodes.c.deregistered_date.is_(None))
+            .values(iam_role=iam_role)
+        )
+        return result.rowcount > 0
+
     # commands
     def insert_command(self, command: Command, invocations: Sequence[Invocation]) -> None:
         self.insert_commands([(command, invocations)])

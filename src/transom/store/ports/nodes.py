@@ -58,5 +58,8 @@ class NodePort(Protocol):
     def deregister_node(self, instance_id: str, at: datetime) -> bool:
         """Mark a registered node deregistered at `at`; False when it was not registered."""
 
+    def set_node_role(self, instance_id: str, iam_role: str) -> bool:
+        """Give a registered node `iam_role`; False when it is not registered."""
+
     def node_tags(self) -> dict[str, dict[str, str]]:
         """Every registered node (in registration order) with its tags (empty when none)."""

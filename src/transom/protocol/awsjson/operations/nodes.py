@@ -1,5 +1,5 @@
 """CreateActivation, DescribeActivations, DeleteActivation, DescribeInstanceInformation,
-DeregisterManagedInstance."""
+DeregisterManagedInstance, UpdateManagedInstanceRole."""
 
 from __future__ import annotations
 
@@ -161,4 +161,10 @@ def deregister_managed_instance(services: Services, params: Params) -> Params:
     services.nodes.deregister(params["InstanceId"])
     # its unfinished invocations end Undeliverable now rather than at the reaper's next pass
     services.expiry.expire()
+    return {}
+
+
+@operation("UpdateManagedInstanceRole")
+def update_managed_instance_role(services: Services, params: Params) -> Params:
+    services.nodes.set_role(params["InstanceId"], params["IamRole"])
     return {}
