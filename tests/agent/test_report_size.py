@@ -77,7 +77,7 @@ def test_a_flush_sends_more_than_one_request_holds_as_several(tmp_path: Path) ->
         return httpx.Response(200, json={"acknowledged": ids})
 
     channel = Channel("http://server", "mi-0123456789abcdef0", "s", httpx.MockTransport(server))
-    Agent(channel, tmp_path, lambda: FACTS, wait_seconds=20, log=lambda _: None).flush()
+    Agent(channel, tmp_path, lambda: FACTS, wait_seconds=20).flush()
     assert [len(ids) for _, ids in sent] == [2, 1]
     assert sorted(i for _, ids in sent for i in ids) == ["c-0", "c-1", "c-2"]
     assert all(size <= MAX_REPORT_BYTES for size, _ in sent)

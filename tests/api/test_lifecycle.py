@@ -107,7 +107,7 @@ def test_a_restarted_server_keeps_every_field_of_a_configured_window(fresh_db: D
         before = _snapshot(boto3_client(first.endpoint), window_id, task)
     finally:
         assert first.stop() == 0
-    assert any("transom server stopped" in line for line in first.log)
+    assert any("server stopped" in line for line in first.log)
     second = ServerProcess(fresh_db).start()
     try:
         after = _snapshot(boto3_client(second.endpoint), window_id, task)

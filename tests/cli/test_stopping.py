@@ -208,7 +208,7 @@ def test_the_agent_of_up_does_not_outlive_its_server_killed(tmp_path: Path) -> N
         up.process.kill()
         up.process.wait(timeout=STOP_SECONDS)
         wait_for(lambda: not running(agent), seconds=STOP_SECONDS, what="the agent to stop")
-        wait_for(logged(up.log, "agent: stopped"), seconds=STOP_SECONDS, what="its last words")
+        wait_for(logged(up.log, "agent stopped"), seconds=STOP_SECONDS, what="its last words")
     finally:
         up.kill()
 
@@ -247,7 +247,7 @@ def test_an_agent_the_server_no_longer_knows_stops_by_itself_with_code_3(
     try:
         assert agent.process is not None
         assert agent.process.wait(timeout=STOP_SECONDS) == 3
-        wait_for(logged(agent.log, "agent: stopped"), what="its last words")
+        wait_for(logged(agent.log, "agent stopped"), what="its last words")
         assert any("refused this node" in line for line in agent.log)
         assert not any("Traceback" in line for line in agent.log)
     finally:

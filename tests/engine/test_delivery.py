@@ -23,6 +23,7 @@ from transom.domain.clock import Clock, SystemClock
 from transom.domain.delivery_policy import RetryPolicy
 from transom.domain.events import Realm
 from transom.domain.topics import Message, MessageKind
+from transom.engine import slow_pass
 from transom.engine.delivery import DeliveryPacing, DeliveryWorker, Doorbell
 from transom.events.senders import Senders, tls_context
 from transom.events.signing import SigningKey
@@ -158,6 +159,30 @@ def test_a_publication_wakes_the_worker_and_the_receiver_gets_it_signed(
         assert document["SigningCertURL"] == "http://transom.test:8770/sns/signing-cert.pem"
     finally:
         receiver.stop()
+
+
+def test_a_slow_pass_is_logged_with_the_attempts_it_started(
+    store: SqlStore, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(slow_pass, "SLOW_PASS_SECONDS", -1.0)  # every pass is slow
+
+    def passes(field: str) -> int:
+        return sum(
+            r.__dict__[field]
+            for r in list(caplog.records)
+            if r.getMessage().startswith("slow delivery pass")
+        )
+
+    receiver = Receiver().start()
+    try:
+        sid = subscribe(store, receiver.url)
+        with Running(store) as running:
+            publish(store, [sid])
+            running.service.wake()
+            wait_for(lambda: passes("outcomes_recorded"), what="a pass recording the outcome")
+    finally:
+        receiver.stop()
+    assert (passes("attempts_started"), passes("outcomes_recorded")) == (1, 1)
 
 
 def test_a_failing_receiver_gets_the_message_on_a_retry_with_the_same_id(

@@ -145,6 +145,12 @@ def test_two_schedulers_racing_on_one_database_start_each_occurrence_exactly_onc
     assert sorted(pending) == sorted(
         e.window_execution_id for window in windows for e in world.executions(window)
     )
+    # and logged once as it started and once as it ended
+    logged = [
+        sorted(r.__dict__["execution_id"] for r in caplog.records if r.getMessage() == message)
+        for message in ("window execution started", "window execution ended")
+    ]
+    assert logged == [sorted(pending)] * 2
 
 
 def test_a_scheduler_that_read_a_cursor_another_then_moved_starts_nothing(

@@ -23,9 +23,10 @@ def transom_agent(*args: str) -> subprocess.CompletedProcess[str]:
 
 @dataclass
 class AgentProcess:
-    """`transom agent run` for the node registered in `state_dir`."""
+    """`transom agent run` for the node registered in `state_dir` (with more `args`)."""
 
     state_dir: Path
+    args: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None
     log: list[str] = field(default_factory=list)
 
@@ -53,8 +54,9 @@ class AgentProcess:
 
     def start(self) -> AgentProcess:
         self.log = []
+        command = [sys.executable, "-m", "transom", "agent", "run", "--state-dir"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "transom", "agent", "run", "--state-dir", str(self.state_dir)],
+            [*command, str(self.state_dir), *self.args],
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,

@@ -43,6 +43,11 @@ class Channel:
             or httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]),
         )
 
+    @property
+    def server(self) -> str:
+        """The server's URL, without any user or password in it (fit for a log line)."""
+        return str(self._client.base_url.copy_with(username=None, password=None))
+
     def close(self) -> None:
         self._client.close()
 
@@ -52,7 +57,7 @@ class Channel:
                 path, json=body, timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
             )
         except httpx.TransportError as exc:
-            raise ChannelDown(f"{self._client.base_url}: {exc}") from exc
+            raise ChannelDown(f"{self.server}: {exc}") from exc
         if response.status_code >= 500:
             raise ChannelDown(f"{path}: HTTP {response.status_code}")
         try:

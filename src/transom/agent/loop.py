@@ -9,12 +9,15 @@ that ended by then, and the acceptances of those still running, ride the next po
 command that ends at once costs no request of its own (their acknowledgement comes when that
 poll answers). Every other result is sent at once with `POST /agent/v1/results`: one that
 ends while a poll waits at the server, and any left unsent by a failure or a restart.
+
+It logs one line when it connects, loses the server and reconnects (field `server`: its URL,
+without credentials); never the node's secret or a command's parameters.
 """
 
 from __future__ import annotations
 
+import logging
 import random
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -43,8 +46,7 @@ SHUTDOWN_SEND_SECONDS = 3.0
 """How long shutdown's one try to send results may wait for the server (the spool keeps them)."""
 
 
-def _log(message: str) -> None:
-    print(f"transom agent: {message}", file=sys.stderr, flush=True)
+log = logging.getLogger(__name__)
 
 
 def _acceptance(item: WorkItem) -> InvocationResult:
@@ -60,14 +62,12 @@ class Agent:
         state_dir: Path,
         facts: Callable[[], PlatformFacts],
         wait_seconds: float = 20.0,
-        log: Callable[[str], None] = _log,
     ) -> None:
         self._channel = channel
         self._state_dir = state_dir
         self._spool = Spool(state_dir / "spool")
         self._facts = facts
         self._wait = wait_seconds
-        self._log = log
         self._lock = threading.Lock()
         self._running: dict[str, tuple[threading.Event, threading.Thread]] = {}
         self._accepted: dict[str, InvocationResult] = {}  # acceptances not yet sent
@@ -81,7 +81,10 @@ class Agent:
         """Serve until `stop` is set (0), or until the server no longer knows this node
         (`EXIT_DEREGISTERED`)."""
         for result in self._spool.recover():
-            self._log(f"command {result.command_id} was interrupted by a restart; reporting it")
+            log.warning(
+                "a command was interrupted by a restart; reporting it",
+                extra={"command_id": result.command_id},
+            )
         sent_facts: PlatformFacts | None = None
         failures = 0
         try:
@@ -89,29 +92,38 @@ class Agent:
                 facts = self._facts()
                 self.flush(stale=True)
                 results = self._outgoing()
+                # the first poll, and the first after a failure, is answered at once: that
+                # the server is reached is known (and logged) without waiting out a long poll
+                wait = self._wait if sent_facts is not None and not failures else 0.0
                 try:
                     response = self._channel.poll(
-                        PollRequest(self._wait, None if facts == sent_facts else facts, results)
+                        PollRequest(wait, None if facts == sent_facts else facts, results)
                     )
                 except ChannelDown as exc:
                     self._sent(results, None)
                     failures += 1
                     if failures == 1:
-                        self._log(f"lost the server ({exc}); retrying")
+                        log.warning(
+                            "lost the server; retrying",
+                            extra={"server": self._channel.server, "error": str(exc)},
+                        )
                     stop.wait(min(MAX_BACKOFF, 2.0 ** min(failures, 8)) * random.uniform(0.5, 1))
                     continue
                 except AgentError as exc:
                     self._sent(results, None)
                     if exc.code == "InvalidNodeCredentials":
-                        self._log(f"the server refused this node: {exc.message}")
+                        log.error("the server refused this node: %s", exc.message)
                         return EXIT_DEREGISTERED
                     failures += 1
-                    self._log(f"the server said {exc.code}: {exc.message}")
+                    log.warning("the server said %s: %s", exc.code, exc.message)
                     stop.wait(min(MAX_BACKOFF, 2.0 ** min(failures, 8)))
                     continue
                 self._sent(results, response.acknowledged)
                 if failures or sent_facts is None:
-                    self._log("connected" if sent_facts is None else "reconnected")
+                    log.info(
+                        "connected" if sent_facts is None else "reconnected",
+                        extra={"server": self._channel.server},
+                    )
                 failures = 0
                 sent_facts = facts
                 started = [thread for item in response.work if (thread := self.take(item))]
@@ -219,7 +231,10 @@ class Agent:
         except (ChannelDown, AgentError) as exc:
             # final results stay in the spool
             if not self._send_failing:
-                self._log(f"could not send results yet ({exc}); they are kept until sent")
+                log.warning(
+                    "could not send results yet; they are kept until sent",
+                    extra={"error": str(exc)},
+                )
             self._send_failing = True
             return
         self._send_failing = False

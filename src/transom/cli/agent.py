@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from transom.cli.logs import configure_logging, log_options, process_log
+
 if TYPE_CHECKING:
     from transom.agent.loop import Agent
 
@@ -88,13 +90,15 @@ def register(
     hidden=True,
     help="Stop when process PID is no longer this agent's parent (the agent of `transom up`).",
 )
-def run(state_dir: Path | None, parent_pid: int | None) -> None:
+@log_options
+def run(state_dir: Path | None, parent_pid: int | None, log_level: str, log_format: str) -> None:
     """Serve the server's commands until SIGTERM or SIGINT (a foreground process)."""
     from transom.agent.channel import Channel
     from transom.agent.facts import collect_facts
     from transom.agent.loop import Agent
     from transom.agent.state import NotRegisteredError, default_state_dir, load_registration
 
+    configure_logging(log_level, log_format)
     folder = state_dir or default_state_dir()
     try:
         registration = load_registration(folder)
@@ -102,13 +106,12 @@ def run(state_dir: Path | None, parent_pid: int | None) -> None:
         raise click.ClickException(str(exc)) from exc
     wake = _wake_on_signals()
     channel = Channel(registration.server, registration.instance_id, registration.secret)
-    print(
-        f"transom agent: {registration.instance_id} serving {registration.server}",
-        file=sys.stderr,
-        flush=True,
+    process_log.info(
+        "agent serving",
+        extra={"instance_id": registration.instance_id, "server": channel.server},
     )
     code = _serve(Agent(channel, folder, collect_facts), wake, parent_pid)
-    print("transom agent: stopped", file=sys.stderr, flush=True)
+    process_log.info("agent stopped")
     sys.stdout.flush()
     sys.stderr.flush()
     # The loop's thread may still wait in a long poll (up to ~20 s). It holds nothing that

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,11 +44,14 @@ def ensure_registered(nodes: NodeService, state_dir: Path) -> str:
     return instance_id
 
 
-def start_agent(state_dir: Path, server: str) -> subprocess.Popen[bytes]:
-    """Point the local registration at `server` and run the agent as a child process, which
+def start_agent(
+    state_dir: Path, server: str, options: Sequence[str] = ()
+) -> subprocess.Popen[bytes]:
+    """Point the local registration at `server` and run the agent as a child process (with
+    more `options` for `transom agent run`, such as the server's log settings), which
     stops by itself if this process dies (it watches its parent: portable, and needs no
     `preexec_fn`, which is unsafe in a process that already runs threads)."""
     registration = load_registration(state_dir)
     save_registration(state_dir, replace(registration, server=server))
     command = [sys.executable, "-m", "transom", "agent", "run", "--state-dir", str(state_dir)]
-    return subprocess.Popen([*command, "--parent-pid", str(os.getpid())])
+    return subprocess.Popen([*command, *options, "--parent-pid", str(os.getpid())])

@@ -15,6 +15,7 @@ import click
 
 from transom.cli.agent import agent
 from transom.cli.events import events
+from transom.cli.logs import configure_logging, log_options, process_log
 from transom.cli.schedule import schedule
 from transom.cli.window import window
 
@@ -215,18 +216,30 @@ main.add_command(events)
 
 @main.command()
 @server_options
-def server(data_dir: Path, database_url: str | None, **options: Any) -> None:
+@log_options
+def server(
+    data_dir: Path, database_url: str | None, log_level: str, log_format: str, **options: Any
+) -> None:
     """Run the server in the foreground (for scripts and service managers)."""
     from transom.cli.serve import serve
 
+    configure_logging(log_level, log_format)
     settings = _settings(data_dir, database_url, **options)
     serve(settings, _open(settings))
 
 
 @main.command()
 @server_options
+@log_options
 @click.option("--no-agent", is_flag=True, help="Do not run an agent for this machine.")
-def up(data_dir: Path, database_url: str | None, no_agent: bool, **options: Any) -> None:
+def up(
+    data_dir: Path,
+    database_url: str | None,
+    log_level: str,
+    log_format: str,
+    no_agent: bool,
+    **options: Any,
+) -> None:
     """Start Transom on this machine: the server on SQLite with a first access key, and an
     agent for this machine (tagged transom:host=local) so commands can run at once."""
     from transom.bootstrap import build_services
@@ -234,20 +247,24 @@ def up(data_dir: Path, database_url: str | None, no_agent: bool, **options: Any)
     from transom.cli.serve import serve
     from transom.domain.clock import SystemClock
 
+    configure_logging(log_level, log_format)
     settings = _settings(data_dir, database_url, **options)
     store = _open(settings)
     services = build_services(store, SystemClock(), settings)
     if not services.keys.list():
         key = services.keys.create("created by transom up")
-        _announce_key(key, settings)
+        _announce_key(key, settings, as_log=log_format.lower() == "json")
     agent_dir = settings.data_dir / "agent"
     if not no_agent:
         instance_id = ensure_registered(services.nodes, agent_dir)
-        click.echo(f"this machine is managed node {instance_id}", err=True)
-    serve(settings, store, None if no_agent else lambda url: start_agent(agent_dir, url))
+        process_log.info("this machine is managed node %s", instance_id)
+    logs = ["--log-level", log_level, "--log-format", log_format]
+    serve(settings, store, None if no_agent else lambda url: start_agent(agent_dir, url, logs))
 
 
-def _announce_key(key: AccessKey, settings: Settings) -> None:
+def _announce_key(key: AccessKey, settings: Settings, as_log: bool) -> None:
+    """Save the key in DATA_DIR/credentials and say how to use it; `as_log`: in one log line
+    instead, without the secret (never logged)."""
     path = settings.data_dir / "credentials"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -256,6 +273,13 @@ def _announce_key(key: AccessKey, settings: Settings) -> None:
             f"[transom]\naws_access_key_id = {key.access_key_id}\n"
             f"aws_secret_access_key = {key.secret_access_key}\n"
         )
+    if as_log:
+        process_log.info(
+            "created access key %s; its secret is saved in %s (mode 0600, profile transom)",
+            key.access_key_id,
+            path,
+        )
+        return
     endpoint = f"http://{settings.host}:{settings.port}"
     click.echo(
         f"Created access key {key.access_key_id}; its secret is shown only now and saved in "

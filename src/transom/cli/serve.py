@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import signal
 import socket
 import subprocess
@@ -14,8 +15,10 @@ import uvicorn
 
 from transom.api.agent import Signals
 from transom.bootstrap import Settings, build_app
+from transom.cli.logs import process_log
 from transom.store.sql import SqlStore
 
+log = logging.getLogger(__name__)
 CHILD_STOP_SECONDS = 30.0
 """How long the companion may take to stop after SIGTERM before it is killed."""
 
@@ -51,7 +54,8 @@ def serve(
     try:
         sock.bind((settings.host, settings.port))
     except OSError as exc:
-        sys.exit(f"transom: cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
+        log.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc.strerror)
+        sys.exit(1)
     sock.listen(2048)  # accept (queue) connections from the moment we say where we listen
     host, port = sock.getsockname()[:2]
     settings = dataclasses.replace(settings, port=port)  # the one bound, for `base_url`
@@ -74,15 +78,18 @@ def serve(
         app = build_app(store, settings, signals)
     except ValueError as exc:  # a bad --smtp-url or --signing-key
         store.close()
-        sys.exit(f"transom: {exc}")
+        log.error("%s", exc)
+        sys.exit(1)
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
+        app,
+        log_config=None,  # logging is set up by the command (transom.cli.logs)
+        access_log=logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO),
+        lifespan="on",
+        timeout_graceful_shutdown=10,
     )
     where = f"[{host}]" if family == socket.AF_INET6 else host
-    print(
-        f"transom server listening on http://{where}:{port} (database {_redacted(settings.url)})",
-        file=sys.stderr,
-        flush=True,
+    process_log.info(
+        "server listening on http://%s:%s", where, port, extra={"database": _redacted(settings.url)}
     )
     child = None
     try:
@@ -95,7 +102,7 @@ def serve(
         if child is not None:
             _stop_child(child)
         store.close()
-    print("transom server stopped", file=sys.stderr, flush=True)
+    process_log.info("server stopped")
 
 
 def _stop_child(child: subprocess.Popen[bytes]) -> None:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from typing import Protocol, TypeVar, TypeVarTuple
 
 from transom.domain.clock import Clock
 from transom.domain.topics import Delivery
+from transom.engine.slow_pass import report_if_slow
 from transom.services.delivery import DeliveryService, Outcome, Send
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,7 @@ class DeliveryWorker:
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._finished: list[Outcome] = []
+        self._started = 0  # attempts started, in all
 
     async def run_forever(self) -> None:
         """Pass after pass until cancelled. Attempts still in flight after `grace` seconds
@@ -114,11 +117,19 @@ class DeliveryWorker:
         try:
             while True:
                 wake.clear()
+                began, recorded, started = time.monotonic(), len(self._finished), self._started
                 try:
                     delay = await self._pass(wake)
                 except Exception:
                     log.exception("delivery pass failed; trying again")
                     delay = self._pacing.retry
+                report_if_slow(
+                    log,
+                    "delivery",
+                    time.monotonic() - began,
+                    outcomes_recorded=recorded,
+                    attempts_started=self._started - started,
+                )
                 if delay > 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(wake.wait(), delay)
@@ -177,6 +188,7 @@ class DeliveryWorker:
     def _start(self, delivery: Delivery, lease: str, wake: asyncio.Event) -> None:
         sid = delivery.subscription.subscription_id
         self._in_flight[sid] += 1
+        self._started += 1
 
         async def attempt() -> None:
             try:

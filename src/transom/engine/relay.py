@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
+
+from transom.engine.slow_pass import report_if_slow
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +23,13 @@ async def relay_forever(
     interval: float = INTERVAL,
 ) -> None:
     """Relay while `pending()`, then wait `interval`; until cancelled. A failed pass is
-    logged and retried after a pause, never fatal."""
+    logged and retried after a pause, never fatal; a slow batch is logged."""
     while True:
         try:
             while await pending():
-                await relay()
+                started = time.monotonic()
+                events = await relay()
+                report_if_slow(log, "event relay", time.monotonic() - started, events=events)
         except Exception:
             log.exception("event relay pass failed; trying again")
             await asyncio.sleep(1.0)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from transom.domain.clock import Clock
+from transom.engine.slow_pass import report_if_slow
 from transom.services.history import HistoryService
 from transom.services.scheduler import Scheduler
 from transom.services.window_runner import WindowRunner
@@ -47,15 +48,17 @@ class WindowEngine:
         self._synced = self._purged = float("-inf")
 
     def run_once(self) -> float:
-        """One pass; the seconds to wait before the next."""
+        """One pass; the seconds to wait before the next. A slow pass is logged."""
         pacing, mono = self._pacing, time.monotonic()
-        if mono - self._synced >= pacing.sync:
+        synced = mono - self._synced >= pacing.sync
+        if synced:
             self._scheduler.sync()
             self._synced = mono
-        self._scheduler.tick()
-        self._runner.advance_due()
+        windows = self._scheduler.tick()
+        executions = self._runner.advance_due()
+        purged = 0
         if mono - self._purged >= pacing.purge:
-            self._history.purge()
+            purged = self._history.purge()
             self._purged = mono
         now = self._clock.now()
         wake = self._runner.next_wake()
@@ -65,6 +68,15 @@ class WindowEngine:
             delay = min(delay, (due - now) / timedelta(seconds=1))
         if wake is not None:
             delay = min(delay, (wake - now) / timedelta(seconds=1))
+        report_if_slow(
+            log,
+            "window engine",
+            time.monotonic() - mono,
+            synced=synced,
+            windows_due=windows,
+            executions_advanced=executions,
+            records_purged=purged,
+        )
         return max(delay, 0.01)
 
     async def run_forever(self) -> None:

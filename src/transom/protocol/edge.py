@@ -6,9 +6,10 @@ that no layer expected.
   (a `ValueError` whose message says what is wrong, ready for a protocol's 400) when it is not
   JSON or nests arrays and objects more than `max_depth` deep. Code walking a decoded value
   recursively (validation, error texts) may rely on that depth.
-- `internal_error(exc)` logs `exc` once, as its traceback with every exception's class but
-  none of their messages (a sqlalchemy error's message carries the statement's parameters, a
-  database error's the offending values, either may be request data), and returns the
+- `internal_error(exc)` logs `exc` once: its class, and its traceback (the record's field
+  `traceback`) with every exception's class but none of their messages (a sqlalchemy
+  error's message carries the statement's parameters, a database error's the offending
+  values, either may be request data), and returns the
   generic `ApiError` (500) every protocol answers with. `as_api_error` maps any exception to
   the `ApiError` to answer.
 """
@@ -67,7 +68,8 @@ def _depth_within(value: Any, max_depth: int) -> bool:
 
 def internal_error(exc: BaseException) -> ApiError:
     """Log `exc` without its messages (see the module docstring); the generic 500 error."""
-    log.error("internal error: %s\n%s", _class_name(exc), _traceback_without_messages(exc))
+    traceback_text = _traceback_without_messages(exc)
+    log.error("internal error: %s", _class_name(exc), extra={"traceback": traceback_text})
     return ApiError("The server hit an unexpected error; it has been logged.")
 
 

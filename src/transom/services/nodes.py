@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from transom.events import transom_events
 from transom.events.transom_events import CONNECTION_LOST, ONLINE
 from transom.store.port import Store
 
+log = logging.getLogger(__name__)
 NODE_RESOURCE = "ManagedInstance"
 DEFAULT_ACTIVATION_LIFETIME = timedelta(hours=24)
 MAX_ACTIVATION_LIFETIME = timedelta(days=30)
@@ -55,7 +57,8 @@ class NodeService:
     ConnectionLost is heard from again (`heartbeat`, which writes nothing more for a node
     whose status stays); ConnectionLost when `report_lost`, called periodically, finds a node
     reported Online that has gone quiet. Each node remembers the status last reported, so
-    every change is reported once, by one replica."""
+    every change is reported once, by one replica, which also logs it once committed (field
+    `instance_id`; never a secret or activation code)."""
 
     def __init__(self, store: Store, clock: Clock, ping_timeout: timedelta, realm: Realm) -> None:
         self._store = store
@@ -156,6 +159,10 @@ class NodeService:
             tx.append_events(
                 [transom_events.ping_status(self._realm, node.instance_id, ONLINE, now)]
             )
+        log.info(
+            "node registered",
+            extra={"instance_id": node.instance_id, "activation_id": activation_id},
+        )
         return node.instance_id, secret
 
     def authenticate_all(
@@ -208,10 +215,12 @@ class NodeService:
                     if node.reported_ping_status != ONLINE and tx.report_ping_status(
                         node.instance_id, ONLINE, None
                     ):
-                        back.append(
-                            transom_events.ping_status(self._realm, node.instance_id, ONLINE, now)
-                        )
-                tx.append_events(back)
+                        back.append(node.instance_id)
+                tx.append_events(
+                    [transom_events.ping_status(self._realm, i, ONLINE, now) for i in back]
+                )
+            for instance_id in back:
+                log.info("node connected again", extra={"instance_id": instance_id})
 
     def report_lost(self) -> int:
         """Report ConnectionLost for each node reported Online that has not been heard from
@@ -224,11 +233,19 @@ class NodeService:
             return 0
         with self._store.write() as tx:
             lost = [
-                transom_events.ping_status(self._realm, instance_id, CONNECTION_LOST, now)
+                instance_id
                 for instance_id in quiet
                 if tx.report_ping_status(instance_id, CONNECTION_LOST, heard_before)
             ]
-            tx.append_events(lost)
+            tx.append_events(
+                [transom_events.ping_status(self._realm, i, CONNECTION_LOST, now) for i in lost]
+            )
+        timeout = self._ping_timeout.total_seconds()
+        for instance_id in lost:
+            log.warning(
+                "node connection lost: not heard from within the ping timeout",
+                extra={"instance_id": instance_id, "ping_timeout_seconds": timeout},
+            )
         return len(lost)
 
     def deregister(self, instance_id: str) -> None:

@@ -20,6 +20,7 @@ from typing import Generic, TypeVar, Unpack
 from transom.domain.commands import Command, Invocation
 from transom.domain.events import Event, Realm
 from transom.domain.executions import (
+    ACTIVE,
     ExecutionStatus,
     TaskExecution,
     TaskInvocation,
@@ -111,6 +112,8 @@ class RunState:
         self._tasks: _Changes[TaskExecution, TaskExecutionUpdate] = _Changes()
         self._invocations: _Changes[TaskInvocation, TaskInvocationUpdate] = _Changes()
         self._new_commands: list[tuple[Command, list[Invocation]]] = []
+        self.ended: list[str] = []
+        """The executions this batch ended, by id."""
 
     # reads
     def task_executions(self, window_execution_id: str) -> list[TaskExecution]:
@@ -154,6 +157,8 @@ class RunState:
         self.executions[execution.window_execution_id] = changed
         if changed.status is not execution.status:
             self._events.append(ssm_events.window_execution(self._realm, changed, self._now))
+            if changed.status not in ACTIVE:
+                self.ended.append(execution.window_execution_id)
         return changed
 
     def add_task_execution(self, task: TaskExecution) -> None:

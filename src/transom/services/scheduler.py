@@ -8,7 +8,8 @@ started late while its cutoff has not passed, else TIMED_OUT as missed; one that
 window still running is SKIPPED_OVERLAPPING (SPEC.md §d.1).
 
 Each execution recorded emits its execution state-change event in the same transaction, and
-each missed occurrence a `transom` occurrence-missed event too.
+each missed occurrence a `transom` occurrence-missed event too; once the transaction has
+committed, each is logged (`services.window_log`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from transom.events import systems_manager as ssm_events
 from transom.events import transom_events
 from transom.schedule.duration import cutoff_at, window_end
 from transom.schedule.timestamps import format_aws_datetime
+from transom.services import window_log
 from transom.services.run_state import ConcurrentChange
 from transom.services.windows import require_window, timetable
 from transom.store.port import Store
@@ -137,6 +139,7 @@ class Scheduler:
                 raise ConcurrentChange("another scheduler moved a cursor; trying again")
             tx.insert_window_executions(executions)
             tx.append_events(self._recorded(executions, now))
+        window_log.recorded(executions)
         return len(moves)
 
     def run_now(self, window_id: str) -> str:
@@ -168,6 +171,7 @@ class Scheduler:
             )
             tx.insert_window_executions([execution])
             tx.append_events(self._recorded([execution], now))
+        window_log.started(execution)
         return execution.window_execution_id
 
     def _recorded(self, executions: list[WindowExecution], now: datetime) -> list[Event]:

@@ -6,7 +6,8 @@ cutoff, cancellation, and the statuses of every level.
 now, and records when it must be looked at again (`wake_at`). Every step runs in one
 transaction under the execution's lock, and an invocation is launched by compare-and-set in
 the same transaction that creates its command, so a crash or a second replica never launches
-one twice; after a restart the next step simply carries on.
+one twice; after a restart the next step simply carries on. An execution that ends is logged
+once its transaction has committed (`services.window_log`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from transom.execution.invocation_plan import plan_invocations
 from transom.execution.limits import concurrency_limit, error_threshold
 from transom.execution.pseudo_parameters import substitute
 from transom.execution.run_status import invocation_status, task_status, window_status
+from transom.services import window_log
 from transom.services.commands import CommandService
 from transom.services.run_state import RunState
 from transom.store.port import Store
@@ -110,6 +112,13 @@ class WindowRunner:
             for execution in executions:
                 _Step(state, execution, now, self._commands, woken).run()
             state.flush()
+        for execution_id in state.ended:
+            tasks = state.task_executions(execution_id)
+            window_log.ended(
+                state.executions[execution_id],
+                [t.status for t in tasks],
+                [i.status for t in tasks for i in state.invocations(t.task_execution_id)],
+            )
         return woken
 
 

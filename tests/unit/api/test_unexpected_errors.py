@@ -123,4 +123,4 @@ def test_an_unexpected_error_is_the_internal_error_logged_without_data(
     assert MARKER not in caplog.text
     [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "internal error: sqlalchemy.exc.IntegrityError" in record.getMessage()
-    assert "Traceback (most recent call last)" in record.getMessage()
+    assert "Traceback (most recent call last)" in record.__dict__["traceback"]
