@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.store.contract import ON_EVERY_BACKEND, covers
-from tests.store.records import window
+from tests.store.records import NOW, window
 from tests.support.servers import Database
-from transom.domain.windows import Tag
+from transom.domain.windows import AccessKey, Tag
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
@@ -99,3 +99,14 @@ def test_opening_twice_migrates_once_to_the_newest_revision(fresh_db: Database) 
             versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
         store.close()
         assert [v for (v,) in versions] == ["0006"]
+
+
+def test_a_database_error_never_carries_the_statement_parameters(store: SqlStore) -> None:
+    secret = "s3cr3t-that-must-never-reach-a-log-line"
+    key = AccessKey("AKIAEXAMPLEEXAMPLE00", secret, None, NOW)
+    with store.write() as tx:
+        tx.insert_access_key(key)
+    with pytest.raises(sa.exc.IntegrityError) as raised, store.write() as tx:
+        tx.insert_access_key(key)
+    assert secret not in str(raised.value)
+    assert "parameters hidden" in str(raised.value)

@@ -22,7 +22,8 @@ def normalise_url(url: str) -> str:
 
 
 def create_engine(url: str) -> Engine:
-    """An engine for `sqlite:///path` (WAL, foreign keys, explicit BEGIN) or PostgreSQL."""
+    """An engine for `sqlite:///path` (WAL, foreign keys, explicit BEGIN) or PostgreSQL. Its
+    errors never carry statement parameters (they may be secrets), so they can be logged."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(
@@ -30,6 +31,7 @@ def create_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=8,
             max_overflow=24,
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -38,7 +40,9 @@ def create_engine(url: str) -> Engine:
         raise ValueError(
             f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql+psycopg://..."
         )
-    return sa.create_engine(url, pool_size=8, max_overflow=24, pool_pre_ping=True)
+    return sa.create_engine(
+        url, pool_size=8, max_overflow=24, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
