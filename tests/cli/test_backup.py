@@ -1,7 +1,7 @@
 """`transom backup` and `transom restore` with real server and agent processes: a backup taken
 while windows run and commands are in flight restores every record it held into a fresh data
 directory that a server then serves; the refusals change nothing; and PostgreSQL gets the
-pg_dump recipe, which does the same for it."""
+pg_dump recipe, which restores a database with a record of every kind as it was."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.cli import transom, transom_here
-from tests.support.every_record import Rows, assert_served, every_record, rows
+from tests.support.every_record import Rows, assert_served, every_record, rows, write_rows
 from tests.support.schedules import at_in
 from tests.support.servers import (
     POSTGRES_ADMIN_URL,
@@ -81,7 +81,7 @@ def test_a_backup_taken_while_windows_run_restores_every_record_it_held(
     assert os.listdir(backup.parent) == ["transom.db"]  # no temporary file, no -wal or -shm
 
     restored = Database("sqlite", tmp_path / "restored")
-    done = transom("restore", str(backup), *restored.cli_args())
+    done = transom_here("restore", str(backup), *restored.cli_args())
     assert done.returncode == 0, done.stderr
     copy = rows(restored.store_url)
     assert_between(copy, before, after)
@@ -319,36 +319,30 @@ def postgres_database() -> Iterator[str]:
 
 
 @pytest.mark.postgres
-def test_postgresql_gets_the_pg_dump_recipe_which_restores_every_record(tmp_path: Path) -> None:
+def test_postgresql_gets_the_pg_dump_recipe_which_restores_every_record(
+    every_kind: Rows, tmp_path: Path
+) -> None:
     for tool in ("pg_dump", "pg_restore", "psql"):
         assert shutil.which(tool), f"{tool} is missing (scripts/test installs it)"
     with postgres_database() as name:
         url = postgres_url(name)
-        live = Database("postgresql", tmp_path, url)
-        install_test_key(live)
-        server = ServerProcess(live).start()
-        try:
-            with every_record(server.endpoint, tmp_path):
-                before = rows(url)
-                told = transom("backup", "ignored.db", "--database-url", url)
-                recipe = [line.strip() for line in told.stderr.splitlines() if line[:2] == "  "]
-                dumped = shell(recipe[0], tmp_path)  # pg_dump, while the server runs
-                after = rows(url)
-        finally:
-            server.stop()
-        assert told.returncode == 1
-        assert "transom backup copies SQLite databases" in told.stderr
-        assert dumped.returncode == 0, dumped.stderr
-        for step in recipe[1:]:
+        write_rows(Database("postgresql", tmp_path, url), every_kind)
+        told = {
+            command: transom_here(command, "ignored.db", "--database-url", url)
+            for command in ("backup", "restore")
+        }
+        for command, done in told.items():
+            assert done.returncode == 1
+            assert done.stderr.startswith(f"Error: transom {command} copies SQLite databases.")
+        recipe = [line.strip() for line in told["backup"].stderr.splitlines() if line[:2] == "  "]
+        assert [step.split()[0] for step in recipe] == ["pg_dump", "psql", "pg_restore"]
+        for step in recipe:
             done = shell(step, tmp_path)
             assert done.returncode == 0, f"{step}\n{done.stderr}"
         restored = Database("postgresql", tmp_path, postgres_url(f"{name}_restored"))
-        assert_between(rows(restored.store_url), before, after)
+        assert rows(restored.store_url) == every_kind
         server = ServerProcess(restored).start()
         try:
-            assert_served(server.endpoint, before)
+            assert_served(server.endpoint, every_kind)
         finally:
             server.stop()
-        told = transom("restore", "ignored.db", "--database-url", url)
-        assert told.returncode == 1
-        assert "transom restore copies SQLite databases" in told.stderr

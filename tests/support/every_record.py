@@ -18,12 +18,13 @@ from tests.support.commands import command_done
 from tests.support.nodes import activation
 from tests.support.receivers import Receiver
 from tests.support.schedules import at_in
-from tests.support.servers import boto3_client
+from tests.support.servers import Database, boto3_client
 from tests.support.shell_window import shell_window
 from tests.support.signing import signed_get
 from tests.support.waiting import wait_for
 from transom.store import schema
 from transom.store.engine import create_engine
+from transom.store.migrate import upgrade
 
 Rows = dict[str, dict[tuple[Any, ...], dict[str, Any]]]
 """Table name -> primary key -> the row's columns."""
@@ -254,3 +255,38 @@ def _events_and_topics(endpoint: str) -> dict[str, set[Any]]:
         (d["MessageId"], d["SubscriptionArn"].rsplit(":", 1)[1]) for d in deliveries
     }
     return served
+
+
+def write_rows(db: Database, found: Rows, revision: str = "head") -> dict[str, set[str]]:
+    """Migrate the empty `db` to `revision` and give each of its tables the rows of `found`,
+    with the columns the table has at that revision; those columns, by table."""
+    engine = create_engine(db.store_url)
+    try:
+        upgrade(engine, revision)
+        with engine.begin() as conn:
+            inspector = sa.inspect(conn)
+            columns = {
+                name: {c["name"] for c in inspector.get_columns(name)}
+                for name in inspector.get_table_names()
+                if name != "alembic_version"
+            }
+            for table in schema.metadata.sorted_tables:  # parents before children
+                if table.name in columns:
+                    conn.execute(
+                        table.insert(),
+                        [only(row, columns[table.name]) for row in found[table.name].values()],
+                    )
+                    if conn.dialect.name == "postgresql" and "seq" in table.primary_key:
+                        conn.execute(  # as if the rows had been inserted one by one
+                            sa.text(
+                                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'seq'), "
+                                f"(SELECT max(seq) FROM {table.name}))"
+                            )
+                        )
+    finally:
+        engine.dispose()
+    return columns
+
+
+def only(row: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    return {name: value for name, value in row.items() if name in names}
