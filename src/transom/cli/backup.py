@@ -8,6 +8,8 @@ Refusals and failures exit 1 with the reason on stderr; progress goes to stderr 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,14 +28,14 @@ To restore, stop every server, create an empty database and load the dump into i
 then start the servers with --database-url naming the restored database."""
 
 
-@click.command()
+@click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-def backup(file: Path, force: bool, data_dir: Path, database_url: str | None) -> None:
+def backup_command(file: Path, force: bool, data_dir: Path, database_url: str | None) -> None:
     """Copy the SQLite database to FILE (mode 0600), as it is at one instant, also while
     servers run and windows execute. FILE is written under a temporary name beside it and
     renamed when complete."""
-    from transom.store.sqlite_backup import STEP_BYTES, BackupError, TargetExists, back_up
+    from transom.store.sqlite_backup import STEP_BYTES, back_up
 
     source = _sqlite_file("backup", data_dir, database_url)
     shown = 0
@@ -45,44 +47,47 @@ def backup(file: Path, force: bool, data_dir: Path, database_url: str | None) ->
             shown = tenths
             click.echo(f"backed up {tenths * 10}% of {_mib(total)}", err=True)
 
-    try:
+    with _reported("give --force to replace it"):
         revision = back_up(source, file, replace=force, progress=progress)
-    except TargetExists as exc:
-        raise click.ClickException(f"{exc}: give --force to replace it") from exc
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except OSError as exc:  # such as a directory that is missing or not writable
-        raise click.ClickException(f"{exc.strerror}: {exc.filename}") from exc
     click.echo(
         f"backed up {source} (schema revision {revision}, {_mib(file.stat().st_size)}) to {file}",
         err=True,
     )
 
 
-@click.command()
+@click.command("restore")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace the database the data directory has.")
-def restore(file: Path, force: bool, data_dir: Path, database_url: str | None) -> None:
+def restore_command(file: Path, force: bool, data_dir: Path, database_url: str | None) -> None:
     """Make FILE, a backup from `transom backup`, the SQLite database of the data directory.
     Refused while a server runs on it. A backup of an older schema revision is migrated when a
     server next starts on it; one of a newer revision is refused (upgrade Transom)."""
     from transom.store.migrate import revisions
-    from transom.store.sqlite_backup import BackupError, TargetExists
-    from transom.store.sqlite_backup import restore as restore_file
+    from transom.store.sqlite_backup import restore
 
     target = _sqlite_file("restore", data_dir, database_url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        revision = restore_file(file, target, replace=force)
-    except TargetExists as exc:
-        raise click.ClickException(f"{exc}: give --force to replace it with {file}") from exc
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except OSError as exc:  # such as a directory that is missing or not writable
-        raise click.ClickException(f"{exc.strerror}: {exc.filename}") from exc
+    with _reported(f"give --force to replace it with {file}"):
+        revision = restore(file, target, replace=force)
     head = revisions()[-1]
     later = "" if revision == head else f"; a server migrates it to {head} when it starts"
     click.echo(f"restored {file} to {target} (schema revision {revision}{later})", err=True)
+
+
+@contextmanager
+def _reported(exists: str) -> Iterator[None]:
+    """Refusals and failures of a copy as errors (exit 1) on one line; `exists` follows the
+    one saying that the destination exists."""
+    from transom.store.sqlite_backup import BackupError, TargetExists
+
+    try:
+        yield
+    except TargetExists as exc:
+        raise click.ClickException(f"{exc}: {exists}") from exc
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # such as a directory that is not writable
+        raise click.ClickException(f"{exc.strerror}: {exc.filename}") from exc
 
 
 def _sqlite_file(command: str, data_dir: Path, database_url: str | None) -> Path:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from transom.cli.agent import agent
-from transom.cli.backup import backup, restore
+from transom.cli.backup import backup_command, restore_command
 from transom.cli.events import events
 from transom.cli.schedule import schedule
 from transom.cli.window import window
@@ -212,8 +212,8 @@ main.add_command(schedule)
 main.add_command(agent)
 main.add_command(window)
 main.add_command(events)
-main.add_command(store_options(backup))
-main.add_command(store_options(restore))
+main.add_command(store_options(backup_command))
+main.add_command(store_options(restore_command))
 
 
 @main.command()
