@@ -1,9 +1,10 @@
-"""Running the real `aws` CLI against a server."""
+"""Running the real `aws` CLI against a server, and `transom` commands."""
 
 from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,3 +40,26 @@ class AwsCli:
         done = self.run(*args)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout) if done.stdout.strip() else None
+
+
+def transom(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m transom ARGS` in a process of its own; its exit code and output."""
+    return subprocess.run(
+        [sys.executable, "-m", "transom", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def transom_here(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `transom ARGS` command in this process (faster to start), as `transom` does."""
+    from click.testing import CliRunner
+
+    from transom.cli.main import main
+
+    result = CliRunner().invoke(main, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)

@@ -52,9 +52,14 @@ class Database:
         args = ["--data-dir", str(self.data_dir)]
         return args + (["--database-url", self.url] if self.url else [])
 
+    @property
+    def store_url(self) -> str:
+        """`url`, or that of the SQLite file in `data_dir`."""
+        return self.url or f"sqlite:///{self.data_dir / 'transom.db'}"
+
     def open_store(self) -> SqlStore:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        return SqlStore.open(self.url or f"sqlite:///{self.data_dir / 'transom.db'}")
+        return SqlStore.open(self.store_url)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 from botocore.auth import SigV4Auth
@@ -32,3 +33,15 @@ def signed_post(
     if sign:
         SigV4Auth(Credentials(access_key, secret), service, REGION).add_auth(request)
     return httpx.post(endpoint + "/", content=data, headers=dict(request.headers), timeout=30)
+
+
+def signed_get(
+    endpoint: str, path: str, params: dict[str, str], *, sign: bool = True
+) -> httpx.Response:
+    """GET `path` with the query `params`, signed with the test key (for `ssm`) unless not
+    `sign`."""
+    url = f"{endpoint}{path}?{urlencode(params, quote_via=quote)}"
+    request = AWSRequest(method="GET", url=url)
+    if sign:
+        SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "ssm", REGION).add_auth(request)
+    return httpx.get(url, headers=dict(request.headers), timeout=30)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from transom.cli.agent import agent
+from transom.cli.backup import backup_command, restore_command
 from transom.cli.events import events
 from transom.cli.logs import configure_logging, log_options, process_log
 from transom.cli.schedule import schedule
@@ -212,6 +213,8 @@ main.add_command(schedule)
 main.add_command(agent)
 main.add_command(window)
 main.add_command(events)
+main.add_command(store_options(backup_command))
+main.add_command(store_options(restore_command))
 
 
 @main.command()

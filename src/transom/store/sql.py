@@ -761,8 +761,13 @@ class SqlStore:
 
     @classmethod
     def open(cls, url: str) -> SqlStore:
+        """`UnknownRevision` (`store.migrate`) for a database a newer Transom wrote."""
         engine = create_engine(url)
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine)
 
     def _reader(self) -> Connection:

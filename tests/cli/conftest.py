@@ -1,0 +1,25 @@
+"""Fixtures for the command-line tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.every_record import Rows, every_record, rows
+from tests.support.servers import Database, ServerProcess, install_test_key
+
+
+@pytest.fixture(scope="session")
+def every_kind(tmp_path_factory: pytest.TempPathFactory) -> Rows:
+    """The rows of a record of every kind, made by a real server and agent on SQLite (they
+    read the same from either backend, and `write_rows` writes them to either)."""
+    db = Database("sqlite", tmp_path_factory.mktemp("every-kind"))
+    install_test_key(db)
+    server = ServerProcess(db).start()
+    try:
+        with every_record(server.endpoint, tmp_path_factory.mktemp("agents")):
+            pass
+    finally:
+        server.stop()
+    found = rows(db.store_url)
+    assert [table for table, held in found.items() if not held] == []
+    return found
