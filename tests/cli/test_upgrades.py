@@ -98,3 +98,13 @@ def test_a_database_a_newer_transom_wrote_is_refused_and_left_as_it_was(
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [("9999",)]
     engine.dispose()
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_its_password() -> None:
+    url = "postgresql://postgres:hunter2-secret@127.0.0.1:1/test"
+    done = transom_here("keys", "list", "--database-url", url)
+    assert done.returncode == 1
+    assert "Error: cannot open the database postgresql://postgres:***@127.0.0.1:1/test: " in (
+        done.stderr
+    )
+    assert "hunter2" not in done.stderr + done.stdout

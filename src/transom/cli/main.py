@@ -196,11 +196,14 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
 
 def _open(settings: Settings) -> SqlStore:
     from transom.bootstrap import open_store
+    from transom.store.engine import redacted_url
 
     try:
         return open_store(settings)
     except Exception as exc:
-        raise click.ClickException(f"cannot open the database {settings.url}: {exc}") from exc
+        raise click.ClickException(
+            f"cannot open the database {redacted_url(settings.url)}: {exc}"
+        ) from exc
 
 
 @click.group()

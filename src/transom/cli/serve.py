@@ -16,6 +16,7 @@ import uvicorn
 from transom.api.agent import Signals
 from transom.bootstrap import Settings, build_app
 from transom.cli.logs import process_log
+from transom.store.engine import redacted_url
 from transom.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,10 @@ def serve(
     )
     where = f"[{host}]" if family == socket.AF_INET6 else host
     process_log.info(
-        "server listening on http://%s:%s", where, port, extra={"database": _redacted(settings.url)}
+        "server listening on http://%s:%s",
+        where,
+        port,
+        extra={"database": redacted_url(settings.url)},
     )
     child = None
     try:
@@ -112,9 +116,3 @@ def _stop_child(child: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         child.kill()
         child.wait()
-
-
-def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

@@ -21,6 +21,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def redacted_url(url: str) -> str:
+    """`url` fit to print: its password, if any, as `***`."""
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
 def create_engine(url: str) -> Engine:
     """An engine for `sqlite:///path` (WAL, foreign keys, explicit BEGIN) or PostgreSQL. Its
     errors never carry statement parameters (they may be secrets), so they can be logged."""
