@@ -11,12 +11,10 @@ from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from tests.support.receivers import Receiver
-from tests.support.servers import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, Database, ServerProcess
+from tests.support.servers import Database, ServerProcess
+from tests.support.signing import signed_get
 from tests.support.subscriptions import add_subscription, remove_subscription, subscription
 from tests.support.waiting import wait_for
 from transom.domain.topics import Message, MessageKind
@@ -26,11 +24,7 @@ ACCOUNT_ARN = "arn:aws:sns:us-east-1:000000000000"
 
 
 def get_deliveries(endpoint: str, params: dict[str, str], sign: bool = True) -> httpx.Response:
-    url = f"{endpoint}/v1/deliveries?{urlencode(params, quote_via=quote)}"
-    request = AWSRequest(method="GET", url=url)
-    if sign:
-        SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "ssm", REGION).add_auth(request)
-    return httpx.get(url, headers=dict(request.headers), timeout=30)
+    return signed_get(f"{endpoint}/v1/deliveries?{urlencode(params, quote_via=quote)}", sign=sign)
 
 
 def read(endpoint: str, **params: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Hand-made AWS JSON requests, signed as botocore signs them, for protocol-level tests."""
+"""Hand-made requests (AWS JSON, and GETs of Transom's own routes), signed as botocore signs
+them, for protocol-level tests."""
 
 from __future__ import annotations
 
@@ -32,3 +33,17 @@ def signed_post(
     if sign:
         SigV4Auth(Credentials(access_key, secret), service, REGION).add_auth(request)
     return httpx.post(endpoint + "/", content=data, headers=dict(request.headers), timeout=30)
+
+
+def signed_get(
+    url: str,
+    *,
+    sign: bool = True,
+    access_key: str = ACCESS_KEY_ID,
+    secret: str = SECRET_ACCESS_KEY,
+) -> httpx.Response:
+    """GET `url` signed for the service `ssm` unless not `sign`."""
+    request = AWSRequest(method="GET", url=url)
+    if sign:
+        SigV4Auth(Credentials(access_key, secret), "ssm", REGION).add_auth(request)
+    return httpx.get(url, headers=dict(request.headers), timeout=30)
