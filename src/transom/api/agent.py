@@ -11,13 +11,12 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.types import Receive, Scope, Send
 
 from transom.api.coalesce import Coalescer
 from transom.api.edge import StoreCalls, read_body, send_reply
-from transom.api.metrics import RequestMetrics
 from transom.domain.commands import InvocationDetails, Outcome
 from transom.domain.nodes import Node, NodeFacts
 from transom.protocol.edge import JsonBodyError, as_api_error, decode_json
@@ -39,6 +38,9 @@ from transom.wire import (
     WorkItem,
     parse_node_authorization,
 )
+
+if TYPE_CHECKING:  # bootstrap imports this module for `Signals` without the metrics library
+    from transom.api.metrics import RequestMetrics
 
 A = TypeVar("A")
 B = TypeVar("B")
