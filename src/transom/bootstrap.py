@@ -227,7 +227,7 @@ def build_app(
             await asyncio.gather(*loops, return_exceptions=True)
             await senders.aclose()
 
-    watch = [ready_route(services.readiness, lambda: signals.stopped)]
+    watch = [ready_route(services.readiness)]
     if access is not MetricsAccess.OFF:
         watch.append(metrics_route(metrics, MetricsGuard(token, services.keys.secret_for, clock)))
     return create_app(

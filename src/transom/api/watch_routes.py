@@ -1,9 +1,9 @@
 """The routes an operator's tooling reads: `GET /ready` and `GET /metrics`.
 
 `GET /ready` answers `200 {"status": "ready"}` when the database answers and its schema is at
-the revision this server speaks, else `503 {"status": "not ready", "reason": ...}` (also while
-the server shuts down, so a load balancer stops sending it work). No credentials needed, like
-`GET /health` (liveness: answers while the process serves, touching nothing).
+the revision this server speaks, else `503 {"status": "not ready", "reason": ...}`. No
+credentials needed, like `GET /health` (liveness: answers while the process serves, touching
+nothing).
 
 `GET /metrics` answers the Prometheus text format to a request `metrics_access` admits, else
 401 or 403 with a line of text saying what to send, and no data.
@@ -12,7 +12,6 @@ the server shuts down, so a load balancer stops sending it work). No credentials
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -30,14 +29,12 @@ READY_SECONDS = 5.0
 # threads would leak them.
 
 
-def ready_route(readiness: Readiness, stopping: Callable[[], bool]) -> Route:
+def ready_route(readiness: Readiness) -> Route:
     async def ready(_request: Request) -> Response:
-        reason: str | None = "the server is shutting down"
-        if not stopping():
-            try:
-                reason = await asyncio.wait_for(asyncio.to_thread(readiness.problem), READY_SECONDS)
-            except TimeoutError:
-                reason = f"the database did not answer within {READY_SECONDS:g} s"
+        try:
+            reason = await asyncio.wait_for(asyncio.to_thread(readiness.problem), READY_SECONDS)
+        except TimeoutError:
+            reason = f"the database did not answer within {READY_SECONDS:g} s"
         if reason is None:
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "not ready", "reason": reason}, 503)
