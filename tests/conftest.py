@@ -16,6 +16,7 @@ from tests.support.servers import (
     database,
     install_test_key,
 )
+from tests.support.watched import Watched, watched_server
 
 
 @pytest.fixture(scope="session", params=BACKEND_PARAMS)
@@ -34,6 +35,16 @@ def server(backend_db: Database) -> Iterator[ServerProcess]:
     process = ServerProcess(backend_db).start()
     yield process
     process.stop()
+
+
+@pytest.fixture(scope="session", params=BACKEND_PARAMS)
+def watched(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Watched]:
+    """A server on each backend for the metrics and readiness tests, on a database of its
+    own (`tests.support.watched`)."""
+    with watched_server(request.param, tmp_path_factory.mktemp(f"watched-{request.param}")) as w:
+        yield w
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
@@ -30,14 +30,16 @@ from transom.services.event_relay import EventRelay
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
+from transom.services.readiness import Readiness
 from transom.services.result_intake import ResultIntake
 from transom.services.rules import RuleService
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
+from transom.services.store_counts import StoreCounts
 from transom.services.tags import TagService
 from transom.services.tasks import TaskService
 from transom.services.topics import TopicService
-from transom.services.window_runner import WindowRunner
+from transom.services.window_runner import StartDelays, WindowRunner
 from transom.services.window_targets import TargetService
 from transom.services.windows import WindowService
 from transom.store.port import Store
@@ -68,6 +70,11 @@ class Settings:
     ca_bundle: Path | None = None
     """CA certificates (PEM) trusted for HTTPS deliveries besides the system's."""
     delivery_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    metrics: Literal["open", "key", "off"] = "key"
+    """Who may read `/metrics` (see `api.metrics_access`)."""
+    metrics_token_file: Path | None = None
+    """The bearer token of `/metrics` under `key`; default `metrics-token` in the data
+    directory, made on first start. Replicas share one."""
 
     @property
     def base_url(self) -> str:
@@ -80,6 +87,10 @@ class Settings:
     @property
     def signing_key_file(self) -> Path:
         return self.signing_key or self.data_dir / "sns-signing-key.pem"
+
+    @property
+    def metrics_token_path(self) -> Path:
+        return self.metrics_token_file or self.data_dir / "metrics-token"
 
     @property
     def url(self) -> str:
@@ -100,9 +111,11 @@ def build_services(
     settings: Settings,
     wake: Wake = lambda _ids: None,
     deliveries_due: Callable[[], None] = lambda: None,
+    start_delays: StartDelays = lambda _delays: None,
 ) -> Services:
     """The use cases; `wake` is told which nodes may have new work (their long polls),
-    `deliveries_due` that a delivery may be due now (the delivery worker)."""
+    `deliveries_due` that a delivery may be due now (the delivery worker), `start_delays`
+    how late scheduled window executions started (the metrics)."""
     realm = settings.realm
     cache = CommandCache()
     progress = CommandProgress(clock, cache, realm)
@@ -120,7 +133,7 @@ def build_services(
         results=ResultIntake(store, clock, progress, wake),
         expiry=CommandExpiry(store, clock, progress),
         scheduler=Scheduler(store, clock, realm),
-        runner=WindowRunner(store, clock, commands, realm),
+        runner=WindowRunner(store, clock, commands, realm, start_delays),
         history=HistoryService(store, clock, settings.history_retention, realm),
         event_feed=EventFeed(store, realm),
         topics=TopicService(store, clock, realm, deliveries_due),
@@ -128,6 +141,8 @@ def build_services(
         deliveries=DeliveryService(
             store, clock, realm, settings.delivery_policy, wake=deliveries_due
         ),
+        counts=StoreCounts(store, clock, settings.node_ping_timeout),
+        readiness=Readiness(store),
     )
 
 
@@ -156,8 +171,11 @@ def build_app(
     from transom.api.agent import AgentChannel
     from transom.api.app import create_app
     from transom.api.edge import StoreCalls
+    from transom.api.metrics import Metrics
+    from transom.api.metrics_access import MetricsAccess, MetricsGuard, load_or_create_token
     from transom.api.rest import rest_routes
     from transom.api.sns_certificate import certificate_route
+    from transom.api.watch_routes import metrics_route, ready_route
     from transom.engine.delivery import DeliveryWorker, Doorbell
     from transom.engine.reaper import reap_forever
     from transom.engine.relay import relay_forever
@@ -167,8 +185,16 @@ def build_app(
     from transom.protocol.query.endpoint import QueryEndpoint
 
     clock = clock or SystemClock()
+    access = MetricsAccess(settings.metrics)
+    token = None
+    if access is MetricsAccess.KEY:
+        token = load_or_create_token(settings.metrics_token_path)
     doorbell = Doorbell()
-    services = build_services(store, clock, settings, signals.notify, doorbell.ring)
+    metrics = Metrics(store.pool_use)
+    services = build_services(
+        store, clock, settings, signals.notify, doorbell.ring, metrics.start_delays
+    )
+    metrics.count_from(services.counts.read)
     senders = build_senders(settings)
     calls = StoreCalls(inline=store.engine.dialect.name == "sqlite")
     relay = EventRelay(store, settings.realm, services.rules, doorbell.ring)
@@ -201,14 +227,19 @@ def build_app(
             await asyncio.gather(*loops, return_exceptions=True)
             await senders.aclose()
 
+    watch = [ready_route(services.readiness)]
+    if access is not MetricsAccess.OFF:
+        watch.append(metrics_route(metrics, MetricsGuard(token, services.keys.secret_for, clock)))
     return create_app(
         AwsJsonEndpoint(services, clock),
         calls=calls,
+        metrics=metrics.requests,
         query=QueryEndpoint(services, clock),
-        agent=AgentChannel(services, signals, calls),
+        agent=AgentChannel(services, signals, calls, metrics.requests),
         extra_routes=[
-            *rest_routes(services, clock, calls, lambda: signals.stopped),
+            *rest_routes(services, clock, calls, metrics.requests, lambda: signals.stopped),
             certificate_route(CERTIFICATE_PATH, senders.messages.key.certificate_pem()),
+            *watch,
         ],
         lifespan=lifespan,
     )

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ ACCOUNT_ARN = "arn:aws:sns:us-east-1:000000000000"
 
 
 def get_deliveries(endpoint: str, params: dict[str, str], sign: bool = True) -> httpx.Response:
-    return signed_get(endpoint, "/v1/deliveries", params, sign=sign)
+    return signed_get(f"{endpoint}/v1/deliveries?{urlencode(params, quote_via=quote)}", sign=sign)
 
 
 def read(endpoint: str, **params: str) -> dict[str, Any]:

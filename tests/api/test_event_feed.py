@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from transom.domain.events import TRANSOM
 
 
 def get_events(endpoint: str, params: dict[str, str], sign: bool = True) -> httpx.Response:
-    return signed_get(endpoint, "/v1/events", params, sign=sign)
+    return signed_get(f"{endpoint}/v1/events?{urlencode(params, quote_via=quote)}", sign=sign)
 
 
 def read(endpoint: str, **params: str) -> dict[str, Any]:

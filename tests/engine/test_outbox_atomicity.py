@@ -60,6 +60,9 @@ class CrashingStore:
     def write(self) -> AbstractContextManager[Transaction]:
         return self._write()
 
+    def schema_revisions(self) -> tuple[str | None, str]:
+        return self._store.schema_revisions()
+
     def close(self) -> None:
         self._store.close()
 

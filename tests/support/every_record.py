@@ -230,7 +230,7 @@ def _events_and_topics(endpoint: str) -> dict[str, set[Any]]:
     served: dict[str, set[Any]] = {"events": set()}
     after = "0"
     while True:
-        response = signed_get(endpoint, "/v1/events", {"after": after})
+        response = signed_get(f"{endpoint}/v1/events?after={after}")
         assert response.status_code == 200, response.text
         page = response.json()
         if not page["events"]:
@@ -247,7 +247,7 @@ def _events_and_topics(endpoint: str) -> dict[str, set[Any]]:
     served["subscriptions"] = {
         s["SubscriptionArn"].rsplit(":", 1)[1] for s in sns.list_subscriptions()["Subscriptions"]
     }
-    response = signed_get(endpoint, "/v1/deliveries", {"limit": "1000"})
+    response = signed_get(f"{endpoint}/v1/deliveries?limit=1000")
     assert response.status_code == 200, response.text
     deliveries = response.json()["deliveries"]
     served["messages"] = {d["MessageId"] for d in deliveries}

@@ -1,10 +1,10 @@
-"""Hand-made AWS JSON requests, signed as botocore signs them, for protocol-level tests."""
+"""Hand-made requests (AWS JSON, and GETs of Transom's own routes), signed as botocore signs
+them, for protocol-level tests."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote, urlencode
 
 import httpx
 from botocore.auth import SigV4Auth
@@ -36,12 +36,14 @@ def signed_post(
 
 
 def signed_get(
-    endpoint: str, path: str, params: dict[str, str], *, sign: bool = True
+    url: str,
+    *,
+    sign: bool = True,
+    access_key: str = ACCESS_KEY_ID,
+    secret: str = SECRET_ACCESS_KEY,
 ) -> httpx.Response:
-    """GET `path` with the query `params`, signed with the test key (for `ssm`) unless not
-    `sign`."""
-    url = f"{endpoint}{path}?{urlencode(params, quote_via=quote)}"
+    """GET `url` signed for the service `ssm` unless not `sign`."""
     request = AWSRequest(method="GET", url=url)
     if sign:
-        SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "ssm", REGION).add_auth(request)
+        SigV4Auth(Credentials(access_key, secret), "ssm", REGION).add_auth(request)
     return httpx.get(url, headers=dict(request.headers), timeout=30)

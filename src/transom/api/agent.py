@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.types import Receive, Scope, Send
 
@@ -38,6 +38,9 @@ from transom.wire import (
     WorkItem,
     parse_node_authorization,
 )
+
+if TYPE_CHECKING:  # bootstrap imports this module for `Signals` without the metrics library
+    from transom.api.metrics import RequestMetrics
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -152,11 +155,15 @@ class AgentChannel:
     """The agent channel as a bare ASGI app for `/agent/v1/...` (the hot path of Run Command:
     no routing or middleware). Concurrent requests' store calls are coalesced (`Coalescer`):
     authentications, result reports, pings and hand-outs each run one batch at a time, one
-    transaction per batch."""
+    transaction per batch. Each request is timed into `metrics` (api `agent`, operation the
+    route's last segment)."""
 
-    def __init__(self, services: Services, signals: Signals, calls: StoreCalls) -> None:
+    def __init__(
+        self, services: Services, signals: Signals, calls: StoreCalls, metrics: RequestMetrics
+    ) -> None:
         self._nodes = services.nodes
         self._signals = signals
+        self._metrics = metrics
         self._call = calls.limited(AGENT_THREADS)
         self._authenticate: Coalescer[tuple[str, str], Node] = self._batched(
             self._nodes.authenticate_all
@@ -164,21 +171,27 @@ class AgentChannel:
         self._report = self._batched(services.results.report_all)
         self._heartbeat = self._batched(self._heartbeat_all)
         self._work_for = self._batched(services.dispatch.work_for_all)
-        # Each route with the largest body it reads: poll and results carry results.
-        self._routes: dict[str, tuple[Callable[[str, Body], Awaitable[dict[str, Any]]], int]] = {
-            "/agent/v1/register": (self._register, REGISTER_BYTES),
-            "/agent/v1/poll": (self._poll, MAX_REPORT_BYTES),
-            "/agent/v1/results": (self._results, MAX_REPORT_BYTES),
+        # Each route with its operation and the largest body it reads: poll and results carry
+        # results.
+        self._routes: dict[
+            str, tuple[str, Callable[[str, Body], Awaitable[dict[str, Any]]], int]
+        ] = {
+            "/agent/v1/register": ("register", self._register, REGISTER_BYTES),
+            "/agent/v1/poll": ("poll", self._poll, MAX_REPORT_BYTES),
+            "/agent/v1/results": ("results", self._results, MAX_REPORT_BYTES),
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
         route = self._routes.get(scope["path"])
+        operation: str | None = None
+        error: str | None = None
         try:
             if route is None or scope["method"] != "POST":
                 raise AgentError(
                     "InvalidRequest", f"no such call: {scope['method']} {scope['path']}", 404
                 )
-            handler, limit = route
+            operation, handler, limit = route
             authorization = ""
             for name, value in scope["headers"]:
                 if name == b"authorization":
@@ -190,7 +203,9 @@ class AgentChannel:
             status, answer = 200, await handler(authorization, body)
         except Exception as exc:
             status, answer = _error_answer(exc)
+            error = answer["error"]
         await send_reply(send, status, json.dumps(answer).encode(), _HEADERS)
+        self._metrics.observe("agent", operation, time.perf_counter() - started, error)
 
     def _batched(self, function: Callable[[list[A]], Sequence[B | Exception]]) -> Coalescer[A, B]:
         """Concurrent requests' calls of `function` as one call (one transaction)."""
@@ -232,14 +247,15 @@ class AgentChannel:
             await self._heartbeat.submit((node, facts))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, min(message.wait_seconds, MAX_WAIT_SECONDS))
-        while True:
-            async with self._signals.listening(instance_id) as woken:
-                work, cancel = await self._work_for.submit(instance_id)
-                remaining = deadline - loop.time()
-                if work or cancel or remaining <= 0 or self._signals.stopped:
-                    break
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(woken.wait(), min(remaining, RECHECK_SECONDS))
+        with self._metrics.polls.track_inprogress():
+            while True:
+                async with self._signals.listening(instance_id) as woken:
+                    work, cancel = await self._work_for.submit(instance_id)
+                    remaining = deadline - loop.time()
+                    if work or cancel or remaining <= 0 or self._signals.stopped:
+                        break
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(woken.wait(), min(remaining, RECHECK_SECONDS))
         items = [_item(w) for w in work]
         return PollResponse(time.time(), items, cancel, acknowledged).to_json()
 

@@ -5,6 +5,7 @@ with a form body and at `GET /?Action=...`, health at `GET /health`, the agent c
 from __future__ import annotations
 
 import functools
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -17,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from transom.api.edge import StoreCalls, read_body, send_reply
+from transom.api.metrics import UNKNOWN, RequestMetrics
 from transom.domain.errors import UnknownOperationError
 from transom.protocol.awsjson import framing
 from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
@@ -38,7 +40,8 @@ class _Front:
     """The hot paths without routing or middleware: `POST /` goes straight to the AWS JSON
     endpoint (to the Query endpoint when its body is a form, and so does `GET /` with a query
     string) and `/agent/...` to the agent channel; every other request (and the lifespan)
-    goes to the Starlette app."""
+    goes to the Starlette app. The two protocols' requests are timed here (the agent channel
+    times its own)."""
 
     def __init__(
         self,
@@ -47,6 +50,7 @@ class _Front:
         agent: ASGIApp | None,
         calls: StoreCalls,
         max_body_bytes: int,
+        metrics: RequestMetrics,
         query: QueryEndpoint | None = None,
     ) -> None:
         self._app = app
@@ -55,6 +59,7 @@ class _Front:
         self._agent = agent
         self._calls = calls
         self._limit = max_body_bytes
+        self._metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,6 +79,10 @@ class _Front:
         if scope["method"] != "POST":
             await self._app(scope, receive, send)
             return
+        started = time.perf_counter()
+        api: str | None = None
+        operation: str | None = None
+        error: str | None = None
         try:
             body = await read_body(scope, receive, self._limit)
             reply = await self._calls(
@@ -87,17 +96,20 @@ class _Front:
                 )
             )
             status, answer = reply.status, reply.body
+            api, operation, error = reply.api, reply.operation, reply.error
         except Exception as exc:
-            status, answer = framing.error_reply(exc)
+            status, answer, error = framing.error_reply(exc)
         headers = [
             (b"content-type", _CONTENT_TYPE),
             (b"x-amzn-requestid", str(uuid.uuid4()).encode()),
         ]
         await send_reply(send, status, answer, headers)
+        self._metrics.observe(api or UNKNOWN, operation, time.perf_counter() - started, error)
 
     async def _serve_query(
         self, query: QueryEndpoint, scope: Scope, receive: Receive, send: Send
     ) -> None:
+        started = time.perf_counter()
         try:
             body = await read_body(scope, receive, self._limit)
             reply = await self._calls(
@@ -117,6 +129,7 @@ class _Front:
             (b"x-amzn-requestid", reply.request_id.encode()),
         ]
         await send_reply(send, reply.status, reply.body, headers)
+        self._metrics.observe("sns", reply.action, time.perf_counter() - started, reply.error)
 
 
 async def _no_route(request: Request, exc: Exception) -> Response:
@@ -147,6 +160,7 @@ def create_app(
     endpoint: AwsJsonEndpoint,
     *,
     calls: StoreCalls,
+    metrics: RequestMetrics,
     agent: ASGIApp | None = None,
     query: QueryEndpoint | None = None,
     extra_routes: Sequence[BaseRoute] = (),
@@ -154,7 +168,8 @@ def create_app(
     max_body_bytes: int = framing.MAX_BODY_BYTES,
 ) -> ASGIApp:
     """The application. API calls run as `calls` runs them (inline for SQLite, in worker
-    threads for a network database); `agent` serves `/agent/...`; `query` the Query protocol."""
+    threads for a network database), timed into `metrics`; `agent` serves `/agent/...`;
+    `query` the Query protocol."""
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -164,4 +179,4 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={404: _no_route, 405: _no_route},
     )
-    return _Front(app, endpoint, agent, calls, max_body_bytes, query)
+    return _Front(app, endpoint, agent, calls, max_body_bytes, metrics, query)

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +39,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from transom.api.edge import StoreCalls, read_body
+from transom.api.metrics import RequestMetrics
 from transom.domain.clock import Clock
 from transom.domain.errors import ValidationError
 from transom.protocol.awsjson.framing import decode_request, error_reply
@@ -59,10 +61,23 @@ def _headers() -> dict[str, str]:
     return {"x-amzn-RequestId": str(uuid.uuid4())}
 
 
-def _error_reply(exc: Exception) -> Response:
-    """The answer to any exception, in AWS JSON's error shape (`framing.error_reply`)."""
-    status, body = error_reply(exc)
-    return Response(body, status, headers=_headers(), media_type="application/json")
+def _timed(
+    metrics: RequestMetrics, operation: str, handle: Callable[[Request], Awaitable[Response]]
+) -> Callable[[Request], Awaitable[Response]]:
+    """The route's endpoint: `handle`, with any exception it raises answered in AWS JSON's
+    error shape (`framing.error_reply`), timed into `metrics` as api `rest`."""
+
+    async def endpoint(request: Request) -> Response:
+        started, error = time.perf_counter(), None
+        try:
+            response = await handle(request)
+        except Exception as exc:
+            status, body, error = error_reply(exc)
+            response = Response(body, status, headers=_headers(), media_type="application/json")
+        metrics.observe("rest", operation, time.perf_counter() - started, error)
+        return response
+
+    return endpoint
 
 
 def _check_window_id(window_id: str) -> None:
@@ -165,10 +180,12 @@ def rest_routes(
     services: Services,
     clock: Clock,
     calls: StoreCalls,
+    metrics: RequestMetrics,
     stopping: Callable[[], bool] = lambda: False,
 ) -> list[Route]:
     """The `/v1` routes, checking signatures against `clock`; their service calls run as
-    `calls` runs them. A waiting read of the events ends early once `stopping()`."""
+    `calls` runs them, timed into `metrics` (operations StartWindowExecution, GetEvents,
+    ListDeliveries). A waiting read of the events ends early once `stopping()`."""
 
     def authenticate(request: Request, body: bytes) -> None:
         """Verify the request's signature; raises `ApiError` when it does not hold."""
@@ -191,11 +208,8 @@ def rest_routes(
         return services.scheduler.run_now(window_id)
 
     async def start_execution(request: Request) -> Response:
-        try:
-            body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
-            execution_id = await calls(run_now, request, body)
-        except Exception as exc:
-            return _error_reply(exc)
+        body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
+        execution_id = await calls(run_now, request, body)
         return JSONResponse({"WindowExecutionId": execution_id}, 201, headers=_headers())
 
     def feed_query(request: Request, body: bytes) -> _FeedQuery:
@@ -204,20 +218,17 @@ def rest_routes(
 
     async def read_events(request: Request) -> Response:
         feed = services.event_feed
-        try:
-            body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
-            query = await calls(feed_query, request, body)
-            after = query.after if query.after is not None else await calls(feed.position)
-            deadline = anyio.current_time() + query.wait
-            while True:
-                page = await calls(feed.read, after, query.pattern)
-                after = page.next
-                if page.events or anyio.current_time() >= deadline or stopping():
-                    break
-                if not page.more:
-                    await anyio.sleep(POLL_SECONDS)
-        except Exception as exc:
-            return _error_reply(exc)
+        body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
+        query = await calls(feed_query, request, body)
+        after = query.after if query.after is not None else await calls(feed.position)
+        deadline = anyio.current_time() + query.wait
+        while True:
+            page = await calls(feed.read, after, query.pattern)
+            after = page.next
+            if page.events or anyio.current_time() >= deadline or stopping():
+                break
+            if not page.more:
+                await anyio.sleep(POLL_SECONDS)
         return JSONResponse({"events": page.events, "next": after}, headers=_headers())
 
     def delivery_listing(request: Request, body: bytes) -> DeliveryListing:
@@ -226,11 +237,8 @@ def rest_routes(
         return services.deliveries.listing(query.limit, query.failing)
 
     async def list_deliveries(request: Request) -> Response:
-        try:
-            body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
-            listing = await calls(delivery_listing, request, body)
-        except Exception as exc:
-            return _error_reply(exc)
+        body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
+        listing = await calls(delivery_listing, request, body)
         answer = {
             "deliveries": [_delivery_record(view) for view in listing.deliveries],
             "backlog": listing.backlog,
@@ -238,7 +246,13 @@ def rest_routes(
         return JSONResponse(answer, headers=_headers())
 
     return [
-        Route("/v1/windows/{window_id}/executions", start_execution, methods=["POST"]),
-        Route("/v1/events", read_events, methods=["GET"]),
-        Route("/v1/deliveries", list_deliveries, methods=["GET"]),
+        Route(
+            "/v1/windows/{window_id}/executions",
+            _timed(metrics, "StartWindowExecution", start_execution),
+            methods=["POST"],
+        ),
+        Route("/v1/events", _timed(metrics, "GetEvents", read_events), methods=["GET"]),
+        Route(
+            "/v1/deliveries", _timed(metrics, "ListDeliveries", list_deliveries), methods=["GET"]
+        ),
     ]

@@ -62,14 +62,14 @@ def restore_command(file: Path, force: bool, data_dir: Path, database_url: str |
     """Make FILE, a backup from `transom backup`, the SQLite database of the data directory.
     Refused while a server runs on it. A backup of an older schema revision is migrated when a
     server next starts on it; one of a newer revision is refused (upgrade Transom)."""
-    from transom.store.migrate import revisions
+    from transom.store.migrate import head_revision
     from transom.store.sqlite_backup import restore
 
     target = _sqlite_file("restore", data_dir, database_url)
     target.parent.mkdir(parents=True, exist_ok=True)
     with _reported(f"give --force to replace it with {file}"):
         revision = restore(file, target, replace=force)
-    head = revisions()[-1]
+    head = head_revision()
     later = "" if revision == head else f"; a server migrates it to {head} when it starts"
     click.echo(f"restored {file} to {target} (schema revision {revision}{later})", err=True)
 

@@ -134,6 +134,22 @@ def server_options(command: F) -> F:
         "long, up to 5 minutes, for an hour.",
     )(command)
     command = click.option(
+        "--metrics",
+        envvar="TRANSOM_METRICS",
+        type=click.Choice(["open", "key", "off"]),
+        default="key",
+        show_default=True,
+        help="Who may read GET /metrics: anyone (open), a request carrying the token of "
+        "--metrics-token-file or signed with an access key (key), or nobody (off).",
+    )(command)
+    command = click.option(
+        "--metrics-token-file",
+        envvar="TRANSOM_METRICS_TOKEN_FILE",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The bearer token of GET /metrics under --metrics key, made if missing; give "
+        "replicas the same one.  [default: metrics-token in the data dir]",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -191,6 +207,8 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
         delivery_policy=RetryPolicy(
             min_delay=timedelta(seconds=server["delivery_retry_delay"]),
         ),
+        metrics=server["metrics"],
+        metrics_token_file=server["metrics_token_file"],
     )
 
 

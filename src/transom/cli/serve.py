@@ -77,7 +77,7 @@ def serve(
     signals = Signals()
     try:
         app = build_app(store, settings, signals)
-    except ValueError as exc:  # a bad --smtp-url or --signing-key
+    except ValueError as exc:  # a bad --smtp-url, --signing-key or --metrics-token-file
         store.close()
         log.error("%s", exc)
         sys.exit(1)

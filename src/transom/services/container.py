@@ -12,10 +12,12 @@ from transom.services.event_feed import EventFeed
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
+from transom.services.readiness import Readiness
 from transom.services.result_intake import ResultIntake
 from transom.services.rules import RuleService
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
+from transom.services.store_counts import StoreCounts
 from transom.services.tags import TagService
 from transom.services.tasks import TaskService
 from transom.services.topics import TopicService
@@ -44,3 +46,5 @@ class Services:
     topics: TopicService
     rules: RuleService
     deliveries: DeliveryService
+    counts: StoreCounts
+    readiness: Readiness

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,12 +52,25 @@ _RUNNING = (S.IN_PROGRESS, S.CANCELLING)
 _DETAILS_MAX = 250
 
 
+StartDelays = Callable[[list[timedelta]], None]
+"""Told, once they have committed, how late executions of scheduled occurrences started (from
+the scheduled time to the step that moved them from PENDING to IN_PROGRESS)."""
+
+
 class WindowRunner:
-    def __init__(self, store: Store, clock: Clock, commands: CommandService, realm: Realm) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        commands: CommandService,
+        realm: Realm,
+        start_delays: StartDelays = lambda _delays: None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._commands = commands
         self._realm = realm
+        self._start_delays = start_delays
 
     def next_wake(self) -> datetime | None:
         with self._store.read() as tx:
@@ -99,6 +112,7 @@ class WindowRunner:
         """Advance the executions that are still active (and due by `due_by`, if given) in one
         transaction, holding each one's lock; the nodes to wake once it has committed."""
         woken: set[str] = set()
+        delays: list[timedelta] = []
         with self._store.write() as tx:
             tx.lock_all([f"window-execution:{execution_id}" for execution_id in execution_ids])
             executions = [
@@ -110,6 +124,8 @@ class WindowRunner:
             now = self._clock.now()
             state = RunState(tx, executions, self._realm, now)
             for execution in executions:
+                if execution.status is S.PENDING and execution.scheduled_time is not None:
+                    delays.append(now - execution.scheduled_time)
                 _Step(state, execution, now, self._commands, woken).run()
             state.flush()
         for execution_id in state.ended:
@@ -119,6 +135,8 @@ class WindowRunner:
                 [t.status for t in tasks],
                 [i.status for t in tasks for i in state.invocations(t.task_execution_id)],
             )
+        if delays:
+            self._start_delays(delays)
         return woken
 
 

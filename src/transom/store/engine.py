@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
 
 BEGIN_MODE = "transom_sqlite_begin"
 """Execution option naming the SQLite BEGIN mode of a connection: DEFERRED (the default),
 IMMEDIATE (writers), or None for reads, where each statement is its own snapshot."""
+
+
+POOL_SIZE = 8
+"""Connections the pool keeps open."""
+MAX_OVERFLOW = 24
+"""Connections it may open beyond `POOL_SIZE` at busy times (closed when returned)."""
+
+
+@dataclass(frozen=True)
+class PoolUse:
+    checked_out: int
+    """Connections in use now."""
+    size: int
+    """Connections the pool keeps open."""
+    limit: int
+    """The most connections it opens at once."""
+
+
+def pool_use(engine: Engine) -> PoolUse:
+    """How much of the engine's connection pool is in use."""
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    return PoolUse(pool.checkedout(), POOL_SIZE, POOL_SIZE + MAX_OVERFLOW)
 
 
 def normalise_url(url: str) -> str:
@@ -34,8 +59,8 @@ def create_engine(url: str) -> Engine:
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=8,
-            max_overflow=24,
+            pool_size=POOL_SIZE,
+            max_overflow=MAX_OVERFLOW,
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_connect)
@@ -46,7 +71,11 @@ def create_engine(url: str) -> Engine:
             f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql+psycopg://..."
         )
     return sa.create_engine(
-        url, pool_size=8, max_overflow=24, pool_pre_ping=True, hide_parameters=True
+        url,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
+        pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 _MIGRATION_LOCK = 0x7472616E  # "tran": serialises replicas migrating the same database
 _SCRIPTS = Path(__file__).parent / "migrations"
@@ -41,6 +41,16 @@ def revisions() -> tuple[str, ...]:
     return tuple(reversed([script.revision for script in scripts.walk_revisions()]))
 
 
+def head_revision() -> str:
+    """The newest revision of the migrations: the schema this code speaks."""
+    return revisions()[-1]
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision the database's schema is at; None when it has none (never migrated)."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
 def check_known(revision: str | None, subject: str = "the database") -> None:
     """Raise `UnknownRevision` about `subject` unless `revision` is known (None: an empty
     database)."""
@@ -57,6 +67,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
-        check_known(MigrationContext.configure(conn).get_current_revision())
+        check_known(current_revision(conn))
         config.attributes["connection"] = conn
         command.upgrade(config, revision)

@@ -51,5 +51,9 @@ class Store(Protocol):
     def write(self) -> AbstractContextManager[Transaction]:
         """A transaction that commits when the block exits normally and rolls back otherwise."""
 
+    def schema_revisions(self) -> tuple[str | None, str]:
+        """(the schema revision the database is at, None when it has none; the revision this
+        code speaks). Raises when the database does not answer."""
+
     def close(self) -> None:
         """Release the connections; the store is not used after."""

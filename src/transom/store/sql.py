@@ -40,11 +40,12 @@ from transom.domain.windows import (
     WindowTask,
 )
 from transom.store import schema as t
-from transom.store.engine import BEGIN_MODE, create_engine
-from transom.store.migrate import upgrade
+from transom.store.engine import BEGIN_MODE, PoolUse, create_engine, pool_use
+from transom.store.migrate import current_revision, head_revision, upgrade
 from transom.store.ports.commands import InvocationUpdate
 from transom.store.ports.configuration import IdempotencyRecord
 from transom.store.ports.paging import Page
+from transom.store.sql_counts import CountQueries
 from transom.store.sql_deliveries import DeliveryQueries
 from transom.store.sql_events import EventQueries
 from transom.store.sql_executions import ExecutionQueries
@@ -304,7 +305,9 @@ def _node(row: sa.Row[Any]) -> Node:
     return Node(facts=facts, **m)
 
 
-class SqlTransaction(ExecutionQueries, EventQueries, RuleQueries, TopicQueries, DeliveryQueries):
+class SqlTransaction(
+    ExecutionQueries, EventQueries, RuleQueries, TopicQueries, DeliveryQueries, CountQueries
+):
     """One database transaction; see `transom.store.port.Transaction` for the contract."""
 
     def __init__(self, conn: Connection) -> None:
@@ -799,6 +802,15 @@ class SqlStore:
             conn.begin(),
         ):
             yield SqlTransaction(conn)
+
+    def schema_revisions(self) -> tuple[str | None, str]:
+        with self.engine.connect() as conn:
+            return current_revision(conn), head_revision()
+
+    def pool_use(self) -> PoolUse:
+        """The connection pool's use now (on SQLite each thread that reads keeps one
+        connection checked out)."""
+        return pool_use(self.engine)
 
     def close(self) -> None:
         with self._readers_lock:

@@ -16,10 +16,12 @@ import sqlalchemy.exc
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from prometheus_client import CollectorRegistry
 
 from transom.api.agent import AgentChannel, Signals
 from transom.api.app import create_app
 from transom.api.edge import StoreCalls
+from transom.api.metrics import RequestMetrics
 from transom.api.rest import rest_routes
 from transom.domain.clock import SystemClock
 from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
@@ -46,11 +48,13 @@ def app() -> Any:
         **cast(dict[str, Any], {f.name: broken for f in dataclasses.fields(Services)})
     )
     calls, clock = StoreCalls(inline=True), SystemClock()
+    metrics = RequestMetrics(CollectorRegistry())
     return create_app(
         AwsJsonEndpoint(services, clock),
         calls=calls,
-        agent=AgentChannel(services, Signals(), calls),
-        extra_routes=rest_routes(services, clock, calls),
+        metrics=metrics,
+        agent=AgentChannel(services, Signals(), calls, metrics),
+        extra_routes=rest_routes(services, clock, calls, metrics),
     )
 
 

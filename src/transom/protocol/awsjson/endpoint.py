@@ -37,6 +37,12 @@ class UnsupportedMediaTypeError(ClientError):
 class Reply:
     status: int
     body: bytes
+    api: str | None = None
+    """The signing name of the API `X-Amz-Target` names (`ssm`, `events`), if any."""
+    operation: str | None = None
+    """The operation it names, when that API's model has it."""
+    error: str | None = None
+    """The error code of an error reply."""
 
 
 @dataclass(frozen=True)
@@ -66,20 +72,32 @@ class AwsJsonEndpoint:
     def handle(
         self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: bytes
     ) -> Reply:
-        try:
-            result = self._dispatch(method, path, query, headers, body)
-            return Reply(200, framing.encode_response(result))
-        except Exception as exc:
-            return Reply(*framing.error_reply(exc))
-
-    def _dispatch(
-        self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: bytes
-    ) -> dict[str, object]:
         pairs = list(headers)
         lookup = {name.lower(): value for name, value in pairs}
         target = lookup.get("x-amz-target", "")
         prefix, _, operation = target.partition(".")
         route = self._routes.get(prefix)
+        api = None if route is None else route.signing_name
+        known = operation if route is not None and operation in route.known else None
+        try:
+            result = self._dispatch(method, path, query, pairs, lookup, body, route, operation)
+            return Reply(200, framing.encode_response(result), api, known)
+        except Exception as exc:
+            status, answer, code = framing.error_reply(exc)
+            return Reply(status, answer, api, known, code)
+
+    def _dispatch(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        pairs: list[tuple[str, str]],
+        lookup: dict[str, str],
+        body: bytes,
+        route: _Route | None,
+        operation: str,
+    ) -> dict[str, object]:
+        target = lookup.get("x-amz-target", "")
         sigv4.verify_request(
             method=method,
             path=path,

@@ -46,8 +46,8 @@ def encode_error(error: ApiError) -> bytes:
     return json.dumps({"__type": error.code, "message": error.message}).encode()
 
 
-def error_reply(exc: Exception) -> tuple[int, bytes]:
-    """The answer to any exception, in the AWS shape: an `ApiError` as it says, anything else
-    the logged internal error (`transom.protocol.edge.internal_error`)."""
+def error_reply(exc: Exception) -> tuple[int, bytes, str]:
+    """The answer to any exception, in the AWS shape, and its error code: an `ApiError` as it
+    says, anything else the logged internal error (`transom.protocol.edge.internal_error`)."""
     error = as_api_error(exc)
-    return error.status, encode_error(error)
+    return error.status, encode_error(error), error.code

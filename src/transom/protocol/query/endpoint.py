@@ -42,6 +42,10 @@ class Reply:
     status: int
     body: bytes
     request_id: str
+    action: str | None = None
+    """The request's `Action`, when Transom's SNS API has it."""
+    error: str | None = None
+    """The error code of an error reply."""
 
 
 class QueryEndpoint:
@@ -54,17 +58,21 @@ class QueryEndpoint:
         self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: bytes
     ) -> Reply:
         request_id = str(uuid.uuid4())
+        known = None
         try:
-            return self._dispatch(method, path, query, list(headers), body, request_id)
+            form = decoding.parse_form(query if method == "GET" else body)
+            known = form.get("Action") if form.get("Action") in OPERATIONS else None
+            return self._dispatch(method, path, query, list(headers), body, form, request_id)
         except Exception as exc:
-            return self.error_reply(exc, request_id)
+            return self.error_reply(exc, request_id, known)
 
-    def error_reply(self, exc: Exception, request_id: str | None = None) -> Reply:
+    def error_reply(
+        self, exc: Exception, request_id: str | None = None, action: str | None = None
+    ) -> Reply:
         request_id = request_id or str(uuid.uuid4())
         error, code, status = query_error(exc)
-        return Reply(
-            status, encoding.encode_error(error, code, self.namespace, request_id), request_id
-        )
+        body = encoding.encode_error(error, code, self.namespace, request_id)
+        return Reply(status, body, request_id, action, code)
 
     def _dispatch(
         self,
@@ -73,10 +81,10 @@ class QueryEndpoint:
         query: str,
         headers: list[tuple[str, str]],
         body: bytes,
+        form: dict[str, str],
         request_id: str,
     ) -> Reply:
         signed = any(name.lower() == "authorization" for name, _ in headers)
-        form = decoding.parse_form(query if method == "GET" else body)
         action = form.get("Action", "")
         if signed or method != "GET" or action not in UNSIGNED_ACTIONS:
             sigv4.verify_request(
@@ -109,5 +117,8 @@ class QueryEndpoint:
         validate_input(model.input_shape, params)
         result = handler(self._services, Call(params, signed, form))
         return Reply(
-            200, encoding.encode_response(model, self.namespace, result, request_id), request_id
+            200,
+            encoding.encode_response(model, self.namespace, result, request_id),
+            request_id,
+            action,
         )

@@ -72,6 +72,9 @@ class CommandPort(Protocol):
     def count_invocations(self, command_id: str) -> dict[InvocationDetails, int]:
         """The command's invocations counted by details (details with none are absent)."""
 
+    def count_all_invocations(self) -> dict[InvocationDetails, int]:
+        """Every command's invocations counted by details (details with none are absent)."""
+
     def node_work(self, instance_ids: Collection[str]) -> list[Invocation]:
         """These nodes' invocations that are Pending, Cancelling, or handed out (In Progress)
         but not yet accepted, oldest first."""

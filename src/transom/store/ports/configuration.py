@@ -41,6 +41,9 @@ class ConfigurationPort(Protocol):
     def count_windows(self) -> int:
         """How many windows exist."""
 
+    def count_windows_by_enabled(self) -> dict[bool, int]:
+        """How many windows exist, by whether they are enabled (a state none is in is absent)."""
+
     def list_windows(self, query: WindowQuery, after: int | None, limit: int) -> Page[Window]:
         """The windows matching `query` in creation order, a page of up to `limit`."""
 

@@ -33,3 +33,6 @@ class CursorPort(Protocol):
 
     def next_cursor_due(self) -> datetime | None:
         """The earliest due time of all cursors; None when no cursor has one."""
+
+    def cursor_due_times(self) -> list[tuple[str, datetime]]:
+        """(window id, due time) of every cursor that has one, in no particular order."""

@@ -72,6 +72,9 @@ class DeliveryPort(Protocol):
     def pending_deliveries(self) -> int:
         """How many deliveries are pending (the backlog), due or not."""
 
+    def delivery_backlog(self) -> tuple[int, int]:
+        """The pending deliveries split: (never attempted, retrying after a failed attempt)."""
+
     def next_delivery_due(self) -> datetime | None:
         """The earliest instant a pending delivery is due or its lease expires; None when
         none is pending."""

@@ -21,6 +21,9 @@ class EventPort(Protocol):
     def has_unrelayed(self) -> bool:
         """Whether any event is not yet relayed (a cheap check before `unrelayed_events`)."""
 
+    def count_unrelayed(self) -> int:
+        """How many events are not yet relayed."""
+
     def mark_relayed(self, seqs: Sequence[int]) -> int:
         """Mark these events relayed; how many were not already."""
 

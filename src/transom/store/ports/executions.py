@@ -105,6 +105,9 @@ class ExecutionPort(Protocol):
     def next_window_execution_wake(self) -> datetime | None:
         """The earliest `wake_at` of all executions; None when none will wake."""
 
+    def count_window_executions(self) -> dict[ExecutionStatus, int]:
+        """The window executions kept, counted by status (statuses with none are absent)."""
+
     def wake_window_execution(self, window_execution_id: str, at: datetime) -> None:
         """Set the execution's `wake_at` to `at` unless it has ended (`wake_at` None). Always
         a write: a runner that loaded the execution before it then fails its compare-and-set."""
