@@ -132,6 +132,14 @@ def server_options(command: F) -> F:
         "long, up to 5 minutes, for an hour.",
     )(command)
     command = click.option(
+        "--delivery-timeout",
+        envvar="TRANSOM_DELIVERY_TIMEOUT",
+        type=click.FloatRange(min=0, min_open=True),
+        default=10.0,
+        show_default=True,
+        help="Seconds one delivery attempt (an HTTP POST or an email) may take.",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -189,6 +197,7 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
         delivery_policy=RetryPolicy(
             min_delay=timedelta(seconds=server["delivery_retry_delay"]),
         ),
+        delivery_timeout=server["delivery_timeout"],
     )
 
 
