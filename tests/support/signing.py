@@ -1,9 +1,11 @@
-"""Hand-made AWS JSON requests, signed as botocore signs them, for protocol-level tests."""
+"""Hand-made AWS JSON and REST requests, signed as botocore signs them, for protocol-level
+tests."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 from botocore.auth import SigV4Auth
@@ -32,3 +34,12 @@ def signed_post(
     if sign:
         SigV4Auth(Credentials(access_key, secret), service, REGION).add_auth(request)
     return httpx.post(endpoint + "/", content=data, headers=dict(request.headers), timeout=30)
+
+
+def get_events(endpoint: str, params: dict[str, str], sign: bool = True) -> httpx.Response:
+    """`GET /v1/events` with these query parameters, signed unless not `sign`."""
+    url = f"{endpoint}/v1/events?{urlencode(params, quote_via=quote)}"
+    request = AWSRequest(method="GET", url=url)
+    if sign:
+        SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "ssm", REGION).add_auth(request)
+    return httpx.get(url, headers=dict(request.headers), timeout=30)
