@@ -85,25 +85,37 @@ class Figures:
 
 
 class Killer(threading.Thread):
-    """Kills a random replica with SIGKILL and starts it again, every few seconds, until
-    `stop` is set."""
+    """Every few seconds, until `stop` is set, kills a random replica with SIGKILL and starts
+    it again in the background; one of those running, never the last one running."""
 
     def __init__(self, replicas: Replicas, plan: Plan, rng: random.Random) -> None:
         super().__init__(daemon=True)
         self.replicas, self.plan, self.rng = replicas, plan, rng
         self.stop = threading.Event()
         self.kills = 0
-        self.error: BaseException | None = None
+        self.errors: list[BaseException] = []
+        self._restarts: dict[int, threading.Thread] = {}
 
     def run(self) -> None:
+        while not self.stop.wait(self.rng.uniform(*self.plan.kill_every)):
+            self._restarts = {i: t for i, t in self._restarts.items() if t.is_alive()}
+            running = [i for i in range(len(self.replicas.servers)) if i not in self._restarts]
+            if len(running) < 2:
+                continue
+            victim = self.rng.choice(running)
+            self.replicas.kill(victim)
+            self.kills += 1
+            restart = threading.Thread(target=self._restart, args=(victim,), daemon=True)
+            self._restarts[victim] = restart
+            restart.start()
+        for restart in self._restarts.values():
+            restart.join()
+
+    def _restart(self, victim: int) -> None:
         try:
-            while not self.stop.wait(self.rng.uniform(*self.plan.kill_every)):
-                victim = self.rng.randrange(len(self.replicas.servers))
-                self.replicas.kill(victim)
-                self.kills += 1
-                self.replicas.restart(victim)
+            self.replicas.restart(victim)
         except BaseException as exc:  # reported by the run
-            self.error = exc
+            self.errors.append(exc)
 
 
 def run(db: Database, directory: Path, plan: Plan) -> Figures:
@@ -133,8 +145,8 @@ def run(db: Database, directory: Path, plan: Plan) -> Figures:
         wait_for(lambda: datetime.now(UTC) > last, seconds=plan.seconds + 120, what="the last")
         killer.stop.set()
         killer.join()
-        if killer.error is not None:
-            raise killer.error
+        if killer.errors:
+            raise killer.errors[0]
         wait_for(
             lambda: _all_ended(ssm, windows),
             seconds=120,
