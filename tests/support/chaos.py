@@ -126,6 +126,7 @@ def run(db: Database, directory: Path, plan: Plan) -> Figures:
     replicas = Replicas(db).start(plan.replicas)
     agents: list[AgentProcess] = []
     balancer = Balancer(directory, replicas.ports)
+    killer = Killer(replicas, plan, rng)
     try:
         balancer.start()
         ssm = boto3_client(balancer.url, config=PATIENT)
@@ -139,7 +140,6 @@ def run(db: Database, directory: Path, plan: Plan) -> Figures:
             seconds=60,
             what="the first occurrence",
         )
-        killer = Killer(replicas, plan, rng)
         killer.start()
         last = max(windows.values())
         wait_for(lambda: datetime.now(UTC) > last, seconds=plan.seconds + 120, what="the last")
@@ -157,6 +157,9 @@ def run(db: Database, directory: Path, plan: Plan) -> Figures:
         figures.kills, figures.seed = killer.kills, seed
         return figures
     finally:
+        if killer.is_alive():
+            killer.stop.set()
+            killer.join()
         for agent in agents:
             agent.kill()
         balancer.stop()

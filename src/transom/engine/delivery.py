@@ -143,7 +143,7 @@ class DeliveryWorker:
                 released = await self._calls(self._service.release, cancelled)
                 log.info("handed back %d unfinished deliveries", released)
         except Exception:
-            log.exception("recording delivery attempts failed")
+            log.exception("recording or handing back delivery attempts failed")
 
     async def _record(self) -> None:
         """Record the outcomes of the attempts finished since the last time; on failure they
