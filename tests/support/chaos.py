@@ -12,6 +12,7 @@ API and those files are checked against each other; `Figures` says what was foun
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 from collections import Counter
@@ -68,18 +69,28 @@ class Figures:
     lost: int = 0
     """Occurrences with no execution, executions or tasks or invocations not in a final
     status, and successful invocations whose node has no marker line."""
-    worst_start_delay: float = 0.0
-    """Seconds from an occurrence's scheduled time to its first invocation's start."""
+    start_delays: list[float] = field(default_factory=list)
+    """Seconds from each run's scheduled time to its first invocation's start."""
     statuses: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     seed: int = 0
     """The killer's random seed: `Plan(seed=...)` repeats its choices."""
 
+    @property
+    def worst_start_delay(self) -> float:
+        return max(self.start_delays, default=0.0)
+
+    def start_delay(self, share: float) -> float:
+        """The start delay that this share of runs (0 to 1) did not exceed."""
+        ordered = sorted(self.start_delays)
+        return ordered[max(0, math.ceil(len(ordered) * share) - 1)] if ordered else 0.0
+
     def line(self) -> str:
         return (
             f"occurrences {self.occurrences}, runs {self.runs}, missed {self.missed}, "
             f"kills {self.kills}, doubles {self.doubles}, lost {self.lost}, worst start "
-            f"delay {self.worst_start_delay:.2f} s, statuses {dict(self.statuses)}, "
+            f"delay {self.worst_start_delay:.2f} s (p50 {self.start_delay(0.5):.2f} s, p99 "
+            f"{self.start_delay(0.99):.2f} s), statuses {dict(self.statuses)}, "
             f"seed {self.seed}"
         )
 
@@ -283,8 +294,7 @@ def _check_execution(
                 figures.lost += 1
                 figures.problems.append(f"{execution_id} succeeded on {node} with no mark")
     if starts:
-        delay = (min(starts) - scheduled) / timedelta(seconds=1)
-        figures.worst_start_delay = max(figures.worst_start_delay, delay)
+        figures.start_delays.append((min(starts) - scheduled) / timedelta(seconds=1))
 
 
 def _node(invocation: dict[str, Any]) -> str:
