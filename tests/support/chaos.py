@@ -197,13 +197,12 @@ def _windows(ssm: Any, plan: Plan, marks: Path) -> dict[str, datetime]:
     """The windows, each with its one scheduled time: `windows_per_instant` at each instant,
     `every` seconds apart, the first far enough ahead to create them all."""
     count = plan.instants * plan.windows_per_instant
-    lead = timedelta(seconds=5 + 0.1 * count)
-    start = datetime.now(UTC).replace(microsecond=0) + lead
+    start = datetime.now(UTC) + timedelta(seconds=5 + 0.1 * count)
     step = timedelta(seconds=plan.every)
     windows: dict[str, datetime] = {}
     command = f"echo {{{{WINDOW_EXECUTION_ID}}}} >> {marks}/{{{{TARGET_ID}}}}"
     for i in range(plan.instants):
-        at = start + i * step
+        at = (start + i * step).replace(microsecond=0)  # as `at(...)` says it
         for j in range(plan.windows_per_instant):
             window_id = shell_window(
                 ssm,
@@ -294,7 +293,10 @@ def _check_execution(
                 figures.lost += 1
                 figures.problems.append(f"{execution_id} succeeded on {node} with no mark")
     if starts:
-        figures.start_delays.append((min(starts) - scheduled) / timedelta(seconds=1))
+        delay = (min(starts) - scheduled) / timedelta(seconds=1)
+        figures.start_delays.append(delay)
+        if delay < 0:
+            figures.problems.append(f"{execution_id} started {-delay:.2f} s early")
 
 
 def _node(invocation: dict[str, Any]) -> str:
