@@ -7,13 +7,25 @@ import threading
 import time
 import uuid
 from typing import Any
+from urllib.parse import quote, urlencode
 
+import httpx
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from tests.support.outbox import append, markers, window_event
-from tests.support.servers import Database, ServerProcess
-from tests.support.signing import get_events
+from tests.support.servers import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, Database, ServerProcess
 from transom.domain.events import TRANSOM
+
+
+def get_events(endpoint: str, params: dict[str, str], sign: bool = True) -> httpx.Response:
+    url = f"{endpoint}/v1/events?{urlencode(params, quote_via=quote)}"
+    request = AWSRequest(method="GET", url=url)
+    if sign:
+        SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "ssm", REGION).add_auth(request)
+    return httpx.get(url, headers=dict(request.headers), timeout=30)
 
 
 def read(endpoint: str, **params: str) -> dict[str, Any]:

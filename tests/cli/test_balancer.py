@@ -19,7 +19,7 @@ from tests.support.chaos import PATIENT
 from tests.support.commands import command_done
 from tests.support.nodes import activation
 from tests.support.servers import Database, boto3_client
-from tests.support.signing import get_events
+from tests.support.signing import signed_get
 from tests.support.waiting import wait_for
 from transom.api.rest import MAX_WAIT_SECONDS as EVENTS_WAIT
 from transom.wire import MAX_WAIT_SECONDS as POLL_WAIT
@@ -64,7 +64,7 @@ def test_boto3_and_an_agent_carry_on_through_the_balancer_when_a_replica_dies(
         ssm = boto3_client(balancer.url, config=PATIENT)
         with ThreadPoolExecutor(1) as pool:
             params = {"wait": str(int(EVENTS_WAIT)), "pattern": NOTHING}
-            long_poll = pool.submit(get_events, balancer.url, params)
+            long_poll = pool.submit(signed_get, balancer.url, "/v1/events", params)
             activation_id, code = activation(ssm)
             agent = AgentProcess.register(balancer.url, activation_id, code, tmp_path / "agent")
             agent.start()

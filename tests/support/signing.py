@@ -1,5 +1,4 @@
-"""Hand-made AWS JSON and REST requests, signed as botocore signs them, for protocol-level
-tests."""
+"""Hand-made AWS JSON requests, signed as botocore signs them, for protocol-level tests."""
 
 from __future__ import annotations
 
@@ -36,9 +35,12 @@ def signed_post(
     return httpx.post(endpoint + "/", content=data, headers=dict(request.headers), timeout=30)
 
 
-def get_events(endpoint: str, params: dict[str, str], sign: bool = True) -> httpx.Response:
-    """`GET /v1/events` with these query parameters, signed unless not `sign`."""
-    url = f"{endpoint}/v1/events?{urlencode(params, quote_via=quote)}"
+def signed_get(
+    endpoint: str, path: str, params: dict[str, str], *, sign: bool = True
+) -> httpx.Response:
+    """GET `path` with the query `params`, signed with the test key (for `ssm`) unless not
+    `sign`."""
+    url = f"{endpoint}{path}?{urlencode(params, quote_via=quote)}"
     request = AWSRequest(method="GET", url=url)
     if sign:
         SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "ssm", REGION).add_auth(request)
