@@ -75,6 +75,9 @@ class Settings:
     metrics_token_file: Path | None = None
     """The bearer token of `/metrics` under `key`; default `metrics-token` in the data
     directory, made on first start. Replicas share one."""
+    delivery_timeout: float = 10.0
+    """Seconds one delivery attempt may take; a replica that dies mid-attempt holds the
+    delivery three times as long (a clean stop hands it back)."""
 
     @property
     def base_url(self) -> str:
@@ -139,7 +142,12 @@ def build_services(
         topics=TopicService(store, clock, realm, deliveries_due),
         rules=RuleService(store, clock, settings.quotas, realm),
         deliveries=DeliveryService(
-            store, clock, realm, settings.delivery_policy, wake=deliveries_due
+            store,
+            clock,
+            realm,
+            settings.delivery_policy,
+            attempt_timeout=settings.delivery_timeout,
+            wake=deliveries_due,
         ),
         counts=StoreCounts(store, clock, settings.node_ping_timeout),
         readiness=Readiness(store),
@@ -161,7 +169,7 @@ def build_senders(settings: Settings) -> Senders:
         raise ValueError(f"cannot use the signing key {settings.signing_key_file}: {exc}") from exc
     smtp = None if settings.smtp_url is None else SmtpServer.parse(settings.smtp_url)
     messages = SnsMessages(settings.realm, settings.base_url, key)
-    return Senders(messages, smtp, tls_context(settings.ca_bundle))
+    return Senders(messages, smtp, tls_context(settings.ca_bundle), settings.delivery_timeout)
 
 
 def build_app(

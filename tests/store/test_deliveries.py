@@ -159,6 +159,37 @@ def test_concurrent_claims_never_take_the_same_delivery(store: SqlStore) -> None
     assert len(taken) == len(set(taken)) == 200
 
 
+@covers("release_deliveries")
+def test_released_leases_are_claimable_at_once_others_stay_leased(store: SqlStore) -> None:
+    _subscribe(store, "s-1", "s-2", "s-3", "s-4")
+    with store.write() as tx:
+        tx.enqueue(_message("m-1"), ["s-1", "s-2", "s-3", "s-4"])
+    given_up, kept, done, stale = _claim(store, "a")
+    with store.write() as tx:
+        assert tx.record_delivered(done.seq, "a", LATER)
+        assert tx.release_deliveries([]) == 0
+        released = tx.release_deliveries(
+            [(given_up.seq, "a"), (kept.seq, "other"), (done.seq, "a"), (stale.seq, "a")]
+        )
+    assert released == 2  # the delivered one and the one under another lease stay
+    with store.write() as tx:
+        assert not tx.record_delivered(given_up.seq, "a", LATER)  # "a" gave it up
+    again = _claim(store, "b")
+    assert [(d.seq, d.attempts, d.next_attempt) for d in again] == [
+        (given_up.seq, 0, NOW),
+        (stale.seq, 0, NOW),
+    ]
+    with store.write() as tx:
+        assert tx.record_delivered(kept.seq, "a", LATER)
+    with store.read() as tx:
+        assert tx.deliveries_of("m-1") == [
+            ("s-1", "Pending"),
+            ("s-2", "Delivered"),
+            ("s-3", "Delivered"),
+            ("s-4", "Pending"),
+        ]
+
+
 @covers("record_delivered", "record_failure", "record_given_up")
 def test_outcomes_are_recorded_by_the_lease_holder_only(store: SqlStore) -> None:
     _subscribe(store, "s-1", "s-2", "s-3")

@@ -120,7 +120,7 @@ class ServerProcess:
             target=self._read, args=(self.process.stderr, found), daemon=True
         )
         self._reader.start()
-        if not found.wait(timeout):
+        if not found.wait(timeout) or not self.endpoint:  # still silent, or exited
             self.kill()
             raise RuntimeError("server did not start:\n" + "".join(self.log))
         return self

@@ -1,81 +1,71 @@
-"""A TCP forwarder on loopback: a database behind it can be made unreachable for one server
-(`stop`) and brought back on the same port (`start` again), while everyone else reaches the
-database as usual."""
+"""A TCP proxy on loopback whose connections a test can cut, to take a real server away (the
+database) from the processes that use it, and bring it back on the same address."""
 
 from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable
 from contextlib import suppress
+
+from tests.support.servers import free_port
 
 
 class TcpProxy:
-    """Forwards each connection to `port` on 127.0.0.1 to `target` while started."""
+    """Forwards connections to 127.0.0.1:`port` to `target`. `cut()` drops every connection
+    and refuses new ones until `restore()`."""
 
     def __init__(self, target: tuple[str, int]) -> None:
-        self._target = target
-        self.port = 0
-        self._listener: socket.socket | None = None
-        self._open: list[socket.socket] = []
-        self._threads: list[threading.Thread] = []
+        self.target = target
+        self.port = free_port()
         self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._listener: socket.socket | None = None
 
     def start(self) -> TcpProxy:
-        """Listen (on the port of the previous start, if any) and forward."""
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        listener.settimeout(0.1)
-        self.port = listener.getsockname()[1]
+        listener.listen(128)
         self._listener = listener
-        self._spawn(self._accept, listener)
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
         return self
 
-    def stop(self) -> None:
-        """Refuse new connections and cut every open one."""
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            listener.close()
+    restore = start
+
+    def cut(self) -> None:
         with self._lock:
-            sockets, self._open = self._open, []
-        for sock in sockets:
+            listener, self._listener = self._listener, None
+            sockets, self._open = self._open, set()
+        for sock in [s for s in (listener,) if s is not None] + list(sockets):
             with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._threads = []
 
-    def _spawn(self, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
+    stop = cut
 
     def _accept(self, listener: socket.socket) -> None:
-        while self._listener is listener:
+        while True:
             try:
                 client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
+            except OSError:  # cut
                 return
             try:
-                upstream = socket.create_connection(self._target)
+                upstream = socket.create_connection(self.target)
             except OSError:
                 client.close()
                 continue
             with self._lock:
-                self._open += [client, upstream]
-            self._spawn(_pump, client, upstream)
-            self._spawn(_pump, upstream, client)
+                if self._listener is not listener:  # cut meanwhile
+                    client.close()
+                    upstream.close()
+                    return
+                self._open |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
-
-def _pump(source: socket.socket, sink: socket.socket) -> None:
-    with suppress(OSError):
-        while data := source.recv(65536):
-            sink.sendall(data)
-    for sock in (source, sink):
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         with suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)

@@ -150,6 +150,14 @@ def server_options(command: F) -> F:
         "replicas the same one.  [default: metrics-token in the data dir]",
     )(command)
     command = click.option(
+        "--delivery-timeout",
+        envvar="TRANSOM_DELIVERY_TIMEOUT",
+        type=click.FloatRange(min=0, min_open=True),
+        default=10.0,
+        show_default=True,
+        help="Seconds one delivery attempt (an HTTP POST or an email) may take.",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -209,6 +217,7 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
         ),
         metrics=server["metrics"],
         metrics_token_file=server["metrics_token_file"],
+        delivery_timeout=server["delivery_timeout"],
     )
 
 

@@ -105,14 +105,16 @@ class DeliveryWorker:
         self._doorbell = doorbell
         self._pacing = pacing
         self._in_flight: Counter[str] = Counter()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], tuple[int, str]] = {}
+        """Attempts in flight, each with its delivery's (seq, lease)."""
         self._finished: list[Outcome] = []
         self._started = 0  # attempts started, in all
 
     async def run_forever(self) -> None:
         """Pass after pass until cancelled. Attempts still in flight after `grace` seconds
-        are cancelled: their leases expire and a later pass, here or on another replica,
-        attempts them again (a repeat, with the same message id, if one had been sent)."""
+        are cancelled and their leases handed back, so that another replica, or this one
+        restarted, attempts them again at once (a repeat, with the same message id, if one
+        had been sent). Leases that cannot be handed back expire."""
         wake = self._doorbell.attach()
         try:
             while True:
@@ -138,17 +140,21 @@ class DeliveryWorker:
 
     async def _finish_in_flight(self) -> None:
         """Give the attempts in flight `grace` seconds to end and record their outcome, then
-        cancel the rest."""
-        tasks = set(self._tasks)
+        cancel the rest and hand their leases back."""
+        tasks, cancelled = dict(self._tasks), []
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=self._pacing.grace)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+            cancelled = [tasks[task] for task in pending]
         try:
             await self._record()
+            if cancelled:
+                released = await self._calls(self._service.release, cancelled)
+                log.info("handed back %d unfinished deliveries", released)
         except Exception:
-            log.exception("recording delivery attempts failed")
+            log.exception("recording or handing back delivery attempts failed")
 
     async def _record(self) -> None:
         """Record the outcomes of the attempts finished since the last time; on failure they
@@ -201,5 +207,8 @@ class DeliveryWorker:
                 wake.set()
 
         task = asyncio.create_task(attempt())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[task] = (delivery.seq, lease)
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        del self._tasks[task]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,14 +32,26 @@ class SigningKey:
     @classmethod
     def load_or_create(cls, path: Path) -> SigningKey:
         """The key and certificate in `path`, made there first (0600) if it does not exist;
-        `ValueError` when the file holds no RSA private key."""
+        `ValueError` when the file holds no RSA private key. The file appears whole or not
+        at all (written aside, then linked into place), so servers starting together, or one
+        killed while making it, never leave or read a partial key: they all use the first
+        one linked."""
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            return cls.from_pem(path.read_bytes())
+        except FileNotFoundError:
+            pass
+        made = cls.generate()
+        fd, aside = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(made.pem())
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(aside, path)
         except FileExistsError:
             return cls.from_pem(path.read_bytes())
-        made = cls.generate()
-        with os.fdopen(fd, "wb") as file:
-            file.write(made.pem())
+        finally:
+            os.unlink(aside)
         return made
 
     @classmethod

@@ -164,6 +164,12 @@ class DeliveryService:
             error,
         )
 
+    def release(self, leased: Collection[tuple[int, str]]) -> int:
+        """Hand back the leases of attempts given up unfinished, each (seq, lease): those
+        deliveries are claimable again at once, here or on another replica. How many."""
+        with self._store.write() as tx:
+            return tx.release_deliveries(leased)
+
     def next_due(self) -> datetime | None:
         """When the next pending delivery is due or its lease ends; None when none is."""
         with self._store.read() as tx:

@@ -243,6 +243,19 @@ class DeliveryQueries:
             "given_up", seq, lease, last_error=error[:_ERROR_CHARS], finished_date=now
         )
 
+    def release_deliveries(self, leased: Collection[tuple[int, str]]) -> int:
+        if not leased:
+            return 0
+        released = self._conn.execute(
+            _d.update()
+            .where(
+                _d.c.status == DeliveryStatus.PENDING.value,
+                sa.tuple_(_d.c.seq, _d.c.lease).in_(list(leased)),
+            )
+            .values(lease=None, leased_until=None)
+        )
+        return int(released.rowcount)
+
     def recent_deliveries(self, limit: int, failing_only: bool = False) -> list[Delivery]:
         query = _SELECT.order_by(_d.c.seq.desc()).limit(limit)
         if failing_only:

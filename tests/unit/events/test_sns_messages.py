@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+import multiprocessing
 import stat
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -143,3 +146,19 @@ def test_the_signing_key_file_is_made_once_private_and_reloaded(tmp_path: Path) 
     (tmp_path / "bad.pem").write_text("nothing")
     with pytest.raises(ValueError, match=r"Could not deserialize|Unable to load"):
         SigningKey.load_or_create(tmp_path / "bad.pem")
+
+
+def _certificate_made_or_loaded(path: Path, start: Any) -> bytes:
+    start.wait()
+    return SigningKey.load_or_create(path).certificate_pem()
+
+
+def test_servers_starting_together_make_one_key_and_all_load_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "key.pem"
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Manager() as manager, ProcessPoolExecutor(4, mp_context=spawn) as pool:
+        start = manager.Barrier(4)
+        certificates = list(pool.map(_certificate_made_or_loaded, [path] * 4, [start] * 4))
+    assert len(set(certificates)) == 1
+    assert SigningKey.load_or_create(path).certificate_pem() == certificates[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["key.pem"]  # no temporary file left

@@ -3,8 +3,9 @@ each attempt's outcome recorded.
 
 A claim leases deliveries to one worker until its lease expires: with several replicas each
 delivery is attempted by one of them at a time. A worker that dies mid-delivery leaves its
-lease to expire, and the delivery is claimed again, with the same message. Outcomes are
-recorded only by the holder of the current lease.
+lease to expire, and the delivery is claimed again, with the same message; a worker that
+stops cleanly hands back the leases of the attempts it gave up, and they are claimable at
+once. Outcomes are recorded only by the holder of the current lease.
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ class DeliveryPort(Protocol):
         """The last attempt the policy allows of delivery `seq`, leased to `lease`, failed:
         GivenUp, one more attempt, `last_error`, `finished_date` now, lease cleared. False,
         and nothing written, when the delivery no longer carries that lease."""
+
+    def release_deliveries(self, leased: Collection[tuple[int, str]]) -> int:
+        """Hand back each (seq, lease) whose delivery is pending and still carries that
+        lease: lease cleared, no attempt counted, due as it was (so at once, if it was being
+        attempted). How many were handed back; the others are left alone."""
 
     def recent_deliveries(self, limit: int, failing_only: bool = False) -> list[Delivery]:
         """Up to `limit` deliveries, newest (largest `seq`) first; with `failing_only` only
