@@ -263,6 +263,11 @@ def _transition(
 
 _GET_NODE = sa.select(t.nodes).where(t.nodes.c.instance_id == sa.bindparam("id"))
 _NODES_OF = sa.select(t.nodes).where(t.nodes.c.instance_id.in_(sa.bindparam("ids", expanding=True)))
+_RECORD_PINGS = (
+    t.nodes.update()
+    .where(t.nodes.c.instance_id.in_(sa.bindparam("ids", expanding=True)))
+    .values(last_ping_date=sa.bindparam("at"))
+)
 _NODE_FACTS = tuple(f.name for f in dataclasses.fields(NodeFacts))
 
 
@@ -574,6 +579,10 @@ class SqlTransaction(ExecutionQueries, EventQueries, RuleQueries, TopicQueries, 
         self._conn.execute(
             t.nodes.update().where(t.nodes.c.instance_id == instance_id).values(values)
         )
+
+    def record_pings(self, instance_ids: Collection[str], at: datetime) -> None:
+        if instance_ids:
+            self._conn.execute(_RECORD_PINGS, {"ids": list(instance_ids), "at": at})
 
     def quiet_nodes(self, heard_before: datetime) -> list[str]:
         rows = self._conn.execute(
