@@ -18,7 +18,7 @@ from transom.domain.ids import new_uuid
 from transom.events import systems_manager as ssm_events
 from transom.execution.limits import concurrency_limit
 from transom.services.command_cache import CommandCache
-from transom.services.command_progress import CommandProgress, command_lock
+from transom.services.command_progress import CommandProgress, command_lock, held_back
 from transom.services.documents import find_document
 from transom.store.port import Store, Transaction
 
@@ -58,7 +58,8 @@ class Dispatcher:
                 {
                     command_lock(i.command_id)
                     for i in found
-                    if i.details == InvocationDetails.CANCELLING or _limited(commands[i.command_id])
+                    if i.details == InvocationDetails.CANCELLING
+                    or held_back(commands[i.command_id])
                 }
             )
             events: list[Event] = []
@@ -105,7 +106,7 @@ class Dispatcher:
         """The invocation with a lease, if the node may run it now; None if it must wait."""
         if invocation.details != InvocationDetails.PENDING:
             return invocation  # handed out before but not accepted: offer the same lease
-        if _limited(command) and tx.in_flight(command.command_id) >= concurrency_limit(
+        if held_back(command) and tx.in_flight(command.command_id) >= concurrency_limit(
             command.max_concurrency, len(command.instance_ids)
         ):
             return None
@@ -134,9 +135,3 @@ class Dispatcher:
         return dataclasses.replace(
             invocation, details=InvocationDetails.IN_PROGRESS, lease=lease, dispatched_date=now
         )
-
-
-def _limited(command: Command) -> bool:
-    """Whether MaxConcurrency holds back some of the command's invocations."""
-    targets = len(command.instance_ids)
-    return concurrency_limit(command.max_concurrency, targets) < targets
