@@ -238,8 +238,9 @@ class AgentChannel:
                 remaining = deadline - loop.time()
                 if work or cancel or remaining <= 0 or self._signals.stopped:
                     break
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(woken.wait(), min(remaining, RECHECK_SECONDS))
+                with suppress(TimeoutError):  # a timeout, not wait_for: no task per wait
+                    async with asyncio.timeout(min(remaining, RECHECK_SECONDS)):
+                        await woken.wait()
         items = [_item(w) for w in work]
         return PollResponse(time.time(), items, cancel, acknowledged).to_json()
 
