@@ -9,7 +9,7 @@ runs a command id at most once). Each status change is an event, appended once p
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from transom.domain.clock import Clock
@@ -91,6 +91,11 @@ class Dispatcher:
                 work.append(Work(handed, command, document.plugin_name, timeout))
             tx.append_events(events)
         return [answers[i] for i in instance_ids]
+
+    def nodes_with_work(self, instance_ids: Collection[str]) -> set[str]:
+        """Which of these nodes have work to take or cancel now (one read)."""
+        with self._store.read() as tx:
+            return {i.instance_id for i in tx.node_work(instance_ids)}
 
     def _take(
         self,
