@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import platform
+import random
 import sys
 import tempfile
 import time
@@ -50,6 +51,11 @@ from transom.wire import (
     node_authorization,
 )
 
+POLL_SECONDS = 20
+"""How long each poll but the first waits, as the real agent's (`agent/loop.py`)."""
+RETRIES = 8
+"""Times a request is tried again on a new connection, after at most `MAX_BACKOFF` s each."""
+MAX_BACKOFF = 30
 FACTS = PlatformFacts("bench", "127.0.0.1", "Linux", "Debian", "12", "0.1.0")
 
 
@@ -64,6 +70,22 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
+        """POST `body` and decode the answer, reconnecting after a connection lost, refused or
+        timed out (a server flooded with new connections drops some), up to `RETRIES` times."""
+        attempt = 0
+        while True:
+            try:
+                return await self._post(path, body)
+            except (OSError, asyncio.IncompleteReadError):
+                if self.writer is not None:
+                    self.writer.close()
+                self.reader = self.writer = None
+                if attempt == RETRIES:
+                    raise
+                await asyncio.sleep(random.uniform(0.5, 1) * min(MAX_BACKOFF, 2**attempt))
+                attempt += 1
+
+    async def _post(self, path: str, body: dict[str, Any]) -> Any:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -107,6 +129,10 @@ def _ignore(_count: int) -> None:
     pass
 
 
+def _nothing() -> None:
+    pass
+
+
 async def agent(
     host: str,
     port: int,
@@ -115,18 +141,23 @@ async def agent(
     spawn: bool = False,
     stdout: str = "",
     sending: Callable[[int], None] = _ignore,
+    connected: Callable[[], None] = _nothing,
 ) -> None:
     """Poll; run what comes (`true`, or nothing and answer at once); carry the results in
     the next poll, as the real agent does with commands that end at once. `sending` is told
-    how many results each poll carries."""
+    how many results each poll carries. The first poll does not wait: `connected` is called
+    when it is answered."""
     connection = Connection(host, port, node_authorization(node.instance_id, node.secret))
     results: list[dict[str, Any]] = []
+    wait = 0
     while True:
         sending(len(results))
         answer = await connection.post(
-            "/agent/v1/poll", PollRequest(20).to_json() | {"results": results}
+            "/agent/v1/poll", PollRequest(wait).to_json() | {"results": results}
         )
-        results = []
+        if not wait:
+            connected()
+        results, wait = [], POLL_SECONDS
         for item in answer["work"]:
             started = time.time()
             code = await run_true() if spawn else 0

@@ -227,6 +227,39 @@ def test_a_silent_node_shows_connection_lost_until_it_polls_again(fresh_db: Data
 
 
 @pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
+def test_a_waiting_poll_gets_work_sent_through_another_server(fresh_db: Database) -> None:
+    servers = [ServerProcess(fresh_db).start() for _ in range(2)]
+    try:
+        ssm = boto3_client(servers[0].endpoint)
+        activation_id, code = activation(ssm)
+        node = register(servers[0].endpoint, activation_id, code)
+        answers: list[dict[str, Any]] = []
+        # facts that differ from the registration's are written before the poll starts waiting
+        arrived = dataclasses.replace(FACTS, ip_address="192.0.2.78")
+        waiting = threading.Thread(
+            target=lambda: answers.append(
+                poll(servers[0].endpoint, node.instance_id, node.secret, 25, arrived).json()
+            )
+        )
+        waiting.start()
+        wait_for(
+            lambda: _node(ssm, node.instance_id)["IPAddress"] == "192.0.2.78",
+            what="the long poll to reach the server",
+        )
+        # the other server cannot wake the poll: the waiting polls look for work unwoken
+        command_id = boto3_client(servers[1].endpoint).send_command(
+            DocumentName="AWS-RunShellScript",
+            InstanceIds=[node.instance_id],
+            Parameters={"commands": ["true"]},
+        )["Command"]["CommandId"]
+        waiting.join(timeout=60)
+        assert [item["command_id"] for item in answers[0]["work"]] == [command_id]
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
 def test_a_long_poll_waits_and_ends_at_once_when_the_server_stops(fresh_db: Database) -> None:
     server = ServerProcess(fresh_db).start()
     ssm = boto3_client(server.endpoint)

@@ -62,6 +62,24 @@ def test_one_batch_of_reports_counts_every_error_once(world: World) -> None:
     assert commands.view(command_id).counts == {"Failed": 2, "Terminated": 2}
 
 
+def test_a_result_wakes_the_nodes_only_of_a_command_max_concurrency_held_back(
+    world: World,
+) -> None:
+    a, b, c, d = (world.node(n) for n in "abcd")
+    held, free = _send(world, [a, b], "1"), _send(world, [a, c, d], "100%")
+    ((work, _),) = world.services.dispatch.work_for_all([a])
+    now, success = world.clock.now(), InvocationDetails.SUCCESS
+    outcomes = [
+        Outcome(w.command.command_id, w.invocation.lease or "", success, 0, "", "", now, now)
+        for w in work
+    ]
+    assert sorted(o.command_id for o in outcomes) == sorted([held, free])
+    world.woken.clear()
+    world.services.results.report_all([(a, outcomes)])
+    # c and d were told when `free` was sent; b may take `held` only now
+    assert world.woken == [b]
+
+
 def test_one_batch_of_authentications_answers_each_node_alone(world: World) -> None:
     nodes = world.services.nodes
     activation_id, code = nodes.create_activation(iam_role="role", registration_limit=2)

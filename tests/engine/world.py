@@ -113,7 +113,11 @@ class World:
     def __init__(self, store: SqlStore, tmp: Any) -> None:
         self.store = store
         self.clock = FakeClock(START)
-        self.services = build_services(store, self.clock, Settings(data_dir=tmp))
+        self.woken: list[str] = []
+        """The nodes the services said may have work, in order."""
+        self.services = build_services(
+            store, self.clock, Settings(data_dir=tmp), wake=self.woken.extend
+        )
         self.agents = FakeAgents(self.services, self.clock)
 
     def node(self, name: str, **tags: str) -> str:

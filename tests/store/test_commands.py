@@ -13,7 +13,7 @@ from transom.domain.commands import (
     Invocation,
     InvocationDetails,
 )
-from transom.store.ports.commands import InvocationUpdate
+from transom.store.ports.commands import InvocationMove, InvocationUpdate
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
@@ -163,6 +163,64 @@ def test_an_invocation_transitions_by_compare_and_set_on_details_and_lease(
             finished_date=NOW + timedelta(seconds=1),
         )
         assert tx.get_invocation(cmd.command_id, B) == invocations(cmd)[1]
+
+
+def _handed(lease: str) -> InvocationUpdate:
+    return {"details": InvocationDetails.IN_PROGRESS, "lease": lease, "dispatched_date": NOW}
+
+
+@covers("transition_many")
+def test_transition_many_is_transition_for_each_move_in_order(store: SqlStore) -> None:
+    cmd = command(1, (A, B, C))
+    i = cmd.command_id
+    pending, running = (
+        (InvocationDetails.PENDING,),
+        (
+            InvocationDetails.IN_PROGRESS,
+            InvocationDetails.CANCELLING,
+        ),
+    )
+    done: InvocationUpdate = {
+        "details": InvocationDetails.SUCCESS,
+        "response_code": 0,
+        "stdout": "out",
+        "stderr": "",
+        "finished_date": NOW,
+    }
+    with store.write() as tx:
+        tx.insert_command(cmd, invocations(cmd))
+        assert tx.transition_many(pending, []) == []
+        moves = [InvocationMove(i, A, None, _handed("a")), InvocationMove(i, B, None, _handed("b"))]
+        assert tx.transition_many(pending, moves) == [True, True]
+        # a run with a move that does not apply: the others still do, one after the other
+        moves = [InvocationMove(i, A, None, _handed("x")), InvocationMove(i, C, None, _handed("c"))]
+        assert tx.transition_many(pending, moves) == [False, True]
+        moves = [
+            InvocationMove(i, A, "a", {"started_date": NOW}),
+            InvocationMove(i, B, "stale", {"started_date": NOW}),
+            InvocationMove(i, A, "a", done),
+            InvocationMove(i, A, "a", done),  # ended by the move before
+        ]
+        assert tx.transition_many(running, moves) == [True, False, True, False]
+    with store.read() as tx:
+        a, b, c = (tx.get_invocation(i, n) for n in (A, B, C))
+    first, second, third = invocations(cmd)
+    assert a == dataclasses.replace(
+        first,
+        details=InvocationDetails.SUCCESS,
+        lease="a",
+        dispatched_date=NOW,
+        started_date=NOW,
+        finished_date=NOW,
+        response_code=0,
+        stdout="out",
+    )
+    assert b == dataclasses.replace(
+        second, details=InvocationDetails.IN_PROGRESS, lease="b", dispatched_date=NOW
+    )
+    assert c == dataclasses.replace(
+        third, details=InvocationDetails.IN_PROGRESS, lease="c", dispatched_date=NOW
+    )
 
 
 @covers("transition_all")

@@ -100,6 +100,22 @@ def test_a_ping_moves_the_last_ping_and_replaces_facts_only_when_given(store: Sq
         assert tx.get_node(node(2).instance_id) == node(2)
 
 
+@covers("record_pings")
+def test_pings_move_the_last_ping_of_the_nodes_named_only(store: SqlStore) -> None:
+    later = NOW + timedelta(minutes=1)
+    with store.write() as tx:
+        for n in (1, 2, 3):
+            tx.insert_node(node(n))
+        tx.record_pings([], later)
+        tx.record_pings([node(1).instance_id, node(3).instance_id, node(9).instance_id], later)
+    with store.read() as tx:
+        assert [tx.get_node(node(n).instance_id) for n in (1, 2, 3)] == [
+            dataclasses.replace(node(1), last_ping_date=later),
+            node(2),
+            dataclasses.replace(node(3), last_ping_date=later),
+        ]
+
+
 @covers("node_tags")
 def test_node_tags_map_registered_nodes_in_order_to_their_tags(store: SqlStore) -> None:
     with store.write() as tx:

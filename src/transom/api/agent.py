@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
@@ -42,10 +43,13 @@ from transom.wire import (
 if TYPE_CHECKING:  # bootstrap imports this module for `Signals` without the metrics library
     from transom.api.metrics import RequestMetrics
 
+log = logging.getLogger(__name__)
 A = TypeVar("A")
 B = TypeVar("B")
 RECHECK_SECONDS = 5.0
-"""A waiting poll looks for work this often even unwoken (work sent through another replica)."""
+"""Waiting polls look for work this often even unwoken (work sent through another replica)."""
+SWEEP_BATCH = 500
+"""Waiting nodes looked up per read when they look for work unwoken."""
 REGISTER_BYTES = 64 * 1024
 """The largest registration body read (it comes before any authentication)."""
 MAX_DEPTH = 16
@@ -83,6 +87,11 @@ class Signals:
         with self._lock:
             woken = [w for waiters in self._waiters.values() for w in waiters]
         self._set(woken)
+
+    def waiting(self) -> list[str]:
+        """The nodes with a poll listening now."""
+        with self._lock:
+            return list(self._waiters)
 
     @asynccontextmanager
     async def listening(self, instance_id: str) -> AsyncIterator[asyncio.Event]:
@@ -171,6 +180,8 @@ class AgentChannel:
         self._report = self._batched(services.results.report_all)
         self._heartbeat = self._batched(self._heartbeat_all)
         self._work_for = self._batched(services.dispatch.work_for_all)
+        self._with_work = services.dispatch.nodes_with_work
+        self._sweeping: asyncio.Task[None] | None = None
         # Each route with its operation and the largest body it reads: poll and results carry
         # results.
         self._routes: dict[
@@ -247,17 +258,38 @@ class AgentChannel:
             await self._heartbeat.submit((node, facts))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, min(message.wait_seconds, MAX_WAIT_SECONDS))
+        if self._sweeping is None:
+            self._sweeping = loop.create_task(self._sweep_forever())
         with self._metrics.polls.track_inprogress():
-            while True:
-                async with self._signals.listening(instance_id) as woken:
+            async with self._signals.listening(instance_id) as woken:
+                while True:
+                    woken.clear()  # before looking: a wake-up from now on is not lost
                     work, cancel = await self._work_for.submit(instance_id)
                     remaining = deadline - loop.time()
                     if work or cancel or remaining <= 0 or self._signals.stopped:
                         break
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(woken.wait(), min(remaining, RECHECK_SECONDS))
+                    with suppress(TimeoutError):  # a timeout, not wait_for: no task per wait
+                        async with asyncio.timeout(remaining):
+                            await woken.wait()
+                    if not woken.is_set():
+                        break  # the wait is over: nothing came
         items = [_item(w) for w in work]
         return PollResponse(time.time(), items, cancel, acknowledged).to_json()
+
+    async def _sweep_forever(self) -> None:
+        """Every `RECHECK_SECONDS` until the server stops, wake the waiting polls of nodes
+        that have work no wake-up announced (sent through another replica): one read for
+        every `SWEEP_BATCH` of them, not one for each (started by the first poll)."""
+        while not self._signals.stopped:
+            await asyncio.sleep(RECHECK_SECONDS)
+            waiting = self._signals.waiting()
+            for start in range(0, len(waiting), SWEEP_BATCH):
+                try:
+                    found = await self._call(self._with_work, waiting[start : start + SWEEP_BATCH])
+                except Exception:
+                    log.exception("looking for work of waiting polls failed; trying again")
+                    break
+                self._signals.notify(found)
 
     async def _results(self, authorization: str, body: Body) -> dict[str, Any]:
         instance_id = (await self._node(authorization)).instance_id

@@ -19,7 +19,7 @@ from transom.domain.commands import (
 from transom.domain.events import Event, Realm
 from transom.events import systems_manager as ssm_events
 from transom.execution.command_status import command_status
-from transom.execution.limits import error_threshold
+from transom.execution.limits import concurrency_limit, error_threshold
 from transom.services.command_cache import CommandCache
 from transom.store.port import Transaction
 
@@ -27,6 +27,12 @@ from transom.store.port import Transaction
 def command_lock(command_id: str) -> str:
     """The key of the lock that serializes a command's hand-outs and result counting."""
     return f"command:{command_id}"
+
+
+def held_back(command: Command) -> bool:
+    """Whether MaxConcurrency holds back some of the command's invocations."""
+    targets = len(command.instance_ids)
+    return concurrency_limit(command.max_concurrency, targets) < targets
 
 
 class CommandProgress:
@@ -75,7 +81,8 @@ class CommandProgress:
 
     def after_final(self, tx: Transaction, command_id: str) -> set[str]:
         """Stop a command past its error budget (its Pending invocations end Terminated) and
-        refresh its status; the nodes that may now take its Pending invocations. The caller
+        refresh its status; the nodes that may now take its Pending invocations (none unless
+        MaxConcurrency held them back: the others were told when it was sent). The caller
         holds `command_lock(command_id)` (results are counted one at a time)."""
         status = tx.get_command_status(command_id)
         assert status is not None
@@ -103,9 +110,10 @@ class CommandProgress:
             )
             counts = tx.count_invocations(command_id)
         command = self.refresh(tx, command, counts)
-        if not counts.get(InvocationDetails.PENDING) or command.status not in (
-            CommandStatus.PENDING,
-            CommandStatus.IN_PROGRESS,
+        if (
+            not held_back(command)
+            or not counts.get(InvocationDetails.PENDING)
+            or command.status not in (CommandStatus.PENDING, CommandStatus.IN_PROGRESS)
         ):
             return set()
         return {

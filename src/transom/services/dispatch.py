@@ -9,7 +9,8 @@ runs a command id at most once). Each status change is an event, appended once p
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from transom.domain.clock import Clock
 from transom.domain.commands import Command, CommandStatus, Invocation, InvocationDetails
@@ -18,9 +19,10 @@ from transom.domain.ids import new_uuid
 from transom.events import systems_manager as ssm_events
 from transom.execution.limits import concurrency_limit
 from transom.services.command_cache import CommandCache
-from transom.services.command_progress import CommandProgress, command_lock
+from transom.services.command_progress import CommandProgress, command_lock, held_back
 from transom.services.documents import find_document, resolve_parameters
 from transom.store.port import Store, Transaction
+from transom.store.ports.commands import InvocationMove
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,9 +65,12 @@ class Dispatcher:
                 {
                     command_lock(i.command_id)
                     for i in found
-                    if i.details == InvocationDetails.CANCELLING or _limited(commands[i.command_id])
+                    if i.details == InvocationDetails.CANCELLING
+                    or held_back(commands[i.command_id])
                 }
             )
+            now = self._clock.now()
+            taken = self._take(tx, found, commands, now)
             events: list[Event] = []
             for invocation in found:
                 work, cancels = answers[invocation.instance_id]
@@ -78,14 +83,95 @@ class Dispatcher:
                 if invocation.details == InvocationDetails.CANCELLING:
                     cancels.append(invocation.command_id)
                     continue
-                command = self._cache.get(tx, invocation.command_id)
-                handed = self._hand_out(tx, invocation, command, events)
-                if handed is not None:
-                    document = find_document(command.document_name)
-                    parameters = resolve_parameters(document, command.parameters)
-                    work.append(Work(handed, command, document.plugin_name, parameters))
+                command = commands[invocation.command_id]
+                if invocation.details == InvocationDetails.PENDING:
+                    handed = taken.get((invocation.command_id, invocation.instance_id))
+                    if handed is None:
+                        continue  # it must wait
+                    self._handed_out(tx, command, handed.instance_id, now, events)
+                else:
+                    handed = invocation  # handed out before but not accepted: the same lease
+                document = find_document(command.document_name)
+                parameters = resolve_parameters(document, command.parameters)
+                work.append(Work(handed, command, document.plugin_name, parameters))
             tx.append_events(events)
         return [answers[i] for i in instance_ids]
+
+    def nodes_with_work(self, instance_ids: Collection[str]) -> set[str]:
+        """Which of these nodes have work to take or cancel now (one read)."""
+        with self._store.read() as tx:
+            return {i.instance_id for i in tx.node_work(instance_ids)}
+
+    def _take(
+        self,
+        tx: Transaction,
+        found: Sequence[Invocation],
+        commands: dict[str, Command],
+        now: datetime,
+    ) -> dict[tuple[str, str], Invocation]:
+        """Hand out the Pending invocations of `found` that their commands' MaxConcurrency
+        lets run now (a command held back by it is locked by the caller), in one batch of
+        compare-and-sets; those handed out, with their leases, by (command id, node)."""
+        room: dict[str, int] = {}  # what each held-back command may still hand out
+        chosen: list[Invocation] = []
+        for invocation in found:
+            if invocation.details != InvocationDetails.PENDING:
+                continue
+            command = commands[invocation.command_id]
+            if held_back(command):
+                if command.command_id not in room:
+                    limit = concurrency_limit(command.max_concurrency, len(command.instance_ids))
+                    room[command.command_id] = limit - tx.in_flight(command.command_id)
+                if room[command.command_id] <= 0:
+                    continue
+                room[command.command_id] -= 1
+            chosen.append(
+                dataclasses.replace(
+                    invocation,
+                    details=InvocationDetails.IN_PROGRESS,
+                    lease=new_uuid(),
+                    dispatched_date=now,
+                )
+            )
+        moves = [
+            InvocationMove(
+                i.command_id,
+                i.instance_id,
+                None,
+                {
+                    "details": InvocationDetails.IN_PROGRESS,
+                    "lease": i.lease,
+                    "dispatched_date": now,
+                },
+            )
+            for i in chosen
+        ]
+        applied = tx.transition_many((InvocationDetails.PENDING,), moves)
+        return {
+            (i.command_id, i.instance_id): i for i, ok in zip(chosen, applied, strict=True) if ok
+        }
+
+    def _handed_out(
+        self,
+        tx: Transaction,
+        command: Command,
+        instance_id: str,
+        now: datetime,
+        events: list[Event],
+    ) -> None:
+        """The events of an invocation just handed out (and of its command's start)."""
+        realm = self._progress.realm
+        events.append(
+            ssm_events.invocation_status(
+                realm, command, instance_id, CommandStatus.IN_PROGRESS, now
+            )
+        )
+        if not self._cache.started(command):
+            if tx.mark_command_started(command.command_id):
+                events.append(
+                    ssm_events.command_status(realm, command, CommandStatus.IN_PROGRESS, now)
+                )
+            self._cache.note_started(command)
 
     def _cancel_unaccepted(self, tx: Transaction, invocation: Invocation) -> None:
         """The node polls again without having accepted a cancelled invocation: it will
@@ -103,45 +189,3 @@ class Dispatcher:
             )
             tx.append_events([event])  # before the command's own, which `after_final` appends
             self._progress.after_final(tx, invocation.command_id)
-
-    def _hand_out(
-        self, tx: Transaction, invocation: Invocation, command: Command, events: list[Event]
-    ) -> Invocation | None:
-        """The invocation with a lease, if the node may run it now; None if it must wait."""
-        if invocation.details != InvocationDetails.PENDING:
-            return invocation  # handed out before but not accepted: offer the same lease
-        if _limited(command) and tx.in_flight(command.command_id) >= concurrency_limit(
-            command.max_concurrency, len(command.instance_ids)
-        ):
-            return None
-        now = self._clock.now()
-        lease = new_uuid()
-        if not tx.transition(
-            command.command_id,
-            invocation.instance_id,
-            (InvocationDetails.PENDING,),
-            None,
-            {"details": InvocationDetails.IN_PROGRESS, "lease": lease, "dispatched_date": now},
-        ):
-            return None
-        realm = self._progress.realm
-        events.append(
-            ssm_events.invocation_status(
-                realm, command, invocation.instance_id, CommandStatus.IN_PROGRESS, now
-            )
-        )
-        if not self._cache.started(command):
-            if tx.mark_command_started(command.command_id):
-                events.append(
-                    ssm_events.command_status(realm, command, CommandStatus.IN_PROGRESS, now)
-                )
-            self._cache.note_started(command)
-        return dataclasses.replace(
-            invocation, details=InvocationDetails.IN_PROGRESS, lease=lease, dispatched_date=now
-        )
-
-
-def _limited(command: Command) -> bool:
-    """Whether MaxConcurrency holds back some of the command's invocations."""
-    targets = len(command.instance_ids)
-    return concurrency_limit(command.max_concurrency, targets) < targets

@@ -204,14 +204,16 @@ class NodeService:
     def heartbeat(self, pings: Sequence[tuple[Node, NodeFacts | None]]) -> None:
         """Record that these nodes were heard from (with their new facts, if any), those
         whose ping is due (`ping_due`); a node last reported ConnectionLost (as `pings` has
-        it) is reported Online."""
+        it) is reported Online. The pings without facts are one statement."""
         now = self._clock.now()
         due = [(node, facts) for node, facts in pings if self.ping_due(node, facts)]
         if due:
             with self._store.write() as tx:
+                tx.record_pings([node.instance_id for node, facts in due if facts is None], now)
                 back = []
                 for node, facts in due:
-                    tx.record_ping(node.instance_id, now, facts)
+                    if facts is not None:
+                        tx.record_ping(node.instance_id, now, facts)
                     if node.reported_ping_status != ONLINE and tx.report_ping_status(
                         node.instance_id, ONLINE, None
                     ):

@@ -15,6 +15,7 @@ from transom.domain.events import Event
 from transom.services.command_progress import CommandProgress, command_lock
 from transom.services.commands import Wake
 from transom.store.port import Store
+from transom.store.ports.commands import InvocationMove
 
 _RUNNING = (InvocationDetails.IN_PROGRESS, InvocationDetails.CANCELLING)
 
@@ -43,30 +44,10 @@ class ResultIntake:
                 o.command_id for _, o in outcomes if o.details != InvocationDetails.IN_PROGRESS
             }
             tx.lock_all({command_lock(c) for c in final})
-            for instance_id, outcome in outcomes:
-                if outcome.details == InvocationDetails.IN_PROGRESS:
-                    tx.transition(
-                        outcome.command_id,
-                        instance_id,
-                        _RUNNING,
-                        outcome.lease,
-                        {"started_date": outcome.started_at or self._clock.now()},
-                    )
-                    continue
-                if tx.transition(
-                    outcome.command_id,
-                    instance_id,
-                    _RUNNING,
-                    outcome.lease,
-                    {
-                        "details": outcome.details,
-                        "response_code": outcome.response_code,
-                        "stdout": outcome.stdout,
-                        "stderr": outcome.stderr,
-                        "started_date": outcome.started_at,
-                        "finished_date": outcome.finished_at or self._clock.now(),
-                    },
-                ):
+            moves = [self._move(instance_id, o) for instance_id, o in outcomes]
+            applied = tx.transition_many(_RUNNING, moves)
+            for (instance_id, outcome), ok in zip(outcomes, applied, strict=True):
+                if ok and outcome.details != InvocationDetails.IN_PROGRESS:
                     finished.add(outcome.command_id)
                     events.append(
                         self._progress.invocation_event(
@@ -82,3 +63,25 @@ class ResultIntake:
                 woken |= self._progress.after_final(tx, command_id)
         self._wake(woken)
         return [[o.command_id for o in batch] for _, batch in reports]
+
+    def _move(self, instance_id: str, outcome: Outcome) -> InvocationMove:
+        """The compare-and-set that applies `outcome`: an acceptance (In Progress) notes
+        when the command started; a final result ends the invocation."""
+        if outcome.details == InvocationDetails.IN_PROGRESS:
+            started = outcome.started_at or self._clock.now()
+            return InvocationMove(
+                outcome.command_id, instance_id, outcome.lease, {"started_date": started}
+            )
+        return InvocationMove(
+            outcome.command_id,
+            instance_id,
+            outcome.lease,
+            {
+                "details": outcome.details,
+                "response_code": outcome.response_code,
+                "stdout": outcome.stdout,
+                "stderr": outcome.stderr,
+                "started_date": outcome.started_at,
+                "finished_date": outcome.finished_at or self._clock.now(),
+            },
+        )

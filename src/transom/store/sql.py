@@ -7,6 +7,7 @@ nothing left to do; PostgreSQL `lock()` takes a transaction-scoped advisory lock
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import threading
 import zlib
 from collections.abc import Collection, Iterator, Sequence
@@ -42,7 +43,7 @@ from transom.domain.windows import (
 from transom.store import schema as t
 from transom.store.engine import BEGIN_MODE, PoolUse, create_engine, pool_use
 from transom.store.migrate import current_revision, head_revision, upgrade
-from transom.store.ports.commands import InvocationUpdate
+from transom.store.ports.commands import InvocationMove, InvocationUpdate
 from transom.store.ports.configuration import IdempotencyRecord
 from transom.store.ports.paging import Page
 from transom.store.sql_counts import CountQueries
@@ -264,6 +265,11 @@ def _transition(
 
 _GET_NODE = sa.select(t.nodes).where(t.nodes.c.instance_id == sa.bindparam("id"))
 _NODES_OF = sa.select(t.nodes).where(t.nodes.c.instance_id.in_(sa.bindparam("ids", expanding=True)))
+_RECORD_PINGS = (
+    t.nodes.update()
+    .where(t.nodes.c.instance_id.in_(sa.bindparam("ids", expanding=True)))
+    .values(last_ping_date=sa.bindparam("at"))
+)
 _NODE_FACTS = tuple(f.name for f in dataclasses.fields(NodeFacts))
 
 
@@ -578,6 +584,10 @@ class SqlTransaction(
             t.nodes.update().where(t.nodes.c.instance_id == instance_id).values(values)
         )
 
+    def record_pings(self, instance_ids: Collection[str], at: datetime) -> None:
+        if instance_ids:
+            self._conn.execute(_RECORD_PINGS, {"ids": list(instance_ids), "at": at})
+
     def quiet_nodes(self, heard_before: datetime) -> list[str]:
         rows = self._conn.execute(
             sa.select(t.nodes.c.instance_id)
@@ -703,6 +713,46 @@ class SqlTransaction(
             tuple(values), tuple(from_details), one=True, leased=lease is not None
         )
         return self._conn.execute(statement, params).rowcount > 0
+
+    def transition_many(
+        self, from_details: Collection[InvocationDetails], moves: Sequence[InvocationMove]
+    ) -> list[bool]:
+        details = tuple(from_details)
+        applied: list[bool] = []
+        for (columns, leased), group in itertools.groupby(
+            moves, key=lambda m: (tuple(m.values), m.lease is not None)
+        ):
+            run = list(group)
+            if len(run) > 1 and self._transition_run(columns, details, leased, run):
+                applied += [True] * len(run)
+            else:
+                applied += [
+                    self.transition(m.command_id, m.instance_id, details, m.lease, m.values)
+                    for m in run
+                ]
+        return applied
+
+    def _transition_run(
+        self,
+        columns: tuple[str, ...],
+        from_details: tuple[InvocationDetails, ...],
+        leased: bool,
+        run: list[InvocationMove],
+    ) -> bool:
+        """Apply every move of `run` (one shape) in one statement if each of them applies;
+        else change nothing (a savepoint undoes the run) and return False."""
+        statement = _transition(columns, from_details, one=True, leased=leased)
+        params = [
+            {f"v_{k}": v for k, v in m.values.items()}
+            | {"c": m.command_id, "i": m.instance_id, "w_lease": m.lease}
+            for m in run
+        ]
+        savepoint = self._conn.begin_nested()
+        if self._conn.execute(statement, params).rowcount == len(run):
+            savepoint.commit()
+            return True
+        savepoint.rollback()
+        return False
 
     def transition_all(
         self, command_id: str, from_details: Collection[InvocationDetails], values: InvocationUpdate

@@ -151,10 +151,16 @@ class WorkItem:
     working_directory: str
     execution_timeout: int  # seconds
 
+    def to_json(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _WORK_ITEM_FIELDS}
+
     @classmethod
     def from_json(cls, data: object) -> Self:
         item: Self = _from_json(cls, data)
         return item
+
+
+_WORK_ITEM_FIELDS = tuple(f.name for f in fields(WorkItem))
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,14 @@ class PollResponse:
     acknowledged: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON object, its lists shared with this response (`asdict` copies them deeply,
+        a cost on every poll)."""
+        return {
+            "server_time": self.server_time,
+            "work": [item.to_json() for item in self.work],
+            "cancel": self.cancel,
+            "acknowledged": self.acknowledged,
+        }
 
     @classmethod
     def from_json(cls, data: object) -> Self:

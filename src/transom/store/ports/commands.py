@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Protocol, TypedDict
+from typing import NamedTuple, Protocol, TypedDict
 
 from transom.domain.commands import (
     Command,
@@ -27,6 +27,16 @@ class InvocationUpdate(TypedDict, total=False):
     response_code: int
     stdout: str
     stderr: str
+
+
+class InvocationMove(NamedTuple):
+    """One compare-and-set of `transition_many`: the invocation, the lease it must have
+    (None: any) and the values to set."""
+
+    command_id: str
+    instance_id: str
+    lease: str | None
+    values: InvocationUpdate
 
 
 class CommandPort(Protocol):
@@ -92,6 +102,13 @@ class CommandPort(Protocol):
     ) -> bool:
         """Set `values` on the invocation if its details are in `from_details` (and its lease
         is `lease`, unless None); whether it changed. Compare-and-set: safe under races."""
+
+    def transition_many(
+        self, from_details: Collection[InvocationDetails], moves: Sequence[InvocationMove]
+    ) -> list[bool]:
+        """`transition` for each move (from `from_details`), in order, as if one after the
+        other; whether each changed. A run of moves setting the same columns is one statement
+        when each of them applies."""
 
     def transition_all(
         self, command_id: str, from_details: Collection[InvocationDetails], values: InvocationUpdate

@@ -44,6 +44,10 @@ class NodePort(Protocol):
         """Note that the node was heard from at `at`, and its new facts if given (else its
         facts stay)."""
 
+    def record_pings(self, instance_ids: Collection[str], at: datetime) -> None:
+        """Note that each of these nodes was heard from at `at` (their facts stay): one
+        statement for them all."""
+
     def quiet_nodes(self, heard_before: datetime) -> list[str]:
         """The ids of registered nodes whose `reported_ping_status` is Online and that were
         last heard from before `heard_before`, in registration order."""
