@@ -184,7 +184,8 @@ def build_app(
     from transom.api.rest import rest_routes
     from transom.api.sns_certificate import certificate_route
     from transom.api.watch_routes import metrics_route, ready_route
-    from transom.engine.delivery import DeliveryWorker, Doorbell
+    from transom.engine.delivery import DeliveryWorker
+    from transom.engine.doorbell import Doorbell
     from transom.engine.reaper import reap_forever
     from transom.engine.relay import relay_forever
     from transom.engine.windows import WindowEngine

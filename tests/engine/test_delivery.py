@@ -24,7 +24,8 @@ from transom.domain.delivery_policy import RetryPolicy
 from transom.domain.events import Realm
 from transom.domain.topics import Message, MessageKind
 from transom.engine import slow_pass
-from transom.engine.delivery import DeliveryPacing, DeliveryWorker, Doorbell
+from transom.engine.delivery import DeliveryPacing, DeliveryWorker
+from transom.engine.doorbell import Doorbell
 from transom.events.senders import Senders, tls_context
 from transom.events.signing import SigningKey
 from transom.events.smtp import SmtpServer

@@ -1,6 +1,6 @@
 """The delivery worker loop: claim due deliveries, attempt each in its own task, sleep until
-the next is due or a publication on this replica rings the doorbell. Every replica runs it;
-leases in the store decide who attempts what (see services.delivery).
+the next is due or the doorbell rings (deliveries enqueued, here or on another replica).
+Every replica runs it; leases in the store decide who attempts what (see services.delivery).
 
 One slow or failing endpoint never delays the others: every attempt is its own task with a
 timeout, at most `per_subscription` attempts of one subscription are in flight, and while a
@@ -14,9 +14,7 @@ the next pass, all those finished since in one transaction.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -26,6 +24,7 @@ from typing import Protocol, TypeVar, TypeVarTuple
 
 from transom.domain.clock import Clock
 from transom.domain.topics import Delivery
+from transom.engine.doorbell import Doorbell, nap
 from transom.engine.slow_pass import report_if_slow
 from transom.services.delivery import DeliveryService, Outcome, Send
 
@@ -51,7 +50,7 @@ class DeliveryPacing:
     per_subscription: int = 16
     """Attempts in flight to one subscription."""
     idle: float = 2.0
-    """The longest sleep: how soon a publication on another replica is noticed."""
+    """The longest sleep: how soon deliveries nobody rang for are noticed."""
     retry: float = 1.0
     """The sleep after a failed pass."""
     grace: float = 5.0
@@ -59,33 +58,6 @@ class DeliveryPacing:
     recheck: float = 0.05
     """The sleep when deliveries are due but none could be claimed and none is in flight
     (another replica holds them, or they came due during the pass)."""
-
-
-class Doorbell:
-    """Wakes the worker from any thread; rings before the worker runs are kept."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._event: asyncio.Event | None = None
-        self._rung = False
-
-    def ring(self) -> None:
-        with self._lock:
-            if self._loop is None or self._event is None:
-                self._rung = True
-                return
-            loop, event = self._loop, self._event
-        loop.call_soon_threadsafe(event.set)
-
-    def attach(self) -> asyncio.Event:
-        """The event `ring` sets, bound to the running loop."""
-        event = asyncio.Event()
-        with self._lock:
-            self._loop, self._event = asyncio.get_running_loop(), event
-            if self._rung:
-                event.set()
-        return event
 
 
 class DeliveryWorker:
@@ -133,8 +105,7 @@ class DeliveryWorker:
                     attempts_started=self._started - started,
                 )
                 if delay > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), delay)
+                    await nap(wake, delay)
         finally:
             await self._finish_in_flight()
 
