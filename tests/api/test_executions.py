@@ -24,7 +24,10 @@ def test_executions_are_listed_newest_first_and_filtered_by_start_time(ssm: Any)
         what="the first run to end",
     )
     ssm.update_maintenance_window(WindowId=window, Schedule=at_in(1.5))
-    wait_for(lambda: len(_executions(ssm, window)) == 2, what="the second run")
+    wait_for(
+        lambda: [e["Status"] for e in _executions(ssm, window)] == ["SUCCESS", "SUCCESS"],
+        what="the second run to end",
+    )
 
     newest, oldest = _executions(ssm, window)
     assert newest["StartTime"] > oldest["StartTime"]
