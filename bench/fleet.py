@@ -34,12 +34,18 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tests.support.commands import command_done
 from tests.support.nodes import activation
 from tests.support.servers import ServerProcess, boto3_client, database, install_test_key
 from tests.support.waiting import wait_for
 
-from bench.run_command import POLL_SECONDS, agent, cpu_seconds, register_fleet, warm_up
+from bench.run_command import (
+    POLL_SECONDS,
+    agent,
+    cpu_seconds,
+    register_fleet,
+    send_to_all,
+    warm_up,
+)
 
 if TYPE_CHECKING:
     from multiprocessing.sharedctypes import Synchronized
@@ -123,27 +129,6 @@ def activations(ssm: Any, marker: str, size: int) -> list[tuple[tuple[str, str],
     counts = [min(ACTIVATION_LIMIT, size - n) for n in range(0, size, ACTIVATION_LIMIT)]
     tags = [{"Key": "Bench", "Value": marker}]
     return [(activation(ssm, IamRole="bench", RegistrationLimit=n, Tags=tags), n) for n in counts]
-
-
-def send_to_all(ssm: Any, marker: str, size: int, pid: int) -> dict[str, float]:
-    """SendCommand `true` to the nodes tagged Bench=`marker`: the time until every invocation
-    is Success, and the server's CPU time per invocation meanwhile."""
-    cpu = cpu_seconds(pid)
-    started = time.perf_counter()
-    command_id = ssm.send_command(
-        DocumentName="AWS-RunShellScript",
-        Targets=[{"Key": "tag:Bench", "Values": [marker]}],
-        Parameters={"commands": ["true"]},
-        MaxConcurrency="100%",
-    )["Command"]["CommandId"]
-    command = wait_for(
-        lambda: command_done(ssm, command_id), seconds=600, what="the command", every=0.05
-    )
-    wall = time.perf_counter() - started
-    used = cpu_seconds(pid) - cpu
-    assert command["Status"] == "Success", command
-    assert command["CompletedCount"] == size == command["TargetCount"], command
-    return {"wall_s": wall, "cpu_ms_per_invocation": used / size * 1000}
 
 
 def measure(size: int, idle_seconds: float, kind: str) -> dict[str, float]:

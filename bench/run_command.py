@@ -225,6 +225,27 @@ def warm_up(ssm: Any) -> None:
         )
 
 
+def send_to_all(ssm: Any, marker: str, size: int, pid: int) -> dict[str, float]:
+    """SendCommand `true` to the nodes tagged Bench=`marker`: the time until every invocation
+    is Success, and the server's CPU time per invocation meanwhile."""
+    cpu = cpu_seconds(pid)
+    started = time.perf_counter()
+    command_id = ssm.send_command(
+        DocumentName="AWS-RunShellScript",
+        Targets=[{"Key": "tag:Bench", "Values": [marker]}],
+        Parameters={"commands": ["true"]},
+        MaxConcurrency="100%",
+    )["Command"]["CommandId"]
+    command = wait_for(
+        lambda: command_done(ssm, command_id), seconds=600, what="the command", every=0.05
+    )
+    wall = time.perf_counter() - started
+    used = cpu_seconds(pid) - cpu
+    assert command["Status"] == "Success", command
+    assert command["CompletedCount"] == size == command["TargetCount"], command
+    return {"wall_s": wall, "cpu_ms_per_invocation": used / size * 1000}
+
+
 def measure(size: int, spawn: bool, kind: str = "sqlite") -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as db:
         install_test_key(db)
@@ -253,27 +274,10 @@ def measure(size: int, spawn: bool, kind: str = "sqlite") -> dict[str, float]:
             agents.start()
             ready.wait(timeout=600)
             warm_up(ssm)
-            cpu = cpu_seconds(server.process.pid)
-            started = time.perf_counter()
-            command_id = ssm.send_command(
-                DocumentName="AWS-RunShellScript",
-                Targets=[{"Key": "tag:Bench", "Values": [marker]}],
-                Parameters={"commands": ["true"]},
-                MaxConcurrency="100%",
-            )["Command"]["CommandId"]
-            command = wait_for(
-                lambda: command_done(ssm, command_id), seconds=600, what="the command", every=0.05
-            )
-            wall = time.perf_counter() - started
-            used = cpu_seconds(server.process.pid) - cpu
-            assert command["Status"] == "Success", command
+            sent = send_to_all(ssm, marker, size, server.process.pid)
             agents.terminate()
             agents.join()
-            return {
-                "wall_s": wall,
-                "per_s": size / wall,
-                "cpu_ms_per_invocation": used / size * 1000,
-            }
+            return sent | {"per_s": size / sent["wall_s"]}
         finally:
             server.stop()
 
