@@ -10,7 +10,6 @@ Without credentials: 401; with credentials that do not hold: 403; either way no 
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from transom.domain.clock import Clock
 from transom.domain.errors import ApiError
+from transom.domain.secret_files import read_or_create
 from transom.protocol.awsjson.sigv4 import ALGORITHM, verify_request
 
 _BEARER = "bearer "
@@ -32,21 +32,14 @@ class MetricsAccess(StrEnum):
 
 def load_or_create_token(path: Path) -> str:
     """The token in `path` (surrounding whitespace stripped), made (random, mode 0600) when
-    the file does not exist; `ValueError` saying what is wrong with it otherwise."""
+    the file does not exist, whole or not at all (`transom.domain.secret_files`); `ValueError`
+    saying what is wrong with it otherwise."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise ValueError(f"cannot create the metrics token file {path}: {exc.strerror}") from None
-    else:
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(32) + "\n")
-    try:
-        token = path.read_text().strip()
+        made = read_or_create(path, (secrets.token_urlsafe(32) + "\n").encode)
+        token = made.decode().strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read the metrics token file {path}: {exc}") from None
+        raise ValueError(f"cannot read or create the metrics token file {path}: {exc}") from None
     if not token:
         raise ValueError(f"the metrics token file {path} is empty: put a token in it")
     return token

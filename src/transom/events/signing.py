@@ -10,8 +10,6 @@ the same signatures.
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
+
+from transom.domain.secret_files import read_or_create
 
 _KEY_BITS = 2048
 _VALIDITY = timedelta(days=3650)
@@ -35,24 +35,8 @@ class SigningKey:
         `ValueError` when the file holds no RSA private key. The file appears whole or not
         at all (written aside, then linked into place), so servers starting together, or one
         killed while making it, never leave or read a partial key: they all use the first
-        one linked."""
-        try:
-            return cls.from_pem(path.read_bytes())
-        except FileNotFoundError:
-            pass
-        made = cls.generate()
-        fd, aside = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(made.pem())
-                file.flush()
-                os.fsync(file.fileno())
-            os.link(aside, path)
-        except FileExistsError:
-            return cls.from_pem(path.read_bytes())
-        finally:
-            os.unlink(aside)
-        return made
+        one linked (see `transom.domain.secret_files`)."""
+        return cls.from_pem(read_or_create(path, lambda: cls.generate().pem()))
 
     @classmethod
     def generate(cls) -> SigningKey:
