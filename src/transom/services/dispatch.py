@@ -72,6 +72,7 @@ class Dispatcher:
             now = self._clock.now()
             taken = self._take(tx, found, commands, now)
             events: list[Event] = []
+            runs: dict[str, tuple[str, dict[str, list[str]]]] = {}  # plugin, parameters
             for invocation in found:
                 work, cancels = answers[invocation.instance_id]
                 if (
@@ -91,9 +92,13 @@ class Dispatcher:
                     self._handed_out(tx, command, handed.instance_id, now, events)
                 else:
                     handed = invocation  # handed out before but not accepted: the same lease
-                document = find_document(command.document_name)
-                parameters = resolve_parameters(document, command.parameters)
-                work.append(Work(handed, command, document.plugin_name, parameters))
+                if command.command_id not in runs:  # once per command, not per node
+                    document = find_document(command.document_name)
+                    runs[command.command_id] = (
+                        document.plugin_name,
+                        resolve_parameters(document, command.parameters),
+                    )
+                work.append(Work(handed, command, *runs[command.command_id]))
             tx.append_events(events)
         return [answers[i] for i in instance_ids]
 
