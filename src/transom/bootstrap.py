@@ -30,6 +30,7 @@ from transom.services.event_relay import EventRelay
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
+from transom.services.overview import OverviewService
 from transom.services.readiness import Readiness
 from transom.services.result_intake import ResultIntake
 from transom.services.rules import RuleService
@@ -123,13 +124,15 @@ def build_services(
     cache = CommandCache()
     progress = CommandProgress(clock, cache, realm)
     commands = CommandService(store, clock, wake, progress)
+    windows = WindowService(store, clock, settings.quotas, realm)
+    schedules = ScheduleService(store, clock)
     return Services(
-        windows=WindowService(store, clock, settings.quotas, realm),
+        windows=windows,
         targets=TargetService(store, clock, settings.quotas, realm),
         tasks=TaskService(store, clock, settings.quotas, realm),
         tags=TagService(store, settings.quotas),
         keys=KeyService(store, clock),
-        schedules=ScheduleService(store, clock),
+        schedules=schedules,
         nodes=NodeService(store, clock, settings.node_ping_timeout, realm),
         commands=commands,
         dispatch=Dispatcher(store, clock, cache, progress),
@@ -151,6 +154,7 @@ def build_services(
         ),
         counts=StoreCounts(store, clock, settings.node_ping_timeout),
         readiness=Readiness(store),
+        overview=OverviewService(store, clock, windows, schedules, settings.node_ping_timeout),
     )
 
 
@@ -249,6 +253,7 @@ def build_app(
             *rest_routes(services, clock, calls, metrics.requests, lambda: signals.stopped),
             certificate_route(CERTIFICATE_PATH, senders.messages.key.certificate_pem()),
             *watch,
+            *console_routes(services, clock, calls, settings.console_idle_timeout.total_seconds()),
         ],
         lifespan=lifespan,
     )

@@ -145,6 +145,8 @@ def test_window_executions_list_newest_first_within_the_range_given(store: SqlSt
         ranged = tx.list_window_executions(one, NOW + 2 * DAY, NOW + 4 * DAY, None, 10)
         assert ranged.items == [mine[3], mine[2], mine[1]]  # both ends inclusive
         assert tx.list_window_executions(window(3).window_id, None, None, None, 10).items == []
+        every = tx.list_window_executions(None, NOW + 4 * DAY, None, None, 10)
+        assert every.items == [other, mine[4], mine[3]]  # None: every window's
 
 
 @covers("active_window_executions_of", "active_window_execution")

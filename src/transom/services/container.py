@@ -12,6 +12,7 @@ from transom.services.event_feed import EventFeed
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
+from transom.services.overview import OverviewService
 from transom.services.readiness import Readiness
 from transom.services.result_intake import ResultIntake
 from transom.services.rules import RuleService
@@ -48,3 +49,4 @@ class Services:
     deliveries: DeliveryService
     counts: StoreCounts
     readiness: Readiness
+    overview: OverviewService

@@ -30,6 +30,7 @@ from transom.store.ports.paging import Page
 WINDOW_RESOURCE = "MaintenanceWindow"
 _REPLACE_REQUIRED = ("name", "schedule", "duration", "cutoff", "allow_unassociated_targets")
 _NEXT_RUN_CACHE_SIZE = 100_000
+_SCAN_PAGE = 500
 _TIMETABLE_FIELDS = ("schedule", "schedule_timezone", "schedule_offset", "start_date", "end_date")
 
 
@@ -74,6 +75,18 @@ def check_window_spec(spec: WindowSpec, changed_at: datetime) -> None:
         raise ValidationError(
             f"EndDate {spec.end_date} must be later than StartDate {spec.start_date}."
         )
+
+
+def every_window(tx: Transaction, query: WindowQuery) -> list[Window]:
+    """Every window the query selects, in creation order (read a page at a time)."""
+    found: list[Window] = []
+    position: int | None = None
+    while True:
+        page = tx.list_windows(query, position, _SCAN_PAGE)
+        found += page.items
+        if page.next_after is None:
+            return found
+        position = page.next_after
 
 
 def _missing(window_id: str) -> DoesNotExistError:
@@ -191,8 +204,15 @@ class WindowService:
     def next_execution_time(self, window: Window) -> str | None:
         """The next run after now in AWS's offset-date-time form, in the window's zone;
         None when the window is disabled or no run is left (SPEC.md §c.6, §c.7)."""
+        return self._next_run(window)[1]
+
+    def next_run(self, window: Window) -> datetime | None:
+        """The instant of the next run after now; None as for `next_execution_time`."""
+        return self._next_run(window)[0]
+
+    def _next_run(self, window: Window) -> tuple[datetime | None, str | None]:
         if not window.spec.enabled:
-            return None
+            return None, None
         now = self._clock.now()
         key = (window.window_id, window.modified_date)
         cached = self._next_runs.get(key)
@@ -203,7 +223,7 @@ class WindowService:
             if len(self._next_runs) >= _NEXT_RUN_CACHE_SIZE:
                 self._next_runs.clear()
             self._next_runs[key] = cached
-        return cached[1]
+        return cached
 
 
 def _wire_name(field: str) -> str:

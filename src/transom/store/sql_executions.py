@@ -187,18 +187,15 @@ class ExecutionQueries:
 
     def list_window_executions(
         self,
-        window_id: str,
+        window_id: str | None,
         started_after: datetime | None,
         started_before: datetime | None,
         after: int | None,
         limit: int,
     ) -> Page[WindowExecution]:
-        query = (
-            sa.select(_WX)
-            .where(_WX.c.window_id == window_id)
-            .order_by(_WX.c.seq.desc())
-            .limit(limit + 1)
-        )
+        query = sa.select(_WX).order_by(_WX.c.seq.desc()).limit(limit + 1)
+        if window_id is not None:
+            query = query.where(_WX.c.window_id == window_id)
         if after is not None:
             query = query.where(_WX.c.seq < after)
         if started_after is not None:

@@ -82,14 +82,15 @@ class ExecutionPort(Protocol):
 
     def list_window_executions(
         self,
-        window_id: str,
+        window_id: str | None,
         started_after: datetime | None,
         started_before: datetime | None,
         after: int | None,
         limit: int,
     ) -> Page[WindowExecution]:
-        """The window's executions started in the (inclusive) range, newest first, up to
-        `limit` from position `after` (of a previous page)."""
+        """The window's executions (every window's when `window_id` is None) started in the
+        (inclusive) range, newest first, up to `limit` from position `after` (of a previous
+        page)."""
 
     def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
         """The PENDING, IN_PROGRESS or CANCELLING executions of these windows, in no
