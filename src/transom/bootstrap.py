@@ -79,6 +79,8 @@ class Settings:
     delivery_timeout: float = 10.0
     """Seconds one delivery attempt may take; a replica that dies mid-attempt holds the
     delivery three times as long (a clean stop hands it back)."""
+    console_idle_timeout: timedelta = timedelta(minutes=30)
+    """How long a console session lasts without a request."""
 
     @property
     def base_url(self) -> str:
@@ -182,6 +184,7 @@ def build_app(
     """The application with its engine loops; `signals.stop()` when shutdown begins."""
     from transom.api.agent import AgentChannel
     from transom.api.app import create_app
+    from transom.api.console.routes import console_routes
     from transom.api.edge import StoreCalls
     from transom.api.metrics import Metrics
     from transom.api.metrics_access import MetricsAccess, MetricsGuard, load_or_create_token

@@ -158,6 +158,14 @@ def server_options(command: F) -> F:
         help="Seconds one delivery attempt (an HTTP POST or an email) may take.",
     )(command)
     command = click.option(
+        "--console-idle-timeout",
+        envvar="TRANSOM_CONSOLE_IDLE_TIMEOUT",
+        type=click.FloatRange(min=1),
+        default=1800,
+        show_default=True,
+        help="Seconds a web console session lasts without a request.",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -218,6 +226,7 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
         metrics=server["metrics"],
         metrics_token_file=server["metrics_token_file"],
         delivery_timeout=server["delivery_timeout"],
+        console_idle_timeout=timedelta(seconds=server["console_idle_timeout"]),
     )
 
 

@@ -1,0 +1,283 @@
+"""The console's routes: server-rendered pages under `/console/`, and `GET /` redirecting there.
+
+Every page but the sign-in page needs a session (`sessions`); without one a request is sent
+to the sign-in page and reads nothing. A POST also needs the session's CSRF token in its form
+and is answered with a redirect (post/redirect/get); when the service refuses it, the page it
+came from is shown again with the service's message, the one the API would answer. What
+pages show and forms change is `pages`, run as `calls` runs store calls. Every answer carries
+a strict Content Security Policy (scripts and styles from `/console/static/` only) and
+`Cache-Control: no-store`; templates escape every value (`rendering`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from transom.api.console import pages
+from transom.api.console.pages import PREFIX
+from transom.api.console.rendering import Templates
+from transom.api.console.sessions import (
+    COOKIE,
+    SIGN_IN_COOKIE,
+    Session,
+    Sessions,
+    csrf_holds,
+    new_sign_in_token,
+)
+from transom.api.edge import StoreCalls, read_body
+from transom.domain.clock import Clock
+from transom.domain.errors import ValidationError
+from transom.protocol.edge import as_api_error
+from transom.services.container import Services
+
+MAX_FORM_BYTES = 16 * 1024
+STATIC = Path(__file__).parent / "static"
+HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cache-control": "no-store",
+}
+WRONG_KEY = "The access key ID or the secret access key is not right."
+STALE_SIGN_IN = "The sign-in form had expired. It has been renewed: sign in again."
+STALE_FORM = (
+    "The form was not sent from this console page (its CSRF token is missing or wrong), so "
+    "nothing was changed. Reload the page and try again."
+)
+
+Load = Callable[[Services, Request], dict[str, Any]]
+Act = Callable[[Services, Request, Mapping[str, str]], str]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def safe_next(target: str | None) -> str:
+    """`target` when it is a console path, else the overview (no open redirect)."""
+    if (
+        target
+        and target.startswith(PREFIX + "/")
+        and "//" not in target
+        and "\\" not in target
+        and len(target) < 500
+    ):
+        return target
+    return PREFIX + "/"
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The urlencoded form of a POST (the first value of each field); `ValidationError` when
+    it is not UTF-8, `RequestTooLargeError` past MAX_FORM_BYTES."""
+    body = await read_body(request.scope, request.receive, MAX_FORM_BYTES)
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        raise ValidationError("The form is not UTF-8 text.") from None
+    return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+
+
+class _Console:
+    def __init__(
+        self, services: Services, clock: Clock, calls: StoreCalls, idle_seconds: float
+    ) -> None:
+        self.services = services
+        self.clock = clock
+        self.calls = calls
+        self.idle_seconds = idle_seconds
+        self.templates = Templates()
+        self.sessions = Sessions(services.keys.secret_for, idle_seconds)
+
+    # answers
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any],
+        session: Session | None,
+        status: int = 200,
+    ) -> Response:
+        page = {**context, "session": session, "path": request.url.path}
+        response = HTMLResponse(self.templates.render(template, page), status, headers=HEADERS)
+        if session is not None:
+            self.keep(request, response, session)
+        return response
+
+    def keep(self, request: Request, response: Response, session: Session) -> None:
+        """Set the (renewed) session cookie."""
+        response.set_cookie(
+            COOKIE,
+            self.sessions.cookie_value(session),
+            path=PREFIX,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+
+    def failed(self, request: Request, exc: Exception, session: Session | None) -> Response:
+        error = as_api_error(exc)
+        return self.render(request, "error.html", {"error": error.message}, session, error.status)
+
+    @staticmethod
+    def to_sign_in(request: Request) -> Response:
+        target = PREFIX + "/sign-in"
+        if request.method == "GET" and request.url.path != PREFIX + "/":
+            wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            target += "?next=" + quote(wanted, safe="")
+        return RedirectResponse(target, 303, headers=HEADERS)
+
+    async def session_of(self, request: Request) -> Session | None:
+        now = self.clock.now().timestamp()
+        return await self.calls(self.sessions.read, request.cookies.get(COOKIE), now)
+
+    # pages and forms
+
+    def page(self, template: str, load: Load) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            session = await self.session_of(request)
+            if session is None:
+                return self.to_sign_in(request)
+            try:
+                context = await self.calls(load, self.services, request)
+            except Exception as exc:
+                return self.failed(request, exc, session)
+            return self.render(request, template, context, session)
+
+        return endpoint
+
+    def action(self, act: Act, template: str, load: Load) -> Endpoint:
+        """A form's POST; when refused, `template` again with `load`'s context."""
+
+        async def endpoint(request: Request) -> Response:
+            session = await self.session_of(request)
+            if session is None:
+                return self.to_sign_in(request)
+            try:
+                form = await read_form(request)
+            except Exception as exc:
+                return self.failed(request, exc, session)
+            if not csrf_holds(session, form.get("csrf")):
+                return self.render(request, "error.html", {"error": STALE_FORM}, session, 403)
+            try:
+                target = await self.calls(act, self.services, request, form)
+            except Exception as refused:
+                error = as_api_error(refused)
+                try:
+                    context = await self.calls(load, self.services, request)
+                except Exception as exc:
+                    return self.failed(request, exc, session)
+                context = {**context, "error": error.message}
+                return self.render(request, template, context, session, error.status)
+            response = RedirectResponse(target, 303, headers=HEADERS)
+            self.keep(request, response, session)
+            return response
+
+        return endpoint
+
+    # signing in and out
+
+    def sign_in_page(
+        self, request: Request, message: str | None = None, status: int = 200, key_id: str = ""
+    ) -> Response:
+        token = new_sign_in_token()
+        context = {
+            "error": message,
+            "token": token,
+            "next": safe_next(request.query_params.get("next")),
+            "access_key_id": key_id,
+            "idle_minutes": max(1, round(self.idle_seconds / 60)),
+        }
+        response = self.render(request, "sign_in.html", context, None, status)
+        response.set_cookie(
+            SIGN_IN_COOKIE,
+            token,
+            max_age=3600,
+            path=PREFIX + "/sign-in",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+        return response
+
+    async def sign_in_form(self, request: Request) -> Response:
+        if await self.session_of(request) is not None:
+            target = safe_next(request.query_params.get("next"))
+            return RedirectResponse(target, 303, headers=HEADERS)
+        return self.sign_in_page(request)
+
+    async def sign_in(self, request: Request) -> Response:
+        try:
+            form = await read_form(request)
+        except Exception as exc:
+            return self.failed(request, exc, None)
+        expected = request.cookies.get(SIGN_IN_COOKIE, "")
+        given = form.get("token", "")
+        if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+            return self.sign_in_page(request, STALE_SIGN_IN, 403)
+        key_id = form.get("access_key_id", "").strip()
+        secret = form.get("secret_access_key", "")
+        now = self.clock.now().timestamp()
+        session = await self.calls(self.sessions.sign_in, key_id, secret, now)
+        if session is None:
+            return self.sign_in_page(request, WRONG_KEY, 401, key_id[:128])
+        response = RedirectResponse(safe_next(form.get("next")), 303, headers=HEADERS)
+        self.keep(request, response, session)
+        response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX + "/sign-in")
+        return response
+
+    async def sign_out(self, request: Request) -> Response:
+        session = await self.session_of(request)
+        if session is not None:
+            try:
+                form = await read_form(request)
+            except Exception as exc:
+                return self.failed(request, exc, session)
+            if not csrf_holds(session, form.get("csrf")):
+                return self.render(request, "error.html", {"error": STALE_FORM}, session, 403)
+        response = RedirectResponse(PREFIX + "/sign-in", 303, headers=HEADERS)
+        response.delete_cookie(COOKIE, path=PREFIX)
+        return response
+
+
+async def _to_console(_request: Request) -> Response:
+    return RedirectResponse(PREFIX + "/", 302)
+
+
+def console_routes(
+    services: Services, clock: Clock, calls: StoreCalls, idle_seconds: float
+) -> list[BaseRoute]:
+    """The console's routes; a session ends after `idle_seconds` without a request."""
+    console = _Console(services, clock, calls, idle_seconds)
+    window = PREFIX + "/windows/{window_id}"
+    execution = PREFIX + "/executions/{execution_id}"
+    on_window = functools.partial(console.action, template="window.html", load=pages.window)
+    on_execution = functools.partial(
+        console.action, template="execution.html", load=pages.execution
+    )
+    return [
+        Route("/", _to_console, methods=["GET"]),
+        Route(PREFIX, _to_console, methods=["GET"]),
+        Route(PREFIX + "/sign-in", console.sign_in_form, methods=["GET"]),
+        Route(PREFIX + "/sign-in", console.sign_in, methods=["POST"]),
+        Route(PREFIX + "/sign-out", console.sign_out, methods=["POST"]),
+        Route(PREFIX + "/", console.page("overview.html", pages.overview), methods=["GET"]),
+        Route(PREFIX + "/windows", console.page("windows.html", pages.windows), methods=["GET"]),
+        Route(window, console.page("window.html", pages.window), methods=["GET"]),
+        Route(window + "/run", on_window(pages.run_now), methods=["POST"]),
+        Route(window + "/enabled", on_window(pages.set_enabled), methods=["POST"]),
+        Route(execution, console.page("execution.html", pages.execution), methods=["GET"]),
+        Route(execution + "/cancel", on_execution(pages.cancel), methods=["POST"]),
+        Route(PREFIX + "/nodes", console.page("nodes.html", pages.nodes), methods=["GET"]),
+        Mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="console-static"),
+    ]

@@ -1,0 +1,91 @@
+"""Console sessions: a signed cookie, checked against the access-key store on every request.
+
+The cookie is `KEY_ID.ISSUED.SEEN.MAC`: the access key signed in with, when the session began
+and when it was last used (Unix seconds), and an HMAC-SHA256 of those under the key's secret.
+So a session holds on every replica without shared state, and ends within the key store's
+cache time (5 s) of the key's deletion, like a SigV4 signature. It ends too when unused for
+`idle` seconds or `max_age` seconds after sign-in; each request that uses it renews SEEN.
+
+The CSRF token of a session is an HMAC of (key, ISSUED) under the same secret: every
+state-changing form carries it, and a POST without it is refused. The sign-in form, before
+any session, is protected by a random token sent both as a cookie and in the form
+(double submit)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+COOKIE = "transom_console"
+SIGN_IN_COOKIE = "transom_console_sign_in"
+
+SecretFor = Callable[[str], str | None]
+"""The secret of a known access key, else None (`KeyService.secret_for`)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    access_key_id: str
+    issued: int
+    seen: int
+    csrf_token: str
+
+
+def _mac(secret: str, *parts: object) -> str:
+    message = "|".join(str(p) for p in parts).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+class Sessions:
+    """Sign in, read and renew sessions; `idle` and `max_age` in seconds."""
+
+    def __init__(self, secret_for: SecretFor, idle: float, max_age: float = 12 * 3600) -> None:
+        self._secret_for = secret_for
+        self.idle = idle
+        self.max_age = max_age
+
+    def sign_in(self, access_key_id: str, secret_access_key: str, now: float) -> Session | None:
+        """A new session when the pair is a known key, else None."""
+        secret = self._secret_for(access_key_id) if access_key_id else None
+        if secret is None or not hmac.compare_digest(secret.encode(), secret_access_key.encode()):
+            return None
+        issued = int(now)
+        return Session(access_key_id, issued, issued, _mac(secret, "csrf", access_key_id, issued))
+
+    def read(self, cookie: str | None, now: float) -> Session | None:
+        """The session of a cookie that holds now (renewed: SEEN is now), else None."""
+        if not cookie or len(cookie) > 512:
+            return None
+        parts = cookie.split(".")
+        if len(parts) != 4 or not (parts[1].isdigit() and parts[2].isdigit()):
+            return None
+        key_id, issued_text, seen_text, mac = parts
+        issued, seen = int(issued_text), int(seen_text)
+        if not (issued <= seen <= now + 5 and now - seen <= self.idle):
+            return None
+        if now - issued > self.max_age:
+            return None
+        secret = self._secret_for(key_id)
+        expected = _mac(secret, "session", key_id, issued, seen) if secret else ""
+        if secret is None or not hmac.compare_digest(expected.encode(), mac.encode()):
+            return None
+        return Session(key_id, issued, max(seen, int(now)), _mac(secret, "csrf", key_id, issued))
+
+    def cookie_value(self, session: Session) -> str:
+        """The cookie that carries `session` (empty when its key has gone meanwhile)."""
+        secret = self._secret_for(session.access_key_id)
+        if secret is None:
+            return ""
+        key_id, issued, seen = session.access_key_id, session.issued, session.seen
+        return f"{key_id}.{issued}.{seen}.{_mac(secret, 'session', key_id, issued, seen)}"
+
+
+def csrf_holds(session: Session, given: str | None) -> bool:
+    return given is not None and hmac.compare_digest(session.csrf_token.encode(), given.encode())
+
+
+def new_sign_in_token() -> str:
+    return secrets.token_urlsafe(24)

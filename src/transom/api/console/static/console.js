@@ -1,0 +1,55 @@
+// Transom console: times in the browser's zone, and live pages that refresh themselves.
+"use strict";
+
+function localTimes(root) {
+  // "Sun 2026-12-13 04:00 UTC": unambiguous in every locale, seconds only when not zero.
+  const format = new Intl.DateTimeFormat("en-GB", {
+    weekday: "short", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short",
+  });
+  for (const node of root.querySelectorAll("time[datetime]")) {
+    const moment = new Date(node.getAttribute("datetime"));
+    if (isNaN(moment)) continue;
+    const part = {};
+    for (const { type, value } of format.formatToParts(moment)) part[type] = value;
+    const seconds = part.second === "00" ? "" : `:${part.second}`;
+    node.title = node.textContent;  // the UTC text the server wrote
+    node.textContent = `${part.weekday} ${part.year}-${part.month}-${part.day} ` +
+      `${part.hour}:${part.minute}${seconds} ${part.timeZoneName}`;
+  }
+}
+
+// A <main data-refresh="N"> is fetched again every N seconds and swapped in, until the
+// page it gets has no data-refresh (the run ended). A lost session reloads the page, which
+// then shows the sign-in form.
+function follow(main) {
+  const seconds = Number(main.dataset.refresh);
+  if (!seconds) return;
+  setTimeout(async () => {
+    let response;
+    try {
+      response = await fetch(location.href, { credentials: "same-origin", cache: "no-store" });
+    } catch (err) {
+      follow(main);
+      return;
+    }
+    if (!response.ok || response.redirected) {
+      location.reload();
+      return;
+    }
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.getElementById("main");
+    if (!fresh) return;
+    main.replaceChildren(...fresh.childNodes);
+    if (fresh.dataset.refresh) main.dataset.refresh = fresh.dataset.refresh;
+    else delete main.dataset.refresh;
+    localTimes(main);
+    follow(main);
+  }, seconds * 1000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  localTimes(document);
+  const main = document.getElementById("main");
+  if (main) follow(main);
+});

@@ -1,0 +1,76 @@
+"""Fixtures for the console's browser tests: a real server with an agent, and one headless
+Chromium (Debian's, driven by Playwright: nothing is downloaded) per module."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.support.agents import AgentProcess
+from tests.support.nodes import activation
+from tests.support.servers import Database, ServerProcess, boto3_client, install_test_key
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(os.environ.get("TRANSOM_CONSOLE_SHOTS", "/tmp/console-shots"))
+"""Where the tests save a screenshot of each page, to look at."""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies) at 1280 px, in UTC."""
+    made = browser.new_context(viewport={"width": 1280, "height": 800}, timezone_id="UTC")
+    made.set_default_timeout(15_000)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture(scope="module")
+def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server on SQLite with the test key."""
+    db = Database("sqlite", tmp_path_factory.mktemp("console"))
+    install_test_key(db)
+    server = ServerProcess(db).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def fleet(console_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running agent whose node carries tag Fleet=<marker>; the marker."""
+    ssm = boto3_client(console_server.endpoint)
+    marker = f"console-{uuid.uuid4().hex[:8]}"
+    activation_id, code = activation(ssm, Tags=[{"Key": "Fleet", "Value": marker}])
+    agent = AgentProcess.register(
+        console_server.endpoint, activation_id, code, tmp_path_factory.mktemp("agent")
+    ).start()
+    yield marker
+    agent.kill()

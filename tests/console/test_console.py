@@ -1,0 +1,207 @@
+"""The web console in a real browser, against a real server with a real agent: signing in
+and out, the pages, "Run now" followed live to the node's output, output shown as text,
+forms refused without their CSRF token, and sessions that end when idle."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.console.conftest import SHOTS
+from tests.support.cli import transom
+from tests.support.servers import (
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    Database,
+    ServerProcess,
+    boto3_client,
+    install_test_key,
+)
+from tests.support.shell_window import shell_window
+
+SCHEDULE = "cron(0 4 ? * SUN *)"
+SCRIPT = "<script>window.pwned = 1</script>"
+IMAGE = '<img src=x onerror="window.pwned = 2">'
+DESCRIPTION = "Web tier <b>first</b> & <i>then</i> the rest"
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, endpoint: str, secret: str = SECRET_ACCESS_KEY) -> None:
+    page.goto(endpoint + "/")
+    page.get_by_label("Access key ID").fill(ACCESS_KEY_ID)
+    page.get_by_label("Secret access key").fill(secret)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture(scope="module")
+def ssm(console_server: ServerProcess) -> Any:
+    return boto3_client(console_server.endpoint)
+
+
+@pytest.fixture(scope="module")
+def window_id(ssm: Any, fleet: str) -> str:
+    """A window whose one task prints HTML on the fleet's node."""
+    commands = [f"echo '{SCRIPT}'", f"echo '{IMAGE}'"]
+    made = shell_window(ssm, SCHEDULE, ("Fleet", fleet), commands, name="patch-web")
+    ssm.update_maintenance_window(WindowId=made, Description=DESCRIPTION)
+    return made
+
+
+def test_a_browser_is_sent_to_sign_in_and_sees_no_data(
+    page: Page, console_server: ServerProcess, window_id: str
+) -> None:
+    page.goto(console_server.endpoint + "/")
+    expect(page).to_have_url(re.compile(r"/console/sign-in$"))
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    shot(page, "sign-in")
+    page.goto(f"{console_server.endpoint}/console/windows/{window_id}")
+    expect(page).to_have_url(re.compile(r"/console/sign-in\?next="))
+    assert "patch-web" not in page.content()
+    answer = httpx.get(f"{console_server.endpoint}/console/nodes")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/sign-in?next=%2Fconsole%2Fnodes"
+
+
+def test_a_wrong_secret_is_refused(page: Page, console_server: ServerProcess) -> None:
+    sign_in(page, console_server.endpoint, secret="not-the-secret-0123456789")
+    expect(page.get_by_role("alert")).to_contain_text("secret access key is not right")
+    expect(page).to_have_url(re.compile(r"/console/sign-in"))
+    shot(page, "sign-in-refused")
+
+
+def test_pages_show_the_fleet_and_the_windows(
+    page: Page, console_server: ServerProcess, window_id: str, fleet: str
+) -> None:
+    sign_in(page, console_server.endpoint)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    cookie = next(c for c in page.context.cookies() if c["name"] == "transom_console")
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] == "Strict"
+    expect(page.get_by_role("link", name="patch-web").first).to_be_visible()
+    shot(page, "overview")
+
+    page.get_by_role("link", name="Windows", exact=True).click()
+    explained = transom("schedule", "explain", SCHEDULE).stdout.splitlines()[0]
+    row = page.get_by_role("row").filter(has_text="patch-web")
+    expect(row).to_contain_text(explained)
+    expect(row).to_contain_text("Yes")
+    expect(row).to_contain_text("never run")
+    shot(page, "windows")
+    page.get_by_label("Search").fill("no such window")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("No window matches")).to_be_visible()
+
+    page.goto(f"{console_server.endpoint}/console/windows/{window_id}")
+    expect(page.get_by_role("heading", name="patch-web")).to_be_visible()
+    expect(page.get_by_text(f"tag:Fleet = {fleet}")).to_be_visible()
+    expect(page.get_by_text("AWS-RunShellScript")).to_be_visible()
+    expect(page.get_by_text(DESCRIPTION)).to_be_visible()  # shown as text, not as HTML
+    shot(page, "window")
+
+    page.get_by_role("link", name="Nodes").click()
+    expect(page.get_by_role("row").filter(has_text=f"Fleet={fleet}")).to_contain_text("Online")
+    shot(page, "nodes")
+
+
+def test_run_now_follows_the_run_live_and_shows_output_as_text(
+    page: Page, console_server: ServerProcess, window_id: str
+) -> None:
+    sign_in(page, console_server.endpoint)
+    page.goto(f"{console_server.endpoint}/console/windows/{window_id}")
+    page.get_by_role("button", name="Run now").click()
+    expect(page).to_have_url(re.compile(r"/console/executions/"))
+    heading = page.get_by_role("heading", name=re.compile("^Execution"))
+    expect(heading).to_contain_text("SUCCESS", timeout=30_000)  # the page refreshes itself
+    output = page.locator("pre.output").first
+    expect(output).to_have_text(f"{SCRIPT}\n{IMAGE}\n")
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("main img, main script").count() == 0
+    shot(page, "execution")
+
+
+def test_a_failing_task_shows_failed_and_its_stderr(
+    page: Page, console_server: ServerProcess, ssm: Any, fleet: str
+) -> None:
+    failing = shell_window(
+        ssm, SCHEDULE, ("Fleet", fleet), ["echo 'disk full' >&2", "exit 3"], name="failing"
+    )
+    sign_in(page, console_server.endpoint)
+    page.goto(f"{console_server.endpoint}/console/windows/{failing}")
+    page.get_by_role("button", name="Run now").click()
+    heading = page.get_by_role("heading", name=re.compile("^Execution"))
+    expect(heading).to_contain_text("FAILED", timeout=30_000)
+    expect(page.locator("pre.stderr")).to_have_text("disk full\n")
+    expect(page.locator(".invocation")).to_contain_text("exit code 3")
+    shot(page, "execution-failed")
+
+
+def test_forms_need_their_csrf_token_and_refusals_show_the_api_message(
+    page: Page, console_server: ServerProcess, ssm: Any, window_id: str
+) -> None:
+    sign_in(page, console_server.endpoint)
+    page.goto(f"{console_server.endpoint}/console/windows/{window_id}")
+    where = f"{console_server.endpoint}/console/windows/{window_id}/enabled"
+    forms: list[dict[str, str | float | bool]] = [
+        {"enabled": "false"},
+        {"enabled": "false", "csrf": "forged"},
+    ]
+    for form in forms:
+        refused = page.request.post(where, form=form, max_redirects=0)
+        assert refused.status == 403
+        assert "CSRF token is missing or wrong" in refused.text()
+    assert ssm.get_maintenance_window(WindowId=window_id)["Enabled"] is True
+
+    page.get_by_role("button", name="Disable").click()
+    expect(page.get_by_role("button", name="Enable")).to_be_visible()
+    assert ssm.get_maintenance_window(WindowId=window_id)["Enabled"] is False
+    page.get_by_role("button", name="Enable").click()
+    expect(page.get_by_role("button", name="Disable")).to_be_visible()
+    assert ssm.get_maintenance_window(WindowId=window_id)["Enabled"] is True
+
+    unknown = "mw-0123456789abcdef0"
+    page.goto(f"{console_server.endpoint}/console/windows/{unknown}")
+    with pytest.raises(ssm.exceptions.DoesNotExistException) as api:
+        ssm.get_maintenance_window(WindowId=unknown)
+    expect(page.get_by_role("alert")).to_contain_text(api.value.response["Error"]["Message"])
+    shot(page, "error")
+
+
+def test_signing_out_ends_the_session(page: Page, console_server: ServerProcess) -> None:
+    sign_in(page, console_server.endpoint)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/console/sign-in$"))
+    page.goto(f"{console_server.endpoint}/console/nodes")
+    expect(page).to_have_url(re.compile(r"/console/sign-in\?next="))
+
+
+@pytest.fixture(scope="module")
+def impatient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server whose console sessions end after 2 idle seconds."""
+    db = Database("sqlite", tmp_path_factory.mktemp("impatient"))
+    install_test_key(db)
+    server = ServerProcess(db, ["--console-idle-timeout", "2"]).start()
+    yield server
+    server.stop()
+
+
+def test_an_idle_session_ends(browser: Browser, impatient_server: ServerProcess) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sign_in(page, impatient_server.endpoint)
+        expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+        time.sleep(3)
+        page.reload()
+        expect(page).to_have_url(re.compile(r"/console/sign-in"))
+    finally:
+        context.close()
