@@ -14,12 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from transom.store.ports.changes import Change
+
+if TYPE_CHECKING:  # imported when first used: SQLite never needs it
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,7 @@ class ChangeListener:
                 self._stopping.wait(delay)
                 delay = min(delay * 2, BACKOFF[1])
 
-    def _connect(self) -> Any:
+    def _connect(self) -> psycopg.Connection[Any]:
         """A psycopg connection in autocommit that LISTENs on the schema's channel."""
         import psycopg
         from psycopg import sql
