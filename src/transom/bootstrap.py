@@ -44,9 +44,13 @@ from transom.services.window_runner import StartDelays, WindowRunner
 from transom.services.window_targets import TargetService
 from transom.services.windows import WindowService
 from transom.store.port import Store
+from transom.store.ports.changes import Change
 from transom.store.sql import SqlStore
 
 if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from transom.api.metrics import Metrics
     from transom.events.senders import Senders
 
 
@@ -81,6 +85,9 @@ class Settings:
     delivery three times as long (a clean stop hands it back)."""
     console_idle_timeout: timedelta = timedelta(minutes=30)
     """How long a console session lasts without a request."""
+    recheck_seconds: float = 5.0
+    """How often waiting polls look for work nobody told this replica of: the safety net
+    under the changes replicas announce to each other (PostgreSQL)."""
 
     @property
     def base_url(self) -> str:
@@ -187,10 +194,8 @@ def build_app(
     from transom.api.console.routes import console_routes
     from transom.api.edge import StoreCalls
     from transom.api.metrics import Metrics
-    from transom.api.metrics_access import MetricsAccess, MetricsGuard, load_or_create_token
     from transom.api.rest import rest_routes
     from transom.api.sns_certificate import certificate_route
-    from transom.api.watch_routes import metrics_route, ready_route
     from transom.engine.delivery import DeliveryWorker
     from transom.engine.doorbell import Doorbell
     from transom.engine.reaper import reap_forever
@@ -201,16 +206,15 @@ def build_app(
     from transom.protocol.query.endpoint import QueryEndpoint
 
     clock = clock or SystemClock()
-    access = MetricsAccess(settings.metrics)
-    token = None
-    if access is MetricsAccess.KEY:
-        token = load_or_create_token(settings.metrics_token_path)
     doorbell = Doorbell()
+    sweep, windows = Doorbell(), Doorbell()  # what other replicas' changes wake
+    listener = store.listener({Change.COMMANDS: sweep.ring, Change.WINDOWS: windows.ring})
     metrics = Metrics(store.pool_use)
     services = build_services(
         store, clock, settings, signals.notify, doorbell.ring, metrics.start_delays
     )
     metrics.count_from(services.counts.read)
+    watch = _watch_routes(settings, services, metrics, clock)
     senders = build_senders(settings)
     calls = StoreCalls(inline=store.engine.dialect.name == "sqlite")
     relay = EventRelay(store, settings.realm, services.rules, doorbell.ring)
@@ -227,8 +231,12 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        engine = WindowEngine(services.scheduler, services.runner, services.history, clock)
+        engine = WindowEngine(
+            services.scheduler, services.runner, services.history, clock, doorbell=windows
+        )
         worker = DeliveryWorker(services.deliveries, senders.send, clock, doorbell, calls=calls)
+        if listener is not None:
+            listener.start()
         loops = [
             asyncio.create_task(reap_forever(reap)),
             asyncio.create_task(engine.run_forever()),
@@ -241,17 +249,18 @@ def build_app(
             for loop in loops:
                 loop.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
+            if listener is not None:
+                await asyncio.to_thread(listener.stop)
             await senders.aclose()
 
-    watch = [ready_route(services.readiness)]
-    if access is not MetricsAccess.OFF:
-        watch.append(metrics_route(metrics, MetricsGuard(token, services.keys.secret_for, clock)))
     return create_app(
         AwsJsonEndpoint(services, clock),
         calls=calls,
         metrics=metrics.requests,
         query=QueryEndpoint(services, clock),
-        agent=AgentChannel(services, signals, calls, metrics.requests),
+        agent=AgentChannel(
+            services, signals, calls, metrics.requests, sweep.attach, settings.recheck_seconds
+        ),
         extra_routes=[
             *rest_routes(services, clock, calls, metrics.requests, lambda: signals.stopped),
             certificate_route(CERTIFICATE_PATH, senders.messages.key.certificate_pem()),
@@ -260,3 +269,20 @@ def build_app(
         ],
         lifespan=lifespan,
     )
+
+
+def _watch_routes(
+    settings: Settings, services: Services, metrics: Metrics, clock: Clock
+) -> list[BaseRoute]:
+    """`/ready`, and `/metrics` unless turned off (with its token, made on first start)."""
+    from transom.api.metrics_access import MetricsAccess, MetricsGuard, load_or_create_token
+    from transom.api.watch_routes import metrics_route, ready_route
+
+    access = MetricsAccess(settings.metrics)
+    token = None
+    if access is MetricsAccess.KEY:
+        token = load_or_create_token(settings.metrics_token_path)
+    routes: list[BaseRoute] = [ready_route(services.readiness)]
+    if access is not MetricsAccess.OFF:
+        routes.append(metrics_route(metrics, MetricsGuard(token, services.keys.secret_for, clock)))
+    return routes

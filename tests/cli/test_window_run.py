@@ -4,8 +4,6 @@ real agent."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +13,7 @@ import httpx
 import pytest
 
 from tests.support.agents import AgentProcess
+from tests.support.cli import transom_window_run
 from tests.support.nodes import activation
 from tests.support.servers import (
     ACCESS_KEY_ID,
@@ -69,23 +68,6 @@ def cancel(ssm: Any, execution_id: str) -> None:
         return bool(execution["Status"] == "CANCELLED")
 
     wait_for(cancelled, seconds=15, what="the execution to end cancelled")
-
-
-def transom_window_run(
-    *args: str, env: dict[str, str], ok: int = 0
-) -> subprocess.CompletedProcess[str]:
-    """`transom window run ARGS`, checked to exit with `ok` and print no traceback."""
-    done = subprocess.run(
-        [sys.executable, "-m", "transom", "window", "run", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    assert done.returncode == ok, (done.stdout, done.stderr)
-    return done
 
 
 def test_run_wait_follows_the_execution_to_success(

@@ -63,3 +63,20 @@ def transom_here(*args: str) -> subprocess.CompletedProcess[str]:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
+def transom_window_run(
+    *args: str, env: dict[str, str], ok: int = 0
+) -> subprocess.CompletedProcess[str]:
+    """`transom window run ARGS`, checked to exit with `ok` and print no traceback."""
+    done = subprocess.run(
+        [sys.executable, "-m", "transom", "window", "run", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == ok, (done.stdout, done.stderr)
+    return done

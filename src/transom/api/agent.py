@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 A = TypeVar("A")
 B = TypeVar("B")
 RECHECK_SECONDS = 5.0
-"""Waiting polls look for work this often even unwoken (work sent through another replica)."""
+"""Waiting polls look for work this often even unwoken (work sent through another replica
+that no change announced: the safety net), unless told otherwise."""
 SWEEP_BATCH = 500
 """Waiting nodes looked up per read when they look for work unwoken."""
 REGISTER_BYTES = 64 * 1024
@@ -168,11 +169,22 @@ class AgentChannel:
     route's last segment)."""
 
     def __init__(
-        self, services: Services, signals: Signals, calls: StoreCalls, metrics: RequestMetrics
+        self,
+        services: Services,
+        signals: Signals,
+        calls: StoreCalls,
+        metrics: RequestMetrics,
+        look_now: Callable[[], asyncio.Event] = asyncio.Event,
+        recheck_seconds: float = RECHECK_SECONDS,
     ) -> None:
+        """`look_now()`, called in the event loop, gives the event set when work may have
+        come through another replica (a change heard, on PostgreSQL): the waiting polls
+        look for theirs at once instead of within `recheck_seconds`."""
         self._nodes = services.nodes
         self._signals = signals
         self._metrics = metrics
+        self._look_now = look_now
+        self._recheck_seconds = recheck_seconds
         self._call = calls.limited(AGENT_THREADS)
         self._authenticate: Coalescer[tuple[str, str], Node] = self._batched(
             self._nodes.authenticate_all
@@ -277,11 +289,16 @@ class AgentChannel:
         return PollResponse(time.time(), items, cancel, acknowledged).to_json()
 
     async def _sweep_forever(self) -> None:
-        """Every `RECHECK_SECONDS` until the server stops, wake the waiting polls of nodes
-        that have work no wake-up announced (sent through another replica): one read for
-        every `SWEEP_BATCH` of them, not one for each (started by the first poll)."""
+        """When work may have come through another replica, and every `recheck_seconds`
+        anyway, until the server stops: wake the waiting polls of nodes that have work no
+        wake-up of this replica announced, with one read for every `SWEEP_BATCH` of them,
+        not one for each (started by the first poll)."""
+        look = self._look_now()
         while not self._signals.stopped:
-            await asyncio.sleep(RECHECK_SECONDS)
+            with suppress(TimeoutError):
+                async with asyncio.timeout(self._recheck_seconds):
+                    await look.wait()
+            look.clear()  # before looking: work that comes meanwhile is looked for again
             waiting = self._signals.waiting()
             for start in range(0, len(waiting), SWEEP_BATCH):
                 try:

@@ -166,6 +166,15 @@ def server_options(command: F) -> F:
         help="Seconds a web console session lasts without a request.",
     )(command)
     command = click.option(
+        "--recheck-seconds",
+        envvar="TRANSOM_RECHECK_SECONDS",
+        type=click.FloatRange(min=0, min_open=True),
+        default=5.0,
+        show_default=True,
+        help="How often waiting agent polls look for work sent through another replica "
+        "that no replica announced (on PostgreSQL replicas tell each other at once).",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -227,6 +236,7 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
         metrics_token_file=server["metrics_token_file"],
         delivery_timeout=server["delivery_timeout"],
         console_idle_timeout=timedelta(seconds=server["console_idle_timeout"]),
+        recheck_seconds=server["recheck_seconds"],
     )
 
 

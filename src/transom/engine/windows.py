@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from transom.domain.clock import Clock
+from transom.engine.doorbell import Doorbell, nap
 from transom.engine.slow_pass import report_if_slow
 from transom.services.history import HistoryService
 from transom.services.scheduler import Scheduler
@@ -39,12 +40,16 @@ class WindowEngine:
         history: HistoryService,
         clock: Clock,
         pacing: Pacing = Pacing(),
+        doorbell: Doorbell | None = None,
     ) -> None:
+        """`doorbell` rings when an execution is due now (another replica's change, on
+        PostgreSQL): the loop looks at once instead of at the end of its wait."""
         self._scheduler = scheduler
         self._runner = runner
         self._history = history
         self._clock = clock
         self._pacing = pacing
+        self._doorbell = doorbell or Doorbell()
         self._synced = self._purged = float("-inf")
 
     def run_once(self) -> float:
@@ -80,12 +85,14 @@ class WindowEngine:
         return max(delay, 0.01)
 
     async def run_forever(self) -> None:
-        """Pass after pass in a worker thread until cancelled; a failed pass is logged and
-        retried after a second."""
+        """Pass after pass in a worker thread until cancelled, waiting between them unless
+        the doorbell rings; a failed pass is logged and retried after a second."""
+        wake = self._doorbell.attach()
         while True:
+            wake.clear()  # before the pass: a ring during it brings the next one forward
             try:
                 delay = await asyncio.to_thread(self.run_once)
             except Exception:
                 log.exception("window engine pass failed; trying again")
                 delay = 1.0
-            await asyncio.sleep(delay)
+            await nap(wake, delay)

@@ -22,6 +22,7 @@ from transom.execution.command_status import command_status
 from transom.execution.limits import concurrency_limit, error_threshold
 from transom.services.command_cache import CommandCache
 from transom.store.port import Transaction
+from transom.store.ports.changes import Change
 
 
 def command_lock(command_id: str) -> str:
@@ -77,6 +78,7 @@ class CommandProgress:
             command = dataclasses.replace(command, status=status, status_details=details)
             if command.window_execution_id and status in FINAL_STATUSES:
                 tx.wake_window_execution(command.window_execution_id, self._clock.now())
+                tx.announce(Change.WINDOWS)
         return command
 
     def after_final(self, tx: Transaction, command_id: str) -> set[str]:

@@ -43,6 +43,7 @@ from transom.services.command_progress import CommandProgress
 from transom.services.documents import find_document, resolve_parameters
 from transom.services.notification_config import check_notification_config
 from transom.store.port import Store, Transaction
+from transom.store.ports.changes import Change
 
 Wake = Callable[[Collection[str]], None]
 """Told the node ids that may have new work or cancellations, so their long polls answer."""
@@ -122,6 +123,7 @@ class CommandService:
             )
             tx.insert_command(command, invocations)
             tx.append_events(ssm_events.command_sent(self._progress.realm, command, invocations))
+            tx.announce(Change.COMMANDS)
         self._wake(command.instance_ids)
         return command
 
@@ -209,7 +211,7 @@ class CommandService:
         self, tx: Transaction, command_id: str, instance_ids: Sequence[str] = ()
     ) -> list[str]:
         """`cancel` (all nodes when none are named) inside the caller's transaction; the
-        nodes to `wake` once it commits."""
+        nodes to `wake` once it commits (other replicas' polls are told when it commits)."""
         now = self._clock.now()
         command = _require(tx, command_id)
         invocations = {i.instance_id: i for i in tx.list_invocations(command_id)}
@@ -244,6 +246,8 @@ class CommandService:
             command = dataclasses.replace(command, status_details=CommandDetails.CANCELLING)
             tx.set_command_status(command_id, command.status, CommandDetails.CANCELLING)
         self._progress.refresh(tx, command)
+        if chosen:
+            tx.announce(Change.COMMANDS)
         return chosen
 
     def view(self, command_id: str) -> CommandView:

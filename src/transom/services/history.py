@@ -17,6 +17,7 @@ from transom.domain.executions import (
 )
 from transom.events import systems_manager as ssm_events
 from transom.store.port import Store, Transaction
+from transom.store.ports.changes import Change
 from transom.store.ports.paging import Page
 
 
@@ -96,6 +97,8 @@ class HistoryService:
                 ACTIVE,
                 {"status": ExecutionStatus.CANCELLING, "cancel_requested": True, "wake_at": now},
             )
+            if changed:
+                tx.announce(Change.WINDOWS)
             if changed and execution.status is not ExecutionStatus.CANCELLING:
                 cancelling = dataclasses.replace(
                     execution, status=ExecutionStatus.CANCELLING, cancel_requested=True

@@ -15,6 +15,7 @@ from transom.domain.events import Event
 from transom.services.command_progress import CommandProgress, command_lock
 from transom.services.commands import Wake
 from transom.store.port import Store
+from transom.store.ports.changes import Change
 from transom.store.ports.commands import InvocationMove
 
 _RUNNING = (InvocationDetails.IN_PROGRESS, InvocationDetails.CANCELLING)
@@ -61,6 +62,8 @@ class ResultIntake:
             tx.append_events(events)
             for command_id in sorted(finished):
                 woken |= self._progress.after_final(tx, command_id)
+            if woken:
+                tx.announce(Change.COMMANDS)
         self._wake(woken)
         return [[o.command_id for o in batch] for _, batch in reports]
 

@@ -31,6 +31,7 @@ from transom.services import window_log
 from transom.services.run_state import ConcurrentChange
 from transom.services.windows import require_window, timetable
 from transom.store.port import Store
+from transom.store.ports.changes import Change
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,7 @@ class Scheduler:
             )
             tx.insert_window_executions([execution])
             tx.append_events(self._recorded([execution], now))
+            tx.announce(Change.WINDOWS)
         window_log.started(execution)
         return execution.window_execution_id
 

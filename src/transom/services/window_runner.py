@@ -41,6 +41,7 @@ from transom.services import window_log
 from transom.services.commands import CommandService
 from transom.services.run_state import RunState
 from transom.store.port import Store
+from transom.store.ports.changes import Change
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,8 @@ class WindowRunner:
                     delays.append(now - execution.scheduled_time)
                 _Step(state, execution, now, self._commands, woken).run()
             state.flush()
+            if woken:
+                tx.announce(Change.COMMANDS)
         for execution_id in state.ended:
             tasks = state.task_executions(execution_id)
             window_log.ended(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from transom.store.ports.changes import ChangePort
 from transom.store.ports.commands import CommandPort
 from transom.store.ports.configuration import ConfigurationPort
 from transom.store.ports.cursors import CursorPort
@@ -28,6 +29,7 @@ from transom.store.ports.topics import TopicPort
 
 class Transaction(
     LockPort,
+    ChangePort,
     ConfigurationPort,
     ExecutionPort,
     CursorPort,

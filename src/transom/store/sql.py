@@ -10,7 +10,7 @@ import dataclasses
 import itertools
 import threading
 import zlib
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -43,6 +43,8 @@ from transom.domain.windows import (
 from transom.store import schema as t
 from transom.store.engine import BEGIN_MODE, PoolUse, create_engine, pool_use
 from transom.store.migrate import current_revision, head_revision, upgrade
+from transom.store.notify import NOTIFY, ChangeListener
+from transom.store.ports.changes import Change
 from transom.store.ports.commands import InvocationMove, InvocationUpdate
 from transom.store.ports.configuration import IdempotencyRecord
 from transom.store.ports.paging import Page
@@ -318,6 +320,15 @@ class SqlTransaction(
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._changes: set[Change] = set()
+
+    def announce(self, change: Change) -> None:
+        self._changes.add(change)
+
+    def _tell_changes(self) -> None:
+        """Just before commit: NOTIFY each change announced, once (PostgreSQL)."""
+        if self._changes and self._conn.dialect.name == "postgresql":
+            self._conn.execute(NOTIFY, {"ks": sorted(self._changes)})
 
     def _count(self, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
         query = sa.select(sa.func.count()).select_from(table).where(*where)
@@ -851,11 +862,18 @@ class SqlStore:
             self.engine.connect().execution_options(**{BEGIN_MODE: "IMMEDIATE"}) as conn,
             conn.begin(),
         ):
-            yield SqlTransaction(conn)
+            tx = SqlTransaction(conn)
+            yield tx
+            tx._tell_changes()
 
     def schema_revisions(self) -> tuple[str | None, str]:
         with self.engine.connect() as conn:
             return current_revision(conn), head_revision()
+
+    def listener(self, wake: Mapping[Change, Callable[[], None]]) -> ChangeListener | None:
+        """A listener (not started) calling `wake[change]` for each change any replica
+        announces; None on SQLite, where there are no other replicas."""
+        return None if self._sqlite else ChangeListener(self.engine, wake)
 
     def pool_use(self) -> PoolUse:
         """The connection pool's use now (on SQLite each thread that reads keeps one
