@@ -40,7 +40,7 @@ from transom.execution.command_status import command_status
 from transom.execution.limits import error_threshold
 from transom.execution.node_selection import resolve_targets
 from transom.services.command_progress import CommandProgress
-from transom.services.documents import find_document, resolve_parameters
+from transom.services.documents import find_document
 from transom.services.notification_config import check_notification_config
 from transom.store.port import Store, Transaction
 
@@ -144,7 +144,8 @@ class CommandService:
         """A new command and its invocations, validated, for the caller to store. Nodes the
         caller `named` must be registered and of a platform the document runs on."""
         document = find_document(document_name)
-        resolve_parameters(document, parameters)  # refuses what the document does not take
+        document.runs(parameters)  # refuses what the document does not take
+        platform_types = document.content.platform_types
         _refuse_duplicates(instance_ids)
         nodes = {i: n for i in instance_ids if (n := node_of(i)) is not None}
         if named:
@@ -155,9 +156,9 @@ class CommandService:
                     "(DescribeInstanceInformation lists them)."
                 )
             for instance_id in instance_ids:
-                if nodes[instance_id].facts.platform_type not in document.platform_types:
+                if nodes[instance_id].facts.platform_type not in platform_types:
                     raise UnsupportedPlatformTypeError(
-                        f"{document.name} runs on {', '.join(document.platform_types)}; "
+                        f"{document.name} runs on {', '.join(platform_types)}; "
                         f"{instance_id} is {nodes[instance_id].facts.platform_type}."
                     )
         now = self._clock.now()

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from transom.domain.commands import FINAL_STATUSES, Command, Invocation
-from transom.domain.documents import BUILT_IN, Document
+from transom.domain.documents import BUILT_IN
 from transom.domain.errors import InvalidFilterKeyError, InvalidPluginNameError
 from transom.protocol.awsjson.members import page_of
 from transom.protocol.awsjson.registry import Params, operation
 from transom.schedule import parse_iso_datetime
 from transom.services.commands import CommandView
 from transom.services.container import Services
-from transom.services.documents import find_document
+from transom.services.documents import Resolved, find_document
 
 STDOUT_LIMIT = 24_000
 STDERR_LIMIT = 8_000
@@ -136,9 +136,9 @@ def list_commands(services: Services, params: Params) -> Params:
     }
 
 
-def _plugin(invocation: Invocation, document: Document) -> Params:
+def _plugin(invocation: Invocation, name: str) -> Params:
     return {
-        "Name": document.plugin_name,
+        "Name": name,
         "Status": invocation.status,
         "StatusDetails": invocation.details,
         "ResponseCode": invocation.response_code,
@@ -186,7 +186,8 @@ def list_command_invocations(services: Services, params: Params) -> Params:
             **_notification_members(command),
         }
         if params.get("Details"):
-            item["CommandPlugins"] = [_plugin(invocation, find_document(command.document_name))]
+            step = find_document(command.document_name).content.steps[0]
+            item["CommandPlugins"] = [_plugin(invocation, step.name)]
         out.append(item)
     return {"CommandInvocations": out, **({"NextToken": token} if token else {})}
 
@@ -205,11 +206,10 @@ def _duration(span: timedelta | None) -> str:
 def get_command_invocation(services: Services, params: Params) -> Params:
     invocation, command = services.commands.invocation(params["CommandId"], params["InstanceId"])
     document = find_document(command.document_name)
+    step = document.content.steps[0].name
     plugin = params.get("PluginName")
-    if plugin not in (None, document.plugin_name):
-        raise InvalidPluginNameError(
-            f"{document.name} has one step, {document.plugin_name}; leave PluginName out."
-        )
+    if plugin not in (None, step):
+        raise InvalidPluginNameError(f"{document.name} has one step, {step}; leave PluginName out.")
     span = (
         invocation.finished_date - invocation.started_date
         if invocation.finished_date and invocation.started_date
@@ -221,7 +221,7 @@ def get_command_invocation(services: Services, params: Params) -> Params:
         "Comment": command.comment,
         "DocumentName": command.document_name,
         "DocumentVersion": "",
-        "PluginName": document.plugin_name,
+        "PluginName": step,
         "ResponseCode": invocation.response_code,
         "ExecutionStartDateTime": _iso_string(invocation.started_date),
         "ExecutionElapsedTime": _duration(span),
@@ -242,7 +242,7 @@ def cancel_command(services: Services, params: Params) -> Params:
     return {}
 
 
-def _document_parameters(document: Document) -> list[Params]:
+def _document_parameters(document: Resolved) -> list[Params]:
     return [
         {
             "Name": p.name,
@@ -250,21 +250,21 @@ def _document_parameters(document: Document) -> list[Params]:
             "Description": p.description,
             **({"DefaultValue": p.default} if p.default is not None else {}),
         }
-        for p in document.parameters
+        for p in document.content.parameters
     ]
 
 
 @operation("ListDocuments")
 def list_documents(services: Services, params: Params) -> Params:
     del services
-    documents = sorted(BUILT_IN.values(), key=lambda d: d.name)
+    documents = [find_document(name) for name in sorted(BUILT_IN)]
     page, token = page_of("ListDocuments", params, documents, 50)
     return {
         "DocumentIdentifiers": [
             {
                 "Name": d.name,
                 "Owner": "Amazon",
-                "PlatformTypes": list(d.platform_types),
+                "PlatformTypes": list(d.content.platform_types),
                 "DocumentVersion": "1",
                 "DocumentType": "Command",
                 "SchemaVersion": "1.2",
@@ -287,9 +287,9 @@ def describe_document(services: Services, params: Params) -> Params:
             "Owner": "Amazon",
             "Status": "Active",
             "DocumentVersion": "1",
-            "Description": document.description,
+            "Description": document.content.description,
             "Parameters": _document_parameters(document),
-            "PlatformTypes": list(document.platform_types),
+            "PlatformTypes": list(document.content.platform_types),
             "DocumentType": "Command",
             "SchemaVersion": "1.2",
             "LatestVersion": "1",
