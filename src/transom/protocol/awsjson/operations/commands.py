@@ -1,19 +1,18 @@
 """Run Command: SendCommand, ListCommands, ListCommandInvocations, GetCommandInvocation,
-CancelCommand, and the documents behind them (ListDocuments, DescribeDocument)."""
+CancelCommand."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from transom.domain.commands import FINAL_STATUSES, Command, Invocation
-from transom.domain.documents import BUILT_IN
 from transom.domain.errors import InvalidFilterKeyError, InvalidPluginNameError
 from transom.protocol.awsjson.members import page_of
 from transom.protocol.awsjson.registry import Params, operation
 from transom.schedule import parse_iso_datetime
 from transom.services.commands import CommandView
 from transom.services.container import Services
-from transom.services.documents import Resolved, find_document
+from transom.services.documents import find_document
 
 STDOUT_LIMIT = 24_000
 STDERR_LIMIT = 8_000
@@ -240,61 +239,3 @@ def get_command_invocation(services: Services, params: Params) -> Params:
 def cancel_command(services: Services, params: Params) -> Params:
     services.commands.cancel(params["CommandId"], params.get("InstanceIds", []))
     return {}
-
-
-def _document_parameters(document: Resolved) -> list[Params]:
-    return [
-        {
-            "Name": p.name,
-            "Type": p.type,
-            "Description": p.description,
-            **({"DefaultValue": p.default} if p.default is not None else {}),
-        }
-        for p in document.content.parameters
-    ]
-
-
-@operation("ListDocuments")
-def list_documents(services: Services, params: Params) -> Params:
-    del services
-    documents = [find_document(name) for name in sorted(BUILT_IN)]
-    page, token = page_of("ListDocuments", params, documents, 50)
-    return {
-        "DocumentIdentifiers": [
-            {
-                "Name": d.name,
-                "Owner": "Amazon",
-                "PlatformTypes": list(d.content.platform_types),
-                "DocumentVersion": "1",
-                "DocumentType": "Command",
-                "SchemaVersion": "1.2",
-                "DocumentFormat": "JSON",
-                "Tags": [],
-            }
-            for d in page
-        ],
-        **({"NextToken": token} if token else {}),
-    }
-
-
-@operation("DescribeDocument")
-def describe_document(services: Services, params: Params) -> Params:
-    del services
-    document = find_document(params["Name"], params.get("DocumentVersion"))
-    return {
-        "Document": {
-            "Name": document.name,
-            "Owner": "Amazon",
-            "Status": "Active",
-            "DocumentVersion": "1",
-            "Description": document.content.description,
-            "Parameters": _document_parameters(document),
-            "PlatformTypes": list(document.content.platform_types),
-            "DocumentType": "Command",
-            "SchemaVersion": "1.2",
-            "LatestVersion": "1",
-            "DefaultVersion": "1",
-            "DocumentFormat": "JSON",
-            "Tags": [],
-        }
-    }
