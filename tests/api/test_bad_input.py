@@ -260,6 +260,31 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("RegisterTaskWithMaintenanceWindow", {**TASK, "TaskType": "SHELL"}, V, "enum value set"),
     (
         "RegisterTaskWithMaintenanceWindow",
+        {**TASK, "TaskArn": "bad-input-nope"},
+        "InvalidDocument",
+        "bad-input-nope",
+    ),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {
+            **TASK,
+            "TaskArn": "{document}",
+            "TaskInvocationParameters": {"RunCommand": {"Parameters": {"who": ["a", "b"]}}},
+        },
+        "InvalidParameters",
+        "Parameter 'who' takes one value, not 2.",
+    ),
+    (
+        "UpdateMaintenanceWindowTask",
+        {
+            **TASK_IDS,
+            "TaskInvocationParameters": {"RunCommand": {"Parameters": {"commands": []}}},
+        },
+        "InvalidParameters",
+        "Parameter 'commands' must have at least 1 items (minItems), not 0.",
+    ),
+    (
+        "RegisterTaskWithMaintenanceWindow",
         {**TASK, "Priority": -1},
         V,
         "value greater than or equal to 0",
@@ -593,6 +618,28 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         },
         "InvalidParameters",
         "cmds",
+    ),
+    (
+        "SendCommand",
+        {
+            "DocumentName": "{document}",
+            "InstanceIds": [UNKNOWN_NODE],
+            "Parameters": {"who": ["a", "b"]},
+        },
+        "InvalidParameters",
+        "Parameter 'who' takes one value, not 2.",
+    ),
+    (
+        "SendCommand",
+        {"DocumentName": "{document}", "InstanceIds": [UNKNOWN_NODE], "DocumentVersion": "3"},
+        "InvalidDocumentVersion",
+        "no version 3",
+    ),
+    (
+        "SendCommand",
+        {"DocumentName": "{document}", "InstanceIds": [UNKNOWN_NODE], "DocumentHash": "ab"},
+        "InvalidDocument",
+        "DocumentHash is not the Sha256 hash of version 1",
     ),
     ("ListCommands", {"CommandId": UNKNOWN_UUID}, "InvalidCommandId", UNKNOWN_UUID),
     ("ListCommands", {"Filters": [{"key": "Owner", "value": "x"}]}, V, "enum value set"),

@@ -38,7 +38,7 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
     wait until what it started has ended: a window (tagged, one target, one task) run on a
     real agent, a command, a topic with a confirmed HTTP subscription that a rule and a
     publish deliver to, a window made with a ClientToken, and a tagged document of two
-    versions. Yields the tag value of the
+    versions that the command runs. Yields the tag value of the
     agent's node (`Fleet`), whose agent runs until the block ends."""
     ssm, sns, events = (boto3_client(endpoint, s) for s in ("ssm", "sns", "events"))
     marker = f"rec-{uuid.uuid4().hex[:8]}"
@@ -69,8 +69,9 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
         document = _document(ssm, marker)
         command = ssm.send_command(
             Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
-            DocumentName="AWS-RunShellScript",
-            Parameters={"commands": ["echo command", f"echo {document}"]},
+            DocumentName=document,
+            DocumentVersion="1",
+            Parameters={"words": ["command"]},
         )["Command"]["CommandId"]
         wait_for(lambda: command_done(ssm, command), what=f"command {command} to end")
         wait_for(lambda: _ended(ssm, window), what=f"window {window} to run and end")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -146,10 +146,15 @@ def _json(text: str) -> Any:
 
 
 def resolve(
-    document_name: str, parameters: Sequence[Parameter], given: Mapping[str, Sequence[str]]
+    document_name: str,
+    parameters: Sequence[Parameter],
+    given: Mapping[str, Sequence[str]],
+    unchecked: Collection[str] = (),
 ) -> dict[str, Any]:
     """Every declared parameter's typed value (given, or its default), by the rule above;
-    `InvalidParametersError` naming the parameter and the rule it breaks."""
+    `InvalidParametersError` naming the parameter and the rule it breaks. The values of the
+    `unchecked` names are only known later (they hold a window's pseudo-parameters): they
+    count as given and are left out of the result."""
     known = {p.name: p for p in parameters}
     unknown = sorted(set(given) - set(known))
     if unknown:
@@ -159,6 +164,8 @@ def resolve(
         )
     resolved: dict[str, Any] = {}
     for name, parameter in known.items():
+        if name in unchecked:
+            continue
         if name not in given:
             if parameter.required:
                 raise InvalidParametersError(

@@ -21,7 +21,7 @@ from transom.events import systems_manager as ssm_events
 from transom.execution.limits import concurrency_limit
 from transom.services.command_cache import CommandCache
 from transom.services.command_progress import CommandProgress, command_lock, held_back
-from transom.services.documents import find_document
+from transom.services.documents import find_in
 from transom.store.port import Store, Transaction
 from transom.store.ports.commands import InvocationMove
 
@@ -89,7 +89,7 @@ class Dispatcher:
                 else:
                     handed = invocation  # handed out before but not accepted: the same lease
                 if command.command_id not in runs:  # once per command, not per node
-                    document = find_document(command.document_name)
+                    document = find_in(tx, command.document_name, command.document_version)
                     runs[command.command_id] = document.runs(command.parameters)[0]
                 work.append(Work(handed, command, runs[command.command_id]))
             tx.append_events(events)

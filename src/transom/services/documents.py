@@ -5,10 +5,12 @@ are `domain.documents`'); and what a command with given parameters runs."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from transom.domain.clock import Clock
+from transom.domain.commands import Command
 from transom.domain.document_content import DocumentContent, DocumentFormat, StepRun, step_runs
 from transom.domain.document_parameters import resolve
 from transom.domain.documents import (
@@ -292,6 +294,15 @@ class DocumentService:
             found = tx.list_document_versions(resolved.name, None, MAX_VERSIONS)
             return resolved.document, found
 
+    def step_names(self, command: Command) -> list[str]:
+        """The step names of the document version `command` ran; none when it is gone."""
+        with self._store.read() as tx:
+            try:
+                found = find_in(tx, command.document_name, command.document_version)
+            except (InvalidDocumentError, InvalidDocumentVersionError):
+                return []
+            return [s.name for s in found.content.steps]
+
     @staticmethod
     def _tags(tx: Transaction, document: Document) -> list[Tag]:
         return [] if document.owner == AMAZON else tx.get_tags(DOCUMENT_RESOURCE, document.name)
@@ -329,13 +340,27 @@ def _passes(item: Listed, key: str, values: Sequence[str]) -> bool:
     return any(t.key == tag_key and t.value in values for t in item.tags)
 
 
-def find_document(name: str, version: str | None = None) -> Resolved:
-    """A built-in document (see `find_in` for every document)."""
-    built_in = BUILT_IN.get(short_name(name))
-    if built_in is None:
-        raise InvalidDocumentError(f"Document {name} does not exist.")
-    if version not in (None, "", "1", LATEST, DEFAULT):
-        raise InvalidDocumentVersionError(
-            f"Document {built_in[0].name} has only version 1 ($LATEST, $DEFAULT)."
+def check_task_parameters(
+    tx: Transaction, name: str, version: str | None, parameters: Mapping[str, Sequence[str]]
+) -> None:
+    """Refuse a Run Command task naming a document that does not exist or parameters it
+    does not take or whose values break its rules. Values holding a `{{ pseudo-parameter }}`
+    are checked when the task runs, and so are required parameters left out (a task may be
+    registered before its parameters are given, or with the deprecated TaskParameters)."""
+    document = find_in(tx, name, version)
+    declared = document.content.parameters
+    later = {k for k, values in parameters.items() if any("{{" in v for v in values)}
+    later |= {p.name for p in declared if p.name not in parameters}
+    resolve(document.name, declared, parameters, later)
+
+
+def check_hash(document: Resolved, digest: str | None, hash_type: str | None) -> None:
+    """Refuse a DocumentHash that is not the hash of the document's version."""
+    if digest is None:
+        return
+    algorithm = hashlib.sha1 if hash_type == "Sha1" else hashlib.sha256
+    if algorithm(document.version.content.encode()).hexdigest() != digest:
+        raise InvalidDocumentError(
+            f"DocumentHash is not the {hash_type or 'Sha256'} hash of version "
+            f"{document.version.version} of {document.name}; DescribeDocument gives it."
         )
-    return Resolved(*built_in)

@@ -136,3 +136,12 @@ SUBSTITUTED: list[tuple[Any, Any]] = [
 @pytest.mark.parametrize(("template", "result"), SUBSTITUTED)
 def test_placeholders_take_the_value_whole_or_as_text(template: Any, result: Any) -> None:
     assert substitute(template, VALUES) == result
+
+
+def test_values_known_only_later_count_as_given_and_are_left_for_then() -> None:
+    level = Parameter("level", T.INTEGER)
+    target = Parameter("target", T.STRING, allowed_pattern="i-[0-9a-f]+")
+    given = {"target": ["{{RESOURCE_ID}}"]}
+    assert resolve("Doc", [level, target], given, unchecked={"level", "target"}) == {}
+    with pytest.raises(InvalidParametersError, match="'level' must be a whole number"):
+        resolve("Doc", [level, target], {"level": ["x"]}, unchecked={"target"})

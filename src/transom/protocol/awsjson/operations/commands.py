@@ -12,7 +12,6 @@ from transom.protocol.awsjson.registry import Params, operation
 from transom.schedule import parse_iso_datetime
 from transom.services.commands import CommandView
 from transom.services.container import Services
-from transom.services.documents import find_document
 
 STDOUT_LIMIT = 24_000
 STDERR_LIMIT = 8_000
@@ -69,9 +68,11 @@ def send_command(services: Services, params: Params) -> Params:
         "NotificationConfig",
         "CloudWatchOutputConfig",
     )
-    find_document(params["DocumentName"], params.get("DocumentVersion"))
     command = services.commands.send(
         document_name=params["DocumentName"],
+        document_version=params.get("DocumentVersion"),
+        document_hash=params.get("DocumentHash"),
+        document_hash_type=params.get("DocumentHashType"),
         parameters=params.get("Parameters", {}),
         instance_ids=params.get("InstanceIds", []),
         targets=params.get("Targets", []),
@@ -185,8 +186,8 @@ def list_command_invocations(services: Services, params: Params) -> Params:
             **_notification_members(command),
         }
         if params.get("Details"):
-            step = find_document(command.document_name).content.steps[0]
-            item["CommandPlugins"] = [_plugin(invocation, step.name)]
+            steps = services.documents.step_names(command)
+            item["CommandPlugins"] = [_plugin(invocation, steps[0] if steps else "")]
         out.append(item)
     return {"CommandInvocations": out, **({"NextToken": token} if token else {})}
 
@@ -204,11 +205,13 @@ def _duration(span: timedelta | None) -> str:
 @operation("GetCommandInvocation")
 def get_command_invocation(services: Services, params: Params) -> Params:
     invocation, command = services.commands.invocation(params["CommandId"], params["InstanceId"])
-    document = find_document(command.document_name)
-    step = document.content.steps[0].name
+    steps = services.documents.step_names(command)
+    step = steps[0] if steps else ""
     plugin = params.get("PluginName")
     if plugin not in (None, step):
-        raise InvalidPluginNameError(f"{document.name} has one step, {step}; leave PluginName out.")
+        raise InvalidPluginNameError(
+            f"{command.document_name} has one step, {step}; leave PluginName out."
+        )
     span = (
         invocation.finished_date - invocation.started_date
         if invocation.finished_date and invocation.started_date
