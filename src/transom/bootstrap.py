@@ -25,6 +25,7 @@ from transom.services.commands import CommandService, Wake
 from transom.services.container import Services
 from transom.services.delivery import DeliveryService
 from transom.services.dispatch import Dispatcher
+from transom.services.documents import DocumentService
 from transom.services.event_feed import EventFeed
 from transom.services.event_relay import EventRelay
 from transom.services.history import HistoryService
@@ -140,6 +141,7 @@ def build_services(
         targets=TargetService(store, clock, settings.quotas, realm),
         tasks=TaskService(store, clock, settings.quotas, realm),
         tags=TagService(store, settings.quotas),
+        documents=DocumentService(store, clock, settings.quotas, realm),
         keys=KeyService(store, clock),
         schedules=schedules,
         nodes=NodeService(store, clock, settings.node_ping_timeout, realm),

@@ -44,6 +44,19 @@ TARGET = {
 IDS = {"WindowId": "{window}", "WindowTargetId": "{target}"}
 TASK_IDS = {"WindowId": "{window}", "WindowTaskId": "{task}"}
 TAGS = {"ResourceType": "MaintenanceWindow", "ResourceId": "{window}"}
+RUNBOOK = {
+    "schemaVersion": "2.2",
+    "parameters": {"who": {"type": "String", "default": "world"}},
+    "mainSteps": [
+        {
+            "action": "aws:runShellScript",
+            "name": "hello",
+            "inputs": {"runCommand": ["echo hello {{ who }}"]},
+        }
+    ],
+}
+RUNBOOK_TEXT = json.dumps(RUNBOOK)
+NEW_DOCUMENT = {"Name": "bad-input-new", "Content": RUNBOOK_TEXT}
 PAST_YEAR_9999 = encode_token("DescribeMaintenanceWindowSchedule", 2**200)
 """A well-formed token of the operation whose position names no representable instant."""
 
@@ -245,6 +258,31 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     # tasks
     ("RegisterTaskWithMaintenanceWindow", {**TASK, "TaskType": "SHELL"}, V, "enum value set"),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {**TASK, "TaskArn": "bad-input-nope"},
+        "InvalidDocument",
+        "bad-input-nope",
+    ),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {
+            **TASK,
+            "TaskArn": "{document}",
+            "TaskInvocationParameters": {"RunCommand": {"Parameters": {"who": ["a", "b"]}}},
+        },
+        "InvalidParameters",
+        "Parameter 'who' takes one value, not 2.",
+    ),
+    (
+        "UpdateMaintenanceWindowTask",
+        {
+            **TASK_IDS,
+            "TaskInvocationParameters": {"RunCommand": {"Parameters": {"commands": []}}},
+        },
+        "InvalidParameters",
+        "Parameter 'commands' must have at least 1 items (minItems), not 0.",
+    ),
     (
         "RegisterTaskWithMaintenanceWindow",
         {**TASK, "Priority": -1},
@@ -581,6 +619,28 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "InvalidParameters",
         "cmds",
     ),
+    (
+        "SendCommand",
+        {
+            "DocumentName": "{document}",
+            "InstanceIds": [UNKNOWN_NODE],
+            "Parameters": {"who": ["a", "b"]},
+        },
+        "InvalidParameters",
+        "Parameter 'who' takes one value, not 2.",
+    ),
+    (
+        "SendCommand",
+        {"DocumentName": "{document}", "InstanceIds": [UNKNOWN_NODE], "DocumentVersion": "3"},
+        "InvalidDocumentVersion",
+        "no version 3",
+    ),
+    (
+        "SendCommand",
+        {"DocumentName": "{document}", "InstanceIds": [UNKNOWN_NODE], "DocumentHash": "ab"},
+        "InvalidDocument",
+        "DocumentHash is not the Sha256 hash of version 1",
+    ),
     ("ListCommands", {"CommandId": UNKNOWN_UUID}, "InvalidCommandId", UNKNOWN_UUID),
     ("ListCommands", {"Filters": [{"key": "Owner", "value": "x"}]}, V, "enum value set"),
     ("ListCommands", {"MaxResults": 51}, V, "value less than or equal to 50"),
@@ -664,6 +724,193 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         {"Name": "AWS-RunShellScript", "DocumentVersion": "9"},
         "InvalidDocumentVersion",
         "version 1",
+    ),
+    (
+        "DescribeDocument",
+        {"Name": "{document}", "VersionName": "nope"},
+        "InvalidDocumentVersion",
+        "nope",
+    ),
+    # Documents
+    ("CreateDocument", {"Name": "bad-input-new"}, V, "'content' failed to satisfy constraint"),
+    ("CreateDocument", {**NEW_DOCUMENT, "Name": "ab"}, V, "regular expression pattern"),
+    ("CreateDocument", {**NEW_DOCUMENT, "Name": "AWS-Mine"}, V, "reserved for AWS documents"),
+    ("CreateDocument", {**NEW_DOCUMENT, "Name": "amazon-x"}, V, "reserved for AWS documents"),
+    (
+        "CreateDocument",
+        {**NEW_DOCUMENT, "Name": "{document}"},
+        "DocumentAlreadyExists",
+        "{document}",
+    ),
+    (
+        "CreateDocument",
+        {**NEW_DOCUMENT, "Name": "AWS-RunShellScript"},
+        V,
+        "reserved for AWS documents",
+    ),
+    (
+        "CreateDocument",
+        {**NEW_DOCUMENT, "DocumentType": "Automation"},
+        "InvalidDocumentType",
+        "Automation",
+    ),
+    ("CreateDocument", {**NEW_DOCUMENT, "DocumentType": "Nope"}, V, "enum value set"),
+    (
+        "CreateDocument",
+        {**NEW_DOCUMENT, "DocumentFormat": "TEXT"},
+        "InvalidDocumentContent",
+        "TEXT",
+    ),
+    (
+        "CreateDocument",
+        {**NEW_DOCUMENT, "Content": "{"},
+        "InvalidDocumentContent",
+        "not valid JSON",
+    ),
+    (
+        "CreateDocument",
+        {**NEW_DOCUMENT, "Content": "a: [", "DocumentFormat": "YAML"},
+        "InvalidDocumentContent",
+        "not valid YAML",
+    ),
+    (
+        "CreateDocument",
+        {**NEW_DOCUMENT, "Content": json.dumps({**RUNBOOK, "schemaVersion": "0.3"})},
+        "InvalidDocumentSchemaVersion",
+        "'0.3'",
+    ),
+    (
+        "CreateDocument",
+        {**NEW_DOCUMENT, "Content": json.dumps({**RUNBOOK, "mainSteps": []})},
+        "InvalidDocumentContent",
+        "needs mainSteps",
+    ),
+    (
+        "CreateDocument",
+        {**NEW_DOCUMENT, "Content": json.dumps({**RUNBOOK, "description": "x" * 66000})},
+        "MaxDocumentSizeExceeded",
+        "a document may hold at most 65536",
+    ),
+    (
+        "CreateDocument",
+        {**NEW_DOCUMENT, "Tags": [{"Key": "aws:x", "Value": "y"}]},
+        V,
+        "reserved prefix 'aws:'",
+    ),
+    ("CreateDocument", {**NEW_DOCUMENT, "VersionName": "a b"}, V, "regular expression pattern"),
+    ("CreateDocument", {**NEW_DOCUMENT, "TargetType": "EC2"}, V, "regular expression pattern"),
+    ("GetDocument", {"Name": "bad-input-nope"}, "InvalidDocument", "bad-input-nope"),
+    (
+        "GetDocument",
+        {"Name": "{document}", "DocumentVersion": "7"},
+        "InvalidDocumentVersion",
+        "no version 7",
+    ),
+    (
+        "GetDocument",
+        {"Name": "{document}", "DocumentVersion": "x"},
+        V,
+        "regular expression pattern",
+    ),
+    ("GetDocument", {"Name": "{document}", "DocumentFormat": "XML"}, V, "enum value set"),
+    (
+        "UpdateDocument",
+        {"Name": "{document}", "Content": RUNBOOK_TEXT},
+        "DuplicateDocumentContent",
+        "change it to make a new version",
+    ),
+    (
+        "UpdateDocument",
+        {"Name": "{document}", "Content": RUNBOOK_TEXT + " ", "DocumentVersion": "5"},
+        "InvalidDocumentVersion",
+        "Only the latest version (1, or $LATEST)",
+    ),
+    (
+        "UpdateDocument",
+        {"Name": "{document}", "Content": RUNBOOK_TEXT + " ", "VersionName": "v1"},
+        "DuplicateDocumentVersionName",
+        "already has a version named v1",
+    ),
+    (
+        "UpdateDocument",
+        {"Name": "{document}", "Content": "[]"},
+        "InvalidDocumentContent",
+        "must be a JSON object",
+    ),
+    (
+        "UpdateDocument",
+        {"Name": "AWS-RunShellScript", "Content": RUNBOOK_TEXT},
+        "InvalidDocumentOperation",
+        "owned by Amazon and read-only",
+    ),
+    (
+        "UpdateDocument",
+        {"Name": "bad-input-nope", "Content": RUNBOOK_TEXT},
+        "InvalidDocument",
+        "bad-input-nope",
+    ),
+    (
+        "UpdateDocumentDefaultVersion",
+        {"Name": "{document}", "DocumentVersion": "5"},
+        "InvalidDocumentVersion",
+        "no version 5",
+    ),
+    (
+        "UpdateDocumentDefaultVersion",
+        {"Name": "{document}", "DocumentVersion": "$LATEST"},
+        V,
+        "regular expression pattern",
+    ),
+    (
+        "UpdateDocumentDefaultVersion",
+        {"Name": "AWS-RunShellScript", "DocumentVersion": "1"},
+        "InvalidDocumentOperation",
+        "read-only",
+    ),
+    ("DeleteDocument", {"Name": "AWS-RunShellScript"}, "InvalidDocumentOperation", "read-only"),
+    ("DeleteDocument", {"Name": "bad-input-nope"}, "InvalidDocument", "bad-input-nope"),
+    (
+        "DeleteDocument",
+        {"Name": "{document}", "DocumentVersion": "1"},
+        "InvalidDocumentOperation",
+        "is the default version",
+    ),
+    (
+        "DeleteDocument",
+        {"Name": "{document}", "DocumentVersion": "$LATEST"},
+        "InvalidDocumentVersion",
+        "by its number or VersionName",
+    ),
+    ("ListDocumentVersions", {"Name": "bad-input-nope"}, "InvalidDocument", "bad-input-nope"),
+    (
+        "ListDocumentVersions",
+        {"Name": "{document}", "MaxResults": 0},
+        V,
+        "greater than or equal to 1",
+    ),
+    (
+        "ListDocuments",
+        {"Filters": [{"Key": "Color", "Values": ["x"]}]},
+        "InvalidFilterKey",
+        "Color",
+    ),
+    ("ListDocuments", {"Filters": [{"Key": "Owner", "Values": ["Me"]}]}, V, "Owner must be one of"),
+    ("ListDocuments", {"DocumentFilterList": [{"key": "Owner", "value": ""}]}, V, "length greater"),
+    (
+        "AddTagsToResource",
+        {
+            "ResourceType": "Document",
+            "ResourceId": "bad-input-nope",
+            "Tags": [{"Key": "a", "Value": "b"}],
+        },
+        "InvalidResourceId",
+        "bad-input-nope",
+    ),
+    (
+        "ListTagsForResource",
+        {"ResourceType": "Document", "ResourceId": "AWS-RunShellScript"},
+        "InvalidResourceId",
+        "AWS-RunShellScript",
     ),
 ]
 
@@ -769,8 +1016,10 @@ EVENTS_CASES: list[tuple[str, dict[str, Any], str, str]] = [
 
 
 def _fill(value: Any, ids: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value.format(**ids)
+    if isinstance(value, str):  # {window} and the like; other braces (JSON) stay
+        for name, found in ids.items():
+            value = value.replace(f"{{{name}}}", found)
+        return value
     if isinstance(value, list):
         return [_fill(v, ids) for v in value]
     if isinstance(value, dict):
@@ -790,7 +1039,9 @@ def ids(server: ServerProcess) -> dict[str, str]:
     task = ssm.register_task_with_maintenance_window(
         **_fill(TASK, {"window": window, "target": target})
     )["WindowTaskId"]
-    return {"window": window, "target": target, "task": task}
+    document = "bad-input-doc"
+    ssm.create_document(Name=document, Content=RUNBOOK_TEXT, VersionName="v1")
+    return {"window": window, "target": target, "task": task, "document": document}
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from tests.store.contract import COVERS, ON_EVERY_BACKEND
 from transom.store import schema
 from transom.store.port import Store, Transaction
 from transom.store.ports.commands import InvocationUpdate
+from transom.store.ports.documents import DocumentUpdate
 from transom.store.ports.executions import (
     TaskExecutionUpdate,
     TaskInvocationUpdate,
@@ -97,6 +98,7 @@ def test_typed_updates_name_columns_of_their_table() -> None:
         (TaskExecutionUpdate, schema.task_executions),
         (TaskInvocationUpdate, schema.task_invocations),
         (RuleUpdate, schema.rules),
+        (DocumentUpdate, schema.documents),
     ]:
         names = set(typing.get_type_hints(update))
         assert names, update

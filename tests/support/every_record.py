@@ -37,7 +37,8 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
     """Give the server at `endpoint` at least one row in every table through its APIs, and
     wait until what it started has ended: a window (tagged, one target, one task) run on a
     real agent, a command, a topic with a confirmed HTTP subscription that a rule and a
-    publish deliver to, and a window made with a ClientToken. Yields the tag value of the
+    publish deliver to, a window made with a ClientToken, and a tagged document of two
+    versions that the command runs. Yields the tag value of the
     agent's node (`Fleet`), whose agent runs until the block ends."""
     ssm, sns, events = (boto3_client(endpoint, s) for s in ("ssm", "sns", "events"))
     marker = f"rec-{uuid.uuid4().hex[:8]}"
@@ -65,10 +66,12 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
         ssm.add_tags_to_resource(
             ResourceType="MaintenanceWindow", ResourceId=window, Tags=[{"Key": "k", "Value": "v"}]
         )
+        document = _document(ssm, marker)
         command = ssm.send_command(
             Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
-            DocumentName="AWS-RunShellScript",
-            Parameters={"commands": ["echo command"]},
+            DocumentName=document,
+            DocumentVersion="1",
+            Parameters={"words": ["command"]},
         )["Command"]["CommandId"]
         wait_for(lambda: command_done(ssm, command), what=f"command {command} to end")
         wait_for(lambda: _ended(ssm, window), what=f"window {window} to run and end")
@@ -77,6 +80,26 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
     finally:
         agent.kill()
         receiver.stop()
+
+
+def _document(ssm: Any, marker: str) -> str:
+    """A document of two versions, tagged; its name."""
+    steps = [
+        {
+            "action": "aws:runShellScript",
+            "name": "say",
+            "inputs": {"runCommand": ["echo {{ words }}"]},
+        }
+    ]
+    content = {
+        "schemaVersion": "2.2",
+        "parameters": {"words": {"type": "String", "default": "hello"}},
+        "mainSteps": steps,
+    }
+    name = f"{marker}-doc"
+    ssm.create_document(Name=name, Content=json.dumps(content), Tags=[{"Key": "k", "Value": "v"}])
+    ssm.update_document(Name=name, Content=json.dumps({**content, "description": "second"}))
+    return name
 
 
 def _ended(ssm: Any, window_id: str) -> bool:
@@ -111,12 +134,17 @@ def assert_served(endpoint: str, found: Rows) -> None:
     targets, tasks and executions (with their tasks and invocations), the tags of windows
     and nodes, commands with their invocations, activations, nodes, every access key (each
     signs a call), events,
-    rules with their targets, topics, subscriptions, and messages with their deliveries."""
+    rules with their targets, topics, subscriptions, messages with their deliveries, and
+    documents with their versions."""
     ssm = boto3_client(endpoint)
     served = _windows(ssm, ids(found, "windows", "window_id"))
+    documents = ids(found, "documents", "name")
+    tags = {  # a document's tags written to a revision before documents have no document
+        key for key in found["tags"] if key[0] != "Document" or key[1] in documents
+    }
     served["tags"] = {
         (kind, resource, tag["Key"])
-        for kind, resource in {key[:2] for key in found["tags"]}
+        for kind, resource in {key[:2] for key in tags}
         for tag in ssm.list_tags_for_resource(ResourceType=kind, ResourceId=resource)["TagList"]
     }
     served["commands"] = {c["CommandId"] for c in _all(ssm.list_commands, "Commands")}
@@ -141,11 +169,24 @@ def assert_served(endpoint: str, found: Rows) -> None:
         ).describe_maintenance_windows(MaxResults=10)
     }
     served |= _events_and_topics(endpoint)
+    served["documents"] = {
+        d["Name"]
+        for d in _all(
+            ssm.list_documents,
+            "DocumentIdentifiers",
+            Filters=[{"Key": "Owner", "Values": ["Self"]}],
+        )
+    }
+    served["document_versions"] = {
+        (name, int(v["DocumentVersion"]))
+        for name in served["documents"]
+        for v in _all(ssm.list_document_versions, "DocumentVersions", Name=name)
+    }
     expected = {
         "windows": ids(found, "windows", "window_id"),
         "window_targets": ids(found, "window_targets", "window_target_id"),
         "window_tasks": ids(found, "window_tasks", "window_task_id"),
-        "tags": set(found["tags"]),
+        "tags": tags,
         "window_executions": ids(found, "window_executions", "window_execution_id"),
         "task_executions": ids(found, "task_executions", "task_execution_id"),
         "task_invocations": ids(found, "task_invocations", "invocation_id"),
@@ -165,6 +206,8 @@ def assert_served(endpoint: str, found: Rows) -> None:
         "deliveries": {
             (d["message_id"], d["subscription_id"]) for d in found["deliveries"].values()
         },
+        "documents": documents,
+        "document_versions": set(found["document_versions"]),
     }
     assert set(found) - set(expected) == {"window_cursors", "idempotency_tokens"}
     missing = {name: want - served[name] for name, want in expected.items() if want - served[name]}

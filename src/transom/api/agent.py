@@ -126,10 +126,10 @@ def _item(work: Work) -> WorkItem:
         command_id=command.command_id,
         lease=work.invocation.lease or "",
         document_name=command.document_name,
-        plugin_name=work.plugin_name,
-        commands=work.parameters["commands"],
-        working_directory=work.parameters["workingDirectory"][0],
-        execution_timeout=work.execution_timeout,
+        plugin_name=work.run.action,
+        commands=work.run.commands,
+        working_directory=work.run.working_directory,
+        execution_timeout=work.run.timeout_seconds,
     )
 
 

@@ -15,6 +15,7 @@ import click
 
 from transom.cli.agent import agent
 from transom.cli.backup import backup_command, restore_command
+from transom.cli.documents import documents
 from transom.cli.events import events
 from transom.cli.logs import configure_logging, log_options, process_log
 from transom.cli.schedule import schedule
@@ -261,6 +262,7 @@ def main() -> None:
 main.add_command(schedule)
 main.add_command(agent)
 main.add_command(window)
+main.add_command(documents)
 main.add_command(events)
 main.add_command(store_options(backup_command))
 main.add_command(store_options(restore_command))

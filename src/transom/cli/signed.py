@@ -6,7 +6,8 @@ its message on stderr.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
@@ -129,3 +130,17 @@ def call(
     if "__type" in answer:
         raise Fatal(f"{answer['__type']}: {answer.get('message', '')}")
     raise Fatal(f"{url} answered HTTP {response.status_code}: {response.text[:200]}")
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turn botocore failures into a one-line message and exit code 2."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise Fatal(f"{error.get('Code', 'Error')}: {error.get('Message', exc)}") from exc
+    except BotoCoreError as exc:
+        raise Fatal(str(exc)) from exc

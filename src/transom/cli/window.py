@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from transom.cli import signed
-from transom.cli.signed import Fatal, server_options
+from transom.cli.signed import server_options
 
 POLL_SECONDS = 0.5
 ACTIVE = frozenset({"PENDING", "IN_PROGRESS", "CANCELLING"})
@@ -47,7 +46,7 @@ def run(
     timeout: float,
 ) -> None:
     """Start an execution of WINDOW_ID now, outside its schedule, and print its id."""
-    with _reported():
+    with signed.reported():
         session, region = signed.session(profile, region)
         endpoint = signed.endpoint(endpoint_url, session)
         execution_id = _start(session, endpoint, region, window_id)
@@ -57,20 +56,6 @@ def run(
         ssm = session.create_client("ssm", endpoint_url=endpoint, region_name=region)
         status = _follow(ssm, execution_id, timeout)
     raise click.exceptions.Exit(0 if status == "SUCCESS" else 1)
-
-
-@contextmanager
-def _reported() -> Iterator[None]:
-    """Turn botocore failures into a one-line message and exit code 2."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        yield
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise Fatal(f"{error.get('Code', 'Error')}: {error.get('Message', exc)}") from exc
-    except BotoCoreError as exc:
-        raise Fatal(str(exc)) from exc
 
 
 def _start(session: Any, endpoint_url: str, region: str, window_id: str) -> str:

@@ -97,7 +97,8 @@ class Command:
     """A SendCommand request as accepted. `parameters` are as the caller sent them (the
     document's defaults apply when it runs, see `services.dispatch.Work`). `request` keeps
     the optional members that are only echoed back (OutputS3BucketName, NotificationConfig,
-    ...) in their wire form."""
+    ...) in their wire form. `document_version` is the version of the document it runs (None
+    for a built-in document, which has one)."""
 
     command_id: str
     document_name: str
@@ -114,6 +115,7 @@ class Command:
     comment: str = ""
     request: dict[str, Any] | None = None
     window_execution_id: str | None = None
+    document_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,46 @@ class InvalidDocumentVersionError(ClientError):
     code = "InvalidDocumentVersion"
 
 
+class InvalidDocumentContentError(ClientError):
+    code = "InvalidDocumentContent"
+
+
+class InvalidDocumentSchemaVersionError(ClientError):
+    code = "InvalidDocumentSchemaVersion"
+
+
+class InvalidDocumentTypeError(ClientError):
+    code = "InvalidDocumentType"
+
+
+class InvalidDocumentOperationError(ClientError):
+    code = "InvalidDocumentOperation"
+
+
+class DocumentAlreadyExistsError(ClientError):
+    code = "DocumentAlreadyExists"
+
+
+class DocumentLimitExceededError(ClientError):
+    code = "DocumentLimitExceeded"
+
+
+class DocumentVersionLimitExceededError(ClientError):
+    code = "DocumentVersionLimitExceeded"
+
+
+class DuplicateDocumentContentError(ClientError):
+    code = "DuplicateDocumentContent"
+
+
+class DuplicateDocumentVersionNameError(ClientError):
+    code = "DuplicateDocumentVersionName"
+
+
+class MaxDocumentSizeExceededError(ClientError):
+    code = "MaxDocumentSizeExceeded"
+
+
 class InvalidParametersError(ClientError):
     code = "InvalidParameters"
 

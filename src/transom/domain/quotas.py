@@ -12,6 +12,8 @@ class Quotas:
     targets_per_window: int = 100
     tasks_per_window: int = 20
     tags_per_resource: int = 50
+    documents: int = 500
+    """Command documents of the account's own (SSM's DocumentLimitExceeded)."""
     rules: int = 300
     """Rules on the (only) event bus."""
     targets_per_rule: int = 5

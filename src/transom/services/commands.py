@@ -26,6 +26,7 @@ from transom.domain.commands import (
 from transom.domain.errors import (
     DuplicateInstanceIdError,
     InvalidCommandIdError,
+    InvalidDocumentError,
     InvalidInstanceIdError,
     InvalidNotificationConfigError,
     InvocationDoesNotExistError,
@@ -40,7 +41,7 @@ from transom.execution.command_status import command_status
 from transom.execution.limits import error_threshold
 from transom.execution.node_selection import resolve_targets
 from transom.services.command_progress import CommandProgress
-from transom.services.documents import find_document, resolve_parameters
+from transom.services.documents import Resolved, check_hash, find_in
 from transom.services.notification_config import check_notification_config
 from transom.store.port import Store, Transaction
 from transom.store.ports.changes import Change
@@ -93,8 +94,12 @@ class CommandService:
         max_errors: str = "0",
         comment: str = "",
         request: Mapping[str, Any] | None = None,
+        document_version: str | None = None,
+        document_hash: str | None = None,
+        document_hash_type: str | None = None,
     ) -> Command:
-        """Accept a command for the named nodes, or the nodes `targets` match now."""
+        """Accept a command for the named nodes, or the nodes `targets` match now, running
+        the document's `document_version` (its default when None)."""
         if bool(instance_ids) == bool(targets):
             raise ValidationError(
                 "Give exactly one of InstanceIds or Targets to say where the command runs."
@@ -106,11 +111,13 @@ class CommandService:
                 self._progress.realm,
                 InvalidNotificationConfigError,
             )
+            document = find_in(tx, document_name, document_version)
+            check_hash(document, document_hash, document_hash_type)
             chosen = list(instance_ids) or resolve_targets(targets, tx.node_tags())
             nodes = {n.instance_id: n for n in tx.nodes_of(chosen)}
             command, invocations = self.prepare(
                 nodes.get,
-                document_name=document_name,
+                document=document,
                 parameters=parameters,
                 instance_ids=chosen,
                 named=bool(instance_ids),
@@ -131,7 +138,7 @@ class CommandService:
         self,
         node_of: Callable[[str], Node | None],
         *,
-        document_name: str,
+        document: Resolved,
         parameters: Mapping[str, Sequence[str]],
         instance_ids: Sequence[str],
         named: bool = True,
@@ -145,8 +152,13 @@ class CommandService:
     ) -> tuple[Command, list[Invocation]]:
         """A new command and its invocations, validated, for the caller to store. Nodes the
         caller `named` must be registered and of a platform the document runs on."""
-        document = find_document(document_name)
-        resolve_parameters(document, parameters)  # refuses what the document does not take
+        steps = document.runs(parameters)  # refuses what the document does not take
+        if len(steps) > 1:
+            raise InvalidDocumentError(
+                f"{document.name} has {len(steps)} steps; Transom runs documents of one step "
+                "for now (several steps are to come)."
+            )
+        platform_types = document.content.platform_types
         _refuse_duplicates(instance_ids)
         nodes = {i: n for i in instance_ids if (n := node_of(i)) is not None}
         if named:
@@ -157,9 +169,9 @@ class CommandService:
                     "(DescribeInstanceInformation lists them)."
                 )
             for instance_id in instance_ids:
-                if nodes[instance_id].facts.platform_type not in document.platform_types:
+                if nodes[instance_id].facts.platform_type not in platform_types:
                     raise UnsupportedPlatformTypeError(
-                        f"{document.name} runs on {', '.join(document.platform_types)}; "
+                        f"{document.name} runs on {', '.join(platform_types)}; "
                         f"{instance_id} is {nodes[instance_id].facts.platform_type}."
                     )
         now = self._clock.now()
@@ -183,6 +195,7 @@ class CommandService:
             comment=comment,
             request=dict(request or {}),
             window_execution_id=window_execution_id,
+            document_version=None if document.document.owner else str(document.version.version),
         )
         invocations = [
             Invocation(

@@ -8,6 +8,7 @@ from transom.services.command_expiry import CommandExpiry
 from transom.services.commands import CommandService
 from transom.services.delivery import DeliveryService
 from transom.services.dispatch import Dispatcher
+from transom.services.documents import DocumentService
 from transom.services.event_feed import EventFeed
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
@@ -37,6 +38,7 @@ class Services:
     schedules: ScheduleService
     nodes: NodeService
     commands: CommandService
+    documents: DocumentService
     dispatch: Dispatcher
     results: ResultIntake
     expiry: CommandExpiry

@@ -14,13 +14,14 @@ from datetime import datetime
 
 from transom.domain.clock import Clock
 from transom.domain.commands import Command, CommandStatus, Invocation, InvocationDetails
+from transom.domain.document_content import StepRun
 from transom.domain.events import Event
 from transom.domain.ids import new_uuid
 from transom.events import systems_manager as ssm_events
 from transom.execution.limits import concurrency_limit
 from transom.services.command_cache import CommandCache
 from transom.services.command_progress import CommandProgress, command_lock, held_back
-from transom.services.documents import find_document, resolve_parameters
+from transom.services.documents import find_in
 from transom.store.port import Store, Transaction
 from transom.store.ports.commands import InvocationMove
 
@@ -28,16 +29,11 @@ from transom.store.ports.commands import InvocationMove
 @dataclasses.dataclass(frozen=True)
 class Work:
     """An invocation handed to its node, with what the agent needs to run it: the
-    command's parameters with the document's defaults filled in."""
+    document's step with the command's parameters (and the document's defaults) in it."""
 
     invocation: Invocation
     command: Command
-    plugin_name: str
-    parameters: dict[str, list[str]]
-
-    @property
-    def execution_timeout(self) -> int:
-        return int(self.parameters["executionTimeout"][0])
+    run: StepRun
 
 
 class Dispatcher:
@@ -72,7 +68,7 @@ class Dispatcher:
             now = self._clock.now()
             taken = self._take(tx, found, commands, now)
             events: list[Event] = []
-            runs: dict[str, tuple[str, dict[str, list[str]]]] = {}  # plugin, parameters
+            runs: dict[str, StepRun] = {}
             for invocation in found:
                 work, cancels = answers[invocation.instance_id]
                 if (
@@ -93,12 +89,9 @@ class Dispatcher:
                 else:
                     handed = invocation  # handed out before but not accepted: the same lease
                 if command.command_id not in runs:  # once per command, not per node
-                    document = find_document(command.document_name)
-                    runs[command.command_id] = (
-                        document.plugin_name,
-                        resolve_parameters(document, command.parameters),
-                    )
-                work.append(Work(handed, command, *runs[command.command_id]))
+                    document = find_in(tx, command.document_name, command.document_version)
+                    runs[command.command_id] = document.runs(command.parameters)[0]
+                work.append(Work(handed, command, runs[command.command_id]))
             tx.append_events(events)
         return [answers[i] for i in instance_ids]
 

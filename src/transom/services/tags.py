@@ -1,4 +1,4 @@
-"""Use cases for resource tags (SPEC.md §b.24). Windows are the taggable resource for now."""
+"""Use cases for resource tags (SPEC.md §b.24): of windows, nodes and documents."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from transom.domain.errors import InvalidResourceIdError, InvalidResourceTypeError
 from transom.domain.quotas import Quotas
 from transom.domain.windows import Tag
+from transom.services.documents import DOCUMENT_RESOURCE
 from transom.services.nodes import NODE_RESOURCE
 from transom.services.tag_rules import check_tags
 from transom.services.windows import WINDOW_RESOURCE
 from transom.store.port import Store, Transaction
 
-TAGGABLE = (WINDOW_RESOURCE, NODE_RESOURCE)
+TAGGABLE = (WINDOW_RESOURCE, NODE_RESOURCE, DOCUMENT_RESOURCE)
 
 
 class TagService:
@@ -28,6 +29,8 @@ class TagService:
             )
         if resource_type == WINDOW_RESOURCE:
             exists = tx.get_window(resource_id) is not None
+        elif resource_type == DOCUMENT_RESOURCE:
+            exists = tx.get_document(resource_id) is not None  # the built-ins take no tags
         else:
             node = tx.get_node(resource_id)
             exists = node is not None and node.deregistered_date is None

@@ -14,6 +14,7 @@ from transom.domain.quotas import Quotas
 from transom.domain.windows import TaskSpec, TaskType, Window, WindowTask
 from transom.events import systems_manager as ssm_events
 from transom.services import idempotency
+from transom.services.documents import check_task_parameters
 from transom.services.notification_config import check_notification_config
 from transom.services.target_rules import check_task_targets, registered_instance_ids
 from transom.services.windows import require_window
@@ -79,6 +80,11 @@ def _check_task(
         )
     run = (spec.task_invocation_parameters or {}).get("RunCommand") or {}
     check_notification_config(tx, run.get("NotificationConfig"), realm, ValidationError)
+    if spec.task_type is TaskType.RUN_COMMAND:
+        given = run.get("Parameters") or {
+            k: v.get("Values", []) for k, v in (spec.task_parameters or {}).items()
+        }
+        check_task_parameters(tx, spec.task_arn, run.get("DocumentVersion"), given)
     return spec
 
 

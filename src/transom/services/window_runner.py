@@ -39,6 +39,7 @@ from transom.execution.pseudo_parameters import substitute
 from transom.execution.run_status import invocation_status, task_status, window_status
 from transom.services import window_log
 from transom.services.commands import CommandService
+from transom.services.documents import check_hash, find_in
 from transom.services.run_state import RunState
 from transom.store.port import Store
 from transom.store.ports.changes import Change
@@ -412,9 +413,11 @@ class _Step:
                 )
             if invocation.resource_id is None:
                 raise ValidationError("A RUN_COMMAND task needs targets to run on.")
+            document = find_in(self.state.tx, te.task_arn, run.get("DocumentVersion"))
+            check_hash(document, run.get("DocumentHash"), run.get("DocumentHashType"))
             command, command_invocations = self.commands.prepare(
                 self.state.node,
-                document_name=te.task_arn,
+                document=document,
                 parameters=request["parameters"],
                 instance_ids=[invocation.resource_id],
                 timeout_seconds=int(request["timeoutSeconds"]),

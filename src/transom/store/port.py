@@ -18,6 +18,7 @@ from transom.store.ports.commands import CommandPort
 from transom.store.ports.configuration import ConfigurationPort
 from transom.store.ports.cursors import CursorPort
 from transom.store.ports.deliveries import DeliveryPort
+from transom.store.ports.documents import DocumentPort
 from transom.store.ports.events import EventPort
 from transom.store.ports.executions import ExecutionPort
 from transom.store.ports.keys import KeyPort
@@ -40,6 +41,7 @@ class Transaction(
     RulePort,
     TopicPort,
     DeliveryPort,
+    DocumentPort,
     Protocol,
 ):
     """One unit of work over every aggregate."""

@@ -201,6 +201,7 @@ commands = sa.Table(
     sa.Column("comment", sa.String(100), nullable=False),
     sa.Column("request", sa.JSON),
     sa.Column("window_execution_id", sa.String(36)),
+    sa.Column("document_version", sa.String(16)),
 )
 
 invocations = sa.Table(
@@ -403,3 +404,26 @@ deliveries = sa.Table(
     sa.UniqueConstraint("message_id", "subscription_id", name="uq_deliveries_message"),
 )
 sa.Index("ix_deliveries_due", deliveries.c.status, deliveries.c.next_attempt)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(128), nullable=False, unique=True),
+    sa.Column("document_type", sa.String(64), nullable=False),
+    sa.Column("default_version", sa.Integer, nullable=False),
+    sa.Column("latest_version", sa.Integer, nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("target_type", sa.String(200)),
+)
+
+document_versions = sa.Table(
+    "document_versions",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("document_format", sa.String(8), nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("version_name", sa.String(128)),
+)

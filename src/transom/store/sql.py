@@ -50,6 +50,7 @@ from transom.store.ports.configuration import IdempotencyRecord
 from transom.store.ports.paging import Page
 from transom.store.sql_counts import CountQueries
 from transom.store.sql_deliveries import DeliveryQueries
+from transom.store.sql_documents import DocumentQueries
 from transom.store.sql_events import EventQueries
 from transom.store.sql_executions import ExecutionQueries
 from transom.store.sql_rules import RuleQueries
@@ -314,7 +315,13 @@ def _node(row: sa.Row[Any]) -> Node:
 
 
 class SqlTransaction(
-    ExecutionQueries, EventQueries, RuleQueries, TopicQueries, DeliveryQueries, CountQueries
+    ExecutionQueries,
+    EventQueries,
+    RuleQueries,
+    TopicQueries,
+    DeliveryQueries,
+    DocumentQueries,
+    CountQueries,
 ):
     """One database transaction; see `transom.store.port.Transaction` for the contract."""
 

@@ -2,6 +2,7 @@
 
 from transom.protocol.awsjson.operations import (
     commands,
+    documents,
     executions,
     nodes,
     schedules,
@@ -16,6 +17,7 @@ SERVICE = "ssm"
 __all__ = [
     "SERVICE",
     "commands",
+    "documents",
     "executions",
     "nodes",
     "schedules",

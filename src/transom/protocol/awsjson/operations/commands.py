@@ -1,19 +1,17 @@
 """Run Command: SendCommand, ListCommands, ListCommandInvocations, GetCommandInvocation,
-CancelCommand, and the documents behind them (ListDocuments, DescribeDocument)."""
+CancelCommand."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from transom.domain.commands import FINAL_STATUSES, Command, Invocation
-from transom.domain.documents import BUILT_IN, Document
 from transom.domain.errors import InvalidFilterKeyError, InvalidPluginNameError
 from transom.protocol.awsjson.members import page_of
 from transom.protocol.awsjson.registry import Params, operation
 from transom.schedule import parse_iso_datetime
 from transom.services.commands import CommandView
 from transom.services.container import Services
-from transom.services.documents import find_document
 
 STDOUT_LIMIT = 24_000
 STDERR_LIMIT = 8_000
@@ -70,9 +68,11 @@ def send_command(services: Services, params: Params) -> Params:
         "NotificationConfig",
         "CloudWatchOutputConfig",
     )
-    find_document(params["DocumentName"], params.get("DocumentVersion"))
     command = services.commands.send(
         document_name=params["DocumentName"],
+        document_version=params.get("DocumentVersion"),
+        document_hash=params.get("DocumentHash"),
+        document_hash_type=params.get("DocumentHashType"),
         parameters=params.get("Parameters", {}),
         instance_ids=params.get("InstanceIds", []),
         targets=params.get("Targets", []),
@@ -136,9 +136,9 @@ def list_commands(services: Services, params: Params) -> Params:
     }
 
 
-def _plugin(invocation: Invocation, document: Document) -> Params:
+def _plugin(invocation: Invocation, name: str) -> Params:
     return {
-        "Name": document.plugin_name,
+        "Name": name,
         "Status": invocation.status,
         "StatusDetails": invocation.details,
         "ResponseCode": invocation.response_code,
@@ -186,7 +186,8 @@ def list_command_invocations(services: Services, params: Params) -> Params:
             **_notification_members(command),
         }
         if params.get("Details"):
-            item["CommandPlugins"] = [_plugin(invocation, find_document(command.document_name))]
+            steps = services.documents.step_names(command)
+            item["CommandPlugins"] = [_plugin(invocation, steps[0] if steps else "")]
         out.append(item)
     return {"CommandInvocations": out, **({"NextToken": token} if token else {})}
 
@@ -204,11 +205,12 @@ def _duration(span: timedelta | None) -> str:
 @operation("GetCommandInvocation")
 def get_command_invocation(services: Services, params: Params) -> Params:
     invocation, command = services.commands.invocation(params["CommandId"], params["InstanceId"])
-    document = find_document(command.document_name)
+    steps = services.documents.step_names(command)
+    step = steps[0] if steps else ""
     plugin = params.get("PluginName")
-    if plugin not in (None, document.plugin_name):
+    if plugin not in (None, step):
         raise InvalidPluginNameError(
-            f"{document.name} has one step, {document.plugin_name}; leave PluginName out."
+            f"{command.document_name} has one step, {step}; leave PluginName out."
         )
     span = (
         invocation.finished_date - invocation.started_date
@@ -221,7 +223,7 @@ def get_command_invocation(services: Services, params: Params) -> Params:
         "Comment": command.comment,
         "DocumentName": command.document_name,
         "DocumentVersion": "",
-        "PluginName": document.plugin_name,
+        "PluginName": step,
         "ResponseCode": invocation.response_code,
         "ExecutionStartDateTime": _iso_string(invocation.started_date),
         "ExecutionElapsedTime": _duration(span),
@@ -240,61 +242,3 @@ def get_command_invocation(services: Services, params: Params) -> Params:
 def cancel_command(services: Services, params: Params) -> Params:
     services.commands.cancel(params["CommandId"], params.get("InstanceIds", []))
     return {}
-
-
-def _document_parameters(document: Document) -> list[Params]:
-    return [
-        {
-            "Name": p.name,
-            "Type": p.type,
-            "Description": p.description,
-            **({"DefaultValue": p.default} if p.default is not None else {}),
-        }
-        for p in document.parameters
-    ]
-
-
-@operation("ListDocuments")
-def list_documents(services: Services, params: Params) -> Params:
-    del services
-    documents = sorted(BUILT_IN.values(), key=lambda d: d.name)
-    page, token = page_of("ListDocuments", params, documents, 50)
-    return {
-        "DocumentIdentifiers": [
-            {
-                "Name": d.name,
-                "Owner": "Amazon",
-                "PlatformTypes": list(d.platform_types),
-                "DocumentVersion": "1",
-                "DocumentType": "Command",
-                "SchemaVersion": "1.2",
-                "DocumentFormat": "JSON",
-                "Tags": [],
-            }
-            for d in page
-        ],
-        **({"NextToken": token} if token else {}),
-    }
-
-
-@operation("DescribeDocument")
-def describe_document(services: Services, params: Params) -> Params:
-    del services
-    document = find_document(params["Name"], params.get("DocumentVersion"))
-    return {
-        "Document": {
-            "Name": document.name,
-            "Owner": "Amazon",
-            "Status": "Active",
-            "DocumentVersion": "1",
-            "Description": document.description,
-            "Parameters": _document_parameters(document),
-            "PlatformTypes": list(document.platform_types),
-            "DocumentType": "Command",
-            "SchemaVersion": "1.2",
-            "LatestVersion": "1",
-            "DefaultVersion": "1",
-            "DocumentFormat": "JSON",
-            "Tags": [],
-        }
-    }
