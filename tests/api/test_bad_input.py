@@ -202,7 +202,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "RegisterTargetWithMaintenanceWindow",
         {**TARGET, "ResourceType": "RESOURCE_GROUP"},
         V,
-        "resource-groups:Name",
+        "RESOURCE_GROUP is not supported",
     ),
     (
         "RegisterTargetWithMaintenanceWindow",
@@ -245,6 +245,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     # tasks
     ("RegisterTaskWithMaintenanceWindow", {**TASK, "TaskType": "SHELL"}, V, "enum value set"),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {**TASK, "TaskType": "LAMBDA", "TaskArn": "my-function"},
+        V,
+        "TaskType LAMBDA is not supported",
+    ),
     (
         "RegisterTaskWithMaintenanceWindow",
         {**TASK, "Priority": -1},
