@@ -215,7 +215,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "RegisterTargetWithMaintenanceWindow",
         {**TARGET, "ResourceType": "RESOURCE_GROUP"},
         V,
-        "resource-groups:Name",
+        "RESOURCE_GROUP is not supported",
     ),
     (
         "RegisterTargetWithMaintenanceWindow",
@@ -282,6 +282,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         },
         "InvalidParameters",
         "Parameter 'commands' must have at least 1 items (minItems), not 0.",
+    ),
+    (
+        "RegisterTaskWithMaintenanceWindow",
+        {**TASK, "TaskType": "LAMBDA", "TaskArn": "my-function"},
+        V,
+        "TaskType LAMBDA is not supported",
     ),
     (
         "RegisterTaskWithMaintenanceWindow",

@@ -141,7 +141,7 @@ def test_quotas_are_configurable_and_answer_resource_limit_exceeded(fresh_db: Da
     ).start()
     try:
         ssm = boto3_client(server.endpoint)
-        window_id, _, _ = _configure(ssm)
+        window_id, target, _ = _configure(ssm)
         ssm.create_maintenance_window(
             Name="second",
             Schedule="rate(1 day)",
@@ -163,7 +163,12 @@ def test_quotas_are_configurable_and_answer_resource_limit_exceeded(fresh_db: Da
                 Targets=[{"Key": "tag:c", "Values": ["d"]}],
             ),
             lambda: ssm.register_task_with_maintenance_window(
-                WindowId=window_id, TaskArn="AWS-RestartEC2Instance", TaskType="AUTOMATION"
+                WindowId=window_id,
+                TaskArn="AWS-RunShellScript",
+                TaskType="RUN_COMMAND",
+                Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
+                MaxConcurrency="1",
+                MaxErrors="0",
             ),
         ]
         for attempt in attempts:

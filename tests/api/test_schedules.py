@@ -42,10 +42,10 @@ def _instance() -> str:
     return "i-" + secrets.token_hex(9)[:17]
 
 
-def _target(ssm: Any, window_id: str, targets: list[dict[str, Any]], kind: str = "INSTANCE") -> str:
+def _target(ssm: Any, window_id: str, targets: list[dict[str, Any]]) -> str:
     return str(
         ssm.register_target_with_maintenance_window(
-            WindowId=window_id, ResourceType=kind, Targets=targets
+            WindowId=window_id, ResourceType="INSTANCE", Targets=targets
         )["WindowTargetId"]
     )
 
@@ -238,9 +238,9 @@ def test_the_schedule_for_a_tag_lists_windows_targeting_that_tag(ssm: Any) -> No
     ]
 
 
-def _for_target(ssm: Any, targets: list[dict[str, Any]], kind: str = "INSTANCE") -> list[str]:
+def _for_target(ssm: Any, targets: list[dict[str, Any]]) -> list[str]:
     pages = ssm.get_paginator("describe_maintenance_windows_for_target").paginate(
-        ResourceType=kind, Targets=targets, PaginationConfig={"PageSize": 1}
+        ResourceType="INSTANCE", Targets=targets, PaginationConfig={"PageSize": 1}
     )
     return [w["WindowId"] for page in pages for w in page["WindowIdentities"]]
 
@@ -288,8 +288,6 @@ def test_windows_for_tags_are_those_whose_targets_the_tags_satisfy(ssm: Any) -> 
     )
     has_keys = _create(ssm)
     _target(ssm, has_keys, [{"Key": "tag-key", "Values": [env, role]}])
-    group = _create(ssm)
-    _target(ssm, group, [{"Key": "resource-groups:Name", "Values": [env]}], "RESOURCE_GROUP")
 
     assert _for_target(ssm, [{"Key": f"tag:{env}", "Values": ["prod"]}]) == [prod]
     assert _for_target(
@@ -297,9 +295,6 @@ def test_windows_for_tags_are_those_whose_targets_the_tags_satisfy(ssm: Any) -> 
     ) == [prod, prod_web, has_keys]
     assert _for_target(ssm, [{"Key": "tag-key", "Values": [env, role]}]) == [has_keys]
     assert _for_target(ssm, [{"Key": f"tag:{env}", "Values": ["dev"]}]) == []
-    assert _for_target(
-        ssm, [{"Key": "resource-groups:Name", "Values": [env]}], "RESOURCE_GROUP"
-    ) == [group]
 
 
 def test_the_aws_cli_lists_the_schedule_of_a_window(

@@ -51,19 +51,14 @@ def _code(error: pytest.ExceptionInfo[ClientError]) -> str:
 def test_targets_register_update_and_describe_with_filters(ssm: Any) -> None:
     window_id = _window(ssm)
     web = _target(ssm, window_id, OwnerInformation="web team", Name="web", Description="d")
-    group = _target(
-        ssm,
-        window_id,
-        ResourceType="RESOURCE_GROUP",
-        Targets=[{"Key": "resource-groups:Name", "Values": ["databases"]}],
-    )
+    db = _target(ssm, window_id, Targets=[{"Key": "tag:Role", "Values": ["db"]}])
     updated = ssm.update_maintenance_window_target(
         WindowId=window_id, WindowTargetId=web, OwnerInformation="platform team"
     )
     assert updated["OwnerInformation"] == "platform team"
     assert updated["Name"] == "web"
     targets = ssm.describe_maintenance_window_targets(WindowId=window_id)["Targets"]
-    assert [t["WindowTargetId"] for t in targets] == [web, group]
+    assert [t["WindowTargetId"] for t in targets] == [web, db]
     assert targets[0] == {
         "WindowId": window_id,
         "WindowTargetId": web,
@@ -73,10 +68,10 @@ def test_targets_register_update_and_describe_with_filters(ssm: Any) -> None:
         "Name": "web",
         "Description": "d",
     }
-    only_groups = ssm.describe_maintenance_window_targets(
-        WindowId=window_id, Filters=[{"Key": "Type", "Values": ["RESOURCE_GROUP"]}]
+    only_instances = ssm.describe_maintenance_window_targets(
+        WindowId=window_id, Filters=[{"Key": "Type", "Values": ["INSTANCE"]}]
     )["Targets"]
-    assert [t["WindowTargetId"] for t in only_groups] == [group]
+    assert [t["WindowTargetId"] for t in only_instances] == [web, db]
     by_owner = ssm.describe_maintenance_window_targets(
         WindowId=window_id, Filters=[{"Key": "OwnerInformation", "Values": ["platform team"]}]
     )["Targets"]
@@ -177,44 +172,52 @@ def test_update_task_replaces_invocation_parameters_whole(ssm: Any) -> None:
     assert got["MaxConcurrency"] == "50%"
 
 
-def test_automation_lambda_and_step_functions_tasks_read_back_with_their_parameters(
-    ssm: Any,
-) -> None:
-    window_id = _window(ssm)
-    payload = b'{"hello": "world"}'
-    kinds = {
-        "AUTOMATION": ("AWS-RestartEC2Instance", {"Automation": {"Parameters": {"a": ["b"]}}}),
-        "LAMBDA": ("my-function", {"Lambda": {"Payload": payload, "Qualifier": "1"}}),
-        "STEP_FUNCTIONS": (
+@pytest.mark.parametrize(
+    ("task_type", "arn", "invocation"),
+    [
+        ("AUTOMATION", "AWS-RestartEC2Instance", {"Automation": {"Parameters": {"a": ["b"]}}}),
+        ("LAMBDA", "my-function", {"Lambda": {"Payload": b"{}", "Qualifier": "1"}}),
+        (
+            "STEP_FUNCTIONS",
             "arn:aws:states:us-east-1:123456789012:stateMachine:patch",
             {"StepFunctions": {"Input": "{}", "Name": "run"}},
         ),
-    }
-    for task_type, (arn, invocation) in kinds.items():
-        task = ssm.register_task_with_maintenance_window(
-            WindowId=window_id, TaskArn=arn, TaskType=task_type, TaskInvocationParameters=invocation
-        )["WindowTaskId"]
-        got = ssm.get_maintenance_window_task(WindowId=window_id, WindowTaskId=task)
-        assert got["TaskType"] == task_type
-        assert got["TaskInvocationParameters"] == invocation
-        assert (got["MaxConcurrency"], got["MaxErrors"]) == ("1", "1")
-        assert "Targets" not in got or got["Targets"] == []
-
-
-def test_targetless_tasks_refuse_rate_controls_with_both_messages(ssm: Any) -> None:
+    ],
+)
+def test_tasks_transom_cannot_run_are_refused_at_registration(
+    ssm: Any, task_type: str, arn: str, invocation: dict[str, Any]
+) -> None:
+    """They were stored and then failed the window at every run."""
     window_id = _window(ssm)
+    target = _target(ssm, window_id)
     with pytest.raises(ClientError) as error:
         ssm.register_task_with_maintenance_window(
             WindowId=window_id,
-            TaskArn="AWS-RestartEC2Instance",
-            TaskType="AUTOMATION",
+            TaskArn=arn,
+            TaskType=task_type,
+            TaskInvocationParameters=invocation,
+            Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
             MaxConcurrency="1",
             MaxErrors="1",
         )
-    message = str(error.value)
-    assert "do not support MaxConcurrency values" in message
-    assert "do not support MaxErrors values" in message
+    assert _code(error) == "ValidationException"
+    assert f"TaskType {task_type} is not supported" in str(error.value)
+    assert "RUN_COMMAND" in str(error.value)
     assert ssm.describe_maintenance_window_tasks(WindowId=window_id)["Tasks"] == []
+
+
+def test_resource_group_targets_are_refused_at_registration(ssm: Any) -> None:
+    window_id = _window(ssm)
+    with pytest.raises(ClientError) as error:
+        _target(
+            ssm,
+            window_id,
+            ResourceType="RESOURCE_GROUP",
+            Targets=[{"Key": "resource-groups:Name", "Values": ["databases"]}],
+        )
+    assert _code(error) == "ValidationException"
+    assert "RESOURCE_GROUP is not supported" in str(error.value)
+    assert ssm.describe_maintenance_window_targets(WindowId=window_id)["Targets"] == []
 
 
 @pytest.mark.parametrize(

@@ -254,7 +254,7 @@ def test_a_task_type_without_an_executor_fails_with_a_clear_detail(
     world: World, task_type: TaskType
 ) -> None:
     window = world.window("cron(0 1 * * ? *)")
-    world.task(window, [], [], task_type=task_type, task_arn="SomeFunction")
+    world.stored_task(window, task_type, "SomeFunction")  # registration refuses it today
 
     world.run_until(START + timedelta(hours=1, minutes=10))
 

@@ -17,6 +17,7 @@ from tests.support.clock import FakeClock
 from transom.bootstrap import Settings, build_services
 from transom.domain.commands import InvocationDetails, Outcome
 from transom.domain.executions import ExecutionStatus, WindowExecution
+from transom.domain.ids import new_uuid
 from transom.domain.nodes import NodeFacts
 from transom.domain.windows import (
     ResourceType,
@@ -25,6 +26,7 @@ from transom.domain.windows import (
     TaskSpec,
     TaskType,
     WindowSpec,
+    WindowTask,
 )
 from transom.services.container import Services
 from transom.store.sql import SqlStore
@@ -157,22 +159,27 @@ class World:
         max_concurrency: str = "10",
         max_errors: str = "0",
         cutoff_behavior: str | None = None,
-        task_type: TaskType = TaskType.RUN_COMMAND,
-        task_arn: str = "AWS-RunShellScript",
     ) -> str:
         spec = TaskSpec(
-            task_arn=task_arn,
-            task_type=task_type,
+            task_arn="AWS-RunShellScript",
+            task_type=TaskType.RUN_COMMAND,
             targets=targets,
             priority=priority,
-            max_concurrency=max_concurrency if targets else None,
-            max_errors=max_errors if targets else None,
+            max_concurrency=max_concurrency,
+            max_errors=max_errors,
             cutoff_behavior=cutoff_behavior,
-            task_invocation_parameters={"RunCommand": {"Parameters": {"commands": commands}}}
-            if task_type is TaskType.RUN_COMMAND
-            else None,
+            task_invocation_parameters={"RunCommand": {"Parameters": {"commands": commands}}},
         )
-        return self.services.tasks.register(window_id, spec, set(), None)
+        return self.services.tasks.register(window_id, spec, None)
+
+    def stored_task(self, window_id: str, task_type: TaskType, task_arn: str) -> str:
+        """A targetless task of `task_type` put straight into the store, as a Transom that
+        still registered tasks of every type left it."""
+        spec = TaskSpec(task_arn=task_arn, task_type=task_type, targets=[], priority=1)
+        task = WindowTask(window_id, new_uuid(), spec)
+        with self.store.write() as tx:
+            tx.insert_task(task)
+        return task.window_task_id
 
     def step(self) -> None:
         """One pass of the engine and the agents at the current instant."""

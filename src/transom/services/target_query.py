@@ -3,8 +3,7 @@
 The query takes the form of a window target (the rules of RegisterTargetWithMaintenanceWindow
 apply) and is read as a description of the nodes the caller asks about: `InstanceIds` names
 them, `tag:K` says they carry tag K with one of the values, `tag-key` names tag keys they
-carry, `resource-groups:Name` names their group (`resource-groups:ResourceTypeFilters`
-optionally their types).
+carry. A query of ResourceType RESOURCE_GROUP is refused, as registering such a target is.
 
 A window is about the query when one of its window targets of the same ResourceType would
 select such a node, or one of its tasks names a queried instance directly:
@@ -12,8 +11,6 @@ select such a node, or one of its tasks names a queried instance directly:
 - a tag window target has every entry met (its entries are ANDed, as at run time): `tag:K`
   with values V by a queried `tag:K` sharing a value with V; `tag-key` with keys Ks by every
   key of Ks being among the queried tag keys (of `tag:K` or `tag-key` entries);
-- a resource-group window target names the queried group, and its ResourceTypeFilters, when
-  both it and the query give them, share a type;
 - a task has an `InstanceIds` task target naming one of the queried instance IDs;
 - a queried instance ID is a registered node whose own tags meet every entry of a tag window
   target (`node_tags`: what `tag:`/`tag-key` targets resolve against at run time).
@@ -25,9 +22,6 @@ from collections.abc import Mapping
 
 from transom.domain.windows import ResourceType, TargetList, WindowTarget, WindowTask
 from transom.services.target_rules import check_window_targets, is_instance_ids
-
-_GROUP_NAME = "resource-groups:Name"
-_GROUP_TYPES = "resource-groups:ResourceTypeFilters"
 
 
 class TargetQuery:
@@ -46,8 +40,6 @@ class TargetQuery:
         self.instance_ids: set[str] = set()
         self.tags: dict[str, set[str]] = {}
         self.tag_keys: set[str] = set()
-        self.groups: set[str] = set()
-        self.group_types: set[str] | None = None
         for target in targets:
             key, values = target["Key"], set(target.get("Values", []))
             if is_instance_ids(key):
@@ -55,12 +47,8 @@ class TargetQuery:
             elif key.startswith("tag:"):
                 self.tags.setdefault(key[4:], set()).update(values)
                 self.tag_keys.add(key[4:])
-            elif key == "tag-key":
+            else:  # tag-key, the one other key check_window_targets lets through
                 self.tag_keys |= values
-            elif key == _GROUP_NAME:
-                self.groups |= values
-            else:
-                self.group_types = values
 
     def selects(self, target: WindowTarget) -> bool:
         """Whether the window target would select a node the query describes."""
@@ -86,10 +74,6 @@ class TargetQuery:
             return not self.tags.get(key[4:], set()).isdisjoint(values)
         if key == "tag-key":
             return values <= self.tag_keys
-        if key == _GROUP_NAME:
-            return not self.groups.isdisjoint(values)
-        if key == _GROUP_TYPES:
-            return self.group_types is None or not self.group_types.isdisjoint(values)
         return False
 
 

@@ -39,15 +39,17 @@ def check_window_targets(resource_type: ResourceType, targets: TargetList) -> No
         raise ValidationError("Targets must name at least one target.")
     keys = [t["Key"] for t in targets]
     if resource_type is ResourceType.RESOURCE_GROUP:
-        _check_resource_group(targets)
-        return
+        raise ValidationError(
+            "ResourceType RESOURCE_GROUP is not supported: Transom has no resource groups. "
+            "Register nodes with ResourceType INSTANCE, by InstanceIds or by tag:<tag-key>."
+        )
     unknown = [
         k for k in keys if not (is_instance_ids(k) or k.startswith("tag:") or k == "tag-key")
     ]
     if unknown:
         raise ValidationError(
             f"Target key {unknown[0]!r} is not valid for ResourceType INSTANCE: use InstanceIds, "
-            "tag:<tag-key> or tag-key (or ResourceType RESOURCE_GROUP with resource-groups:Name)."
+            "tag:<tag-key> or tag-key."
         )
     if any(is_instance_ids(k) for k in keys) and len(targets) > 1:
         raise ValidationError(
@@ -65,23 +67,6 @@ def check_window_targets(resource_type: ResourceType, targets: TargetList) -> No
             )
         elif key == "tag-key" and len(values) > MAX_TAG_TARGETS:
             raise ValidationError(f"Key=tag-key takes at most {MAX_TAG_TARGETS} tag keys.")
-
-
-def _check_resource_group(targets: TargetList) -> None:
-    by_key = {t["Key"]: t.get("Values", []) for t in targets}
-    allowed = {"resource-groups:Name", "resource-groups:ResourceTypeFilters"}
-    unknown = sorted(set(by_key) - allowed)
-    if unknown or len(by_key) != len(targets):
-        raise ValidationError(
-            f"Target key {(unknown or ['(repeated)'])[0]!r} is not valid for ResourceType "
-            "RESOURCE_GROUP: use one resource-groups:Name and optionally "
-            "resource-groups:ResourceTypeFilters."
-        )
-    names = by_key.get("resource-groups:Name")
-    if names is None or len(names) != 1:
-        raise ValidationError(
-            "ResourceType RESOURCE_GROUP needs exactly one Key=resource-groups:Name value."
-        )
 
 
 def registered_instance_ids(window_targets: list[TargetList]) -> set[str]:

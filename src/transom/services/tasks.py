@@ -21,25 +21,24 @@ from transom.services.windows import require_window
 from transom.store.port import Store, Transaction
 
 _OPERATION = "RegisterTaskWithMaintenanceWindow"
-_INVOCATION_MEMBER = {
-    TaskType.RUN_COMMAND: "RunCommand",
-    TaskType.AUTOMATION: "Automation",
-    TaskType.LAMBDA: "Lambda",
-    TaskType.STEP_FUNCTIONS: "StepFunctions",
-}
 DEFAULT_CUTOFF_BEHAVIOR = "CONTINUE_TASK"
 
 
-def _check_task(
-    tx: Transaction, window: Window, spec: TaskSpec, explicit: set[str], realm: Realm
-) -> TaskSpec:
+def _check_task(tx: Transaction, window: Window, spec: TaskSpec, realm: Realm) -> TaskSpec:
     """Validate `spec` against SPEC.md §b.10 (and a RunCommand NotificationConfig's topic)
-    and return it as stored.
+    and return it.
 
-    `explicit` names the fields the caller sent in this request; rate-control fields left over
-    from before are dropped when a task loses its targets.
+    Transom runs RUN_COMMAND tasks only: it has no Automation, Lambda or Step Functions to call,
+    and a task it cannot run would fail the window at every run. (Tasks of other types stored
+    by an older Transom still fail their runs with a detail that says so.)
     """
-    if spec.task_type is TaskType.RUN_COMMAND and not spec.targets:
+    if spec.task_type is not TaskType.RUN_COMMAND:
+        raise ValidationError(
+            f"TaskType {spec.task_type} is not supported: Transom runs RUN_COMMAND tasks (a "
+            "document such as AWS-RunShellScript on its agents) and has no Automation, Lambda "
+            "or Step Functions service to call."
+        )
+    if not spec.targets:
         raise ValidationError(
             "RUN_COMMAND tasks need Targets: Key=WindowTargetIds with registered window target "
             "IDs, or Key=InstanceIds when the window allows unassociated targets."
@@ -51,32 +50,21 @@ def _check_task(
         {t.window_target_id for t in window_targets},
         registered_instance_ids([t.spec.targets for t in window_targets]),
     )
-    if spec.targets:
-        missing = [
-            wire
-            for field, wire in (("max_concurrency", "MaxConcurrency"), ("max_errors", "MaxErrors"))
-            if getattr(spec, field) is None
-        ]
-        if missing:
-            raise ValidationError(
-                f"{' and '.join(missing)} must be set for a task with targets "
-                "(a number such as 10, or a percentage such as 10%)."
-            )
-    else:
-        sent = [
-            f"Maintenance window tasks without targets do not support {wire} values."
-            for field, wire in (("max_concurrency", "MaxConcurrency"), ("max_errors", "MaxErrors"))
-            if field in explicit and getattr(spec, field) is not None
-        ]
-        if sent:
-            raise ValidationError(" ".join(sent))
-        spec = dataclasses.replace(spec, max_concurrency=None, max_errors=None)
-    expected = _INVOCATION_MEMBER[spec.task_type]
-    others = sorted(set(spec.task_invocation_parameters or {}) - {expected})
+    missing = [
+        wire
+        for field, wire in (("max_concurrency", "MaxConcurrency"), ("max_errors", "MaxErrors"))
+        if getattr(spec, field) is None
+    ]
+    if missing:
+        raise ValidationError(
+            f"{' and '.join(missing)} must be set for a task with targets "
+            "(a number such as 10, or a percentage such as 10%)."
+        )
+    others = sorted(set(spec.task_invocation_parameters or {}) - {"RunCommand"})
     if others:
         raise ValidationError(
-            f"TaskInvocationParameters.{others[0]} does not match TaskType {spec.task_type}: "
-            f"a {spec.task_type} task takes only TaskInvocationParameters.{expected}."
+            f"TaskInvocationParameters.{others[0]} does not match TaskType RUN_COMMAND: "
+            "a RUN_COMMAND task takes only TaskInvocationParameters.RunCommand."
         )
     run = (spec.task_invocation_parameters or {}).get("RunCommand") or {}
     check_notification_config(tx, run.get("NotificationConfig"), realm, ValidationError)
@@ -110,9 +98,7 @@ class TaskService:
         self._quotas = quotas
         self._realm = realm
 
-    def register(
-        self, window_id: str, spec: TaskSpec, explicit: set[str], client_token: str | None
-    ) -> str:
+    def register(self, window_id: str, spec: TaskSpec, client_token: str | None) -> str:
         if spec.cutoff_behavior is None:
             spec = dataclasses.replace(spec, cutoff_behavior=DEFAULT_CUTOFF_BEHAVIOR)
         digest = idempotency.fingerprint([window_id, dataclasses.asdict(spec)])
@@ -120,7 +106,7 @@ class TaskService:
 
         def create(tx: Transaction) -> str:
             window = require_window(tx, window_id)
-            checked = _check_task(tx, window, spec, explicit, self._realm)
+            checked = _check_task(tx, window, spec, self._realm)
             if tx.count_tasks(window_id) >= self._quotas.tasks_per_window:
                 raise ResourceLimitExceededError(
                     f"Maintenance window {window_id} already has the maximum of "
@@ -152,7 +138,7 @@ class TaskService:
                 )
             else:
                 spec = dataclasses.replace(current.spec, **changes)
-            spec = _check_task(tx, window, spec, set(changes), self._realm)
+            spec = _check_task(tx, window, spec, self._realm)
             task = WindowTask(window_id, window_task_id, spec)
             tx.update_task(task)
         return task

@@ -52,45 +52,9 @@ def test_an_instance_window_target_is_selected_when_it_would_select_the_describe
     assert TargetQuery(INSTANCE, query).selects(target) is selected
 
 
-GROUPS = [
-    ([t("resource-groups:Name", "db")], [t("resource-groups:Name", "db")], True),
-    ([t("resource-groups:Name", "db")], [t("resource-groups:Name", "web")], False),
-    (
-        [
-            t("resource-groups:Name", "db"),
-            t("resource-groups:ResourceTypeFilters", "AWS::EC2::Instance"),
-        ],
-        [t("resource-groups:Name", "db")],
-        True,
-    ),
-    (
-        [t("resource-groups:Name", "db")],
-        [
-            t("resource-groups:Name", "db"),
-            t("resource-groups:ResourceTypeFilters", "AWS::EC2::Instance"),
-        ],
-        True,
-    ),
-    (
-        [
-            t("resource-groups:Name", "db"),
-            t("resource-groups:ResourceTypeFilters", "AWS::RDS::DBInstance"),
-        ],
-        [
-            t("resource-groups:Name", "db"),
-            t("resource-groups:ResourceTypeFilters", "AWS::EC2::Instance"),
-        ],
-        False,
-    ),
-]
-
-
-@pytest.mark.parametrize(("query", "registered", "selected"), GROUPS)
-def test_a_resource_group_window_target_is_selected_by_its_group_and_types(
-    query: list[dict[str, Any]], registered: list[dict[str, Any]], selected: bool
-) -> None:
-    target = WindowTarget("mw-0123456789abcdef0", "t", TargetSpec(GROUP, registered))
-    assert TargetQuery(GROUP, query).selects(target) is selected
+def test_a_resource_group_query_is_refused_as_its_registration_is() -> None:
+    with pytest.raises(ValidationError, match="RESOURCE_GROUP is not supported"):
+        TargetQuery(GROUP, [t("resource-groups:Name", "db")])
 
 
 NODE_TAGS = [

@@ -34,9 +34,7 @@ def register(services: Services, params: Params) -> Params:
             "task_type": TaskType(params["TaskType"]),
         }
     )
-    task_id = services.tasks.register(
-        params["WindowId"], spec, set(fields), params.get("ClientToken")
-    )
+    task_id = services.tasks.register(params["WindowId"], spec, params.get("ClientToken"))
     return {"WindowTaskId": task_id}
 
 
