@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from transom.api.agent import Signals
+from transom.crypto.master_keys import MasterKeys
 from transom.domain.clock import Clock, SystemClock
 from transom.domain.delivery_policy import RetryPolicy
 from transom.domain.events import Realm
@@ -75,6 +76,9 @@ class Settings:
     metrics_token_file: Path | None = None
     """The bearer token of `/metrics` under `key`; default `metrics-token` in the data
     directory, made on first start. Replicas share one."""
+    master_key_file: Path | None = None
+    """The master key file that seals access-key secrets at rest (`crypto.master_keys`);
+    default `master-key` in the data directory, made on first start. Replicas share one."""
     delivery_timeout: float = 10.0
     """Seconds one delivery attempt may take; a replica that dies mid-attempt holds the
     delivery three times as long (a clean stop hands it back)."""
@@ -94,6 +98,10 @@ class Settings:
     @property
     def metrics_token_path(self) -> Path:
         return self.metrics_token_file or self.data_dir / "metrics-token"
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.master_key_file or self.data_dir / "master-key"
 
     @property
     def url(self) -> str:
@@ -128,7 +136,7 @@ def build_services(
         targets=TargetService(store, clock, settings.quotas, realm),
         tasks=TaskService(store, clock, settings.quotas, realm),
         tags=TagService(store, settings.quotas),
-        keys=KeyService(store, clock),
+        keys=KeyService(store, clock, MasterKeys(settings.master_key_path)),
         schedules=ScheduleService(store, clock),
         nodes=NodeService(store, clock, settings.node_ping_timeout, realm),
         commands=commands,
@@ -175,7 +183,9 @@ def build_senders(settings: Settings) -> Senders:
 def build_app(
     store: SqlStore, settings: Settings, signals: Signals, clock: Clock | None = None
 ) -> ASGIApp:
-    """The application with its engine loops; `signals.stop()` when shutdown begins."""
+    """The application with its engine loops; `signals.stop()` when shutdown begins.
+    `ValueError` saying what is wrong with a file it needs (the signing key, the metrics
+    token, the master key, which must open every access key's secret)."""
     from transom.api.agent import AgentChannel
     from transom.api.app import create_app
     from transom.api.edge import StoreCalls
@@ -203,6 +213,7 @@ def build_app(
     services = build_services(
         store, clock, settings, signals.notify, doorbell.ring, metrics.start_delays
     )
+    services.keys.seal_all()  # keys stored before secrets were sealed, a rotation cut short
     metrics.count_from(services.counts.read)
     senders = build_senders(settings)
     calls = StoreCalls(inline=store.engine.dialect.name == "sqlite")

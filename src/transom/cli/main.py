@@ -22,7 +22,7 @@ from transom.cli.window import window
 
 if TYPE_CHECKING:
     from transom.bootstrap import Settings
-    from transom.domain.windows import AccessKey
+    from transom.domain.windows import AccessKey, StoredKey
     from transom.store.sql import SqlStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +49,18 @@ def store_options(command: F) -> F:
         default=default_data_dir,
         show_default="$XDG_DATA_HOME/transom or ~/.local/share/transom",
         help="Where the SQLite database and local state live.",
+    )(command)
+
+
+def master_key_option(command: F) -> F:
+    """--master-key-file, with its TRANSOM_MASTER_KEY_FILE twin."""
+    return click.option(
+        "--master-key-file",
+        envvar="TRANSOM_MASTER_KEY_FILE",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The file of the master key that seals access-key secrets in the database, made "
+        "if missing; give every replica the same one, and keep it out of database backups. "
+        " [default: master-key in the data dir]",
     )(command)
 
 
@@ -172,7 +184,7 @@ def server_options(command: F) -> F:
         show_default=True,
         help="Address to listen on.",
     )(command)
-    return store_options(command)
+    return store_options(master_key_option(command))
 
 
 def _account_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -187,17 +199,22 @@ def _region(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return value
 
 
-def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settings:
+def _settings(
+    data_dir: Path, database_url: str | None, master_key_file: Path | None = None, **server: Any
+) -> Settings:
     from transom.bootstrap import Settings
     from transom.domain.delivery_policy import RetryPolicy
     from transom.domain.events import Realm
     from transom.domain.quotas import Quotas
 
     if not server:
-        return Settings(data_dir=data_dir, database_url=database_url)
+        return Settings(
+            data_dir=data_dir, database_url=database_url, master_key_file=master_key_file
+        )
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
+        master_key_file=master_key_file,
         host=server["host"],
         port=server["port"],
         quotas=Quotas(
@@ -365,21 +382,28 @@ def keys() -> None:
     """Manage the access keys API callers sign requests with."""
 
 
-def _key_service(data_dir: Path, database_url: str | None) -> Any:
+def key_options(command: F) -> F:
+    """The options of every `transom keys` command: the store's and the master key's."""
+    return store_options(master_key_option(command))
+
+
+def _key_service(data_dir: Path, database_url: str | None, master_key_file: Path | None) -> Any:
+    from transom.crypto.master_keys import MasterKeys
     from transom.domain.clock import SystemClock
     from transom.services.keys import KeyService
 
-    return KeyService(_open(_settings(data_dir, database_url)), SystemClock())
+    settings = _settings(data_dir, database_url, master_key_file)
+    return KeyService(_open(settings), SystemClock(), MasterKeys(settings.master_key_path))
 
 
-def _print_key(key: AccessKey, as_json: bool, with_secret: bool) -> None:
+def _print_key(key: AccessKey | StoredKey, as_json: bool, secret: str | None = None) -> None:
     record = {
         "AccessKeyId": key.access_key_id,
         "Description": key.description,
         "CreatedDate": key.created_date.isoformat(),
     }
-    if with_secret:
-        record["SecretAccessKey"] = key.secret_access_key
+    if secret is not None:
+        record["SecretAccessKey"] = secret
     if as_json:
         click.echo(json.dumps(record))
     else:
@@ -396,19 +420,24 @@ def _run_key_command(action: Callable[[], AccessKey]) -> AccessKey:
 
 
 @keys.command("create")
-@store_options
+@key_options
 @click.option("--description", help="A note on who or what uses the key.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def keys_create(
-    data_dir: Path, database_url: str | None, description: str | None, as_json: bool
+    data_dir: Path,
+    database_url: str | None,
+    master_key_file: Path | None,
+    description: str | None,
+    as_json: bool,
 ) -> None:
     """Create a key and print its id and secret (the only time the secret is shown)."""
-    service = _key_service(data_dir, database_url)
-    _print_key(_run_key_command(lambda: service.create(description)), as_json, True)
+    service = _key_service(data_dir, database_url, master_key_file)
+    key = _run_key_command(lambda: service.create(description))
+    _print_key(key, as_json, key.secret_access_key)
 
 
 @keys.command("import")
-@store_options
+@key_options
 @click.argument("access_key_id")
 @click.argument("secret_access_key")
 @click.option("--description", help="A note on who or what uses the key.")
@@ -416,25 +445,28 @@ def keys_create(
 def keys_import(
     data_dir: Path,
     database_url: str | None,
+    master_key_file: Path | None,
     access_key_id: str,
     secret_access_key: str,
     description: str | None,
     as_json: bool,
 ) -> None:
     """Adopt an existing key pair, so scripts that carry credentials keep working."""
-    service = _key_service(data_dir, database_url)
+    service = _key_service(data_dir, database_url, master_key_file)
     key = _run_key_command(
         lambda: service.import_key(access_key_id, secret_access_key, description)
     )
-    _print_key(key, as_json, False)
+    _print_key(key, as_json)
 
 
 @keys.command("list")
-@store_options
+@key_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def keys_list(data_dir: Path, database_url: str | None, as_json: bool) -> None:
+def keys_list(
+    data_dir: Path, database_url: str | None, master_key_file: Path | None, as_json: bool
+) -> None:
     """List keys (without their secrets)."""
-    found = _key_service(data_dir, database_url).list()
+    found = _key_service(data_dir, database_url, master_key_file).list()
     if as_json:
         click.echo(
             json.dumps(
@@ -450,24 +482,59 @@ def keys_list(data_dir: Path, database_url: str | None, as_json: bool) -> None:
         )
         return
     for key in found:
-        _print_key(key, False, False)
+        _print_key(key, False)
 
 
 @keys.command("delete")
-@store_options
+@key_options
 @click.argument("access_key_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def keys_delete(
-    data_dir: Path, database_url: str | None, access_key_id: str, as_json: bool
+    data_dir: Path,
+    database_url: str | None,
+    master_key_file: Path | None,
+    access_key_id: str,
+    as_json: bool,
 ) -> None:
     """Delete a key; requests signed with it are refused from then on."""
-    deleted = _key_service(data_dir, database_url).delete(access_key_id)
+    deleted = _key_service(data_dir, database_url, master_key_file).delete(access_key_id)
     if as_json:
         click.echo(json.dumps({"AccessKeyId": access_key_id, "Deleted": deleted}))
     if not deleted:
         raise click.ClickException(f"no access key {access_key_id}")
     if not as_json:
         click.echo(f"deleted {access_key_id}")
+
+
+@keys.command("rotate-master")
+@key_options
+def keys_rotate_master(
+    data_dir: Path, database_url: str | None, master_key_file: Path | None
+) -> None:
+    """Seal every key's secret under a new master key, then retire the old one. Servers
+    running meanwhile keep working: they read the master key file again when it changes.
+    The file always opens every secret the database holds, also if this is interrupted
+    (run it again to finish)."""
+    from transom.crypto.master_keys import MasterKeys
+    from transom.domain.clock import SystemClock
+    from transom.services.keys import KeyService
+
+    settings = _settings(data_dir, database_url, master_key_file)
+    box = MasterKeys(settings.master_key_path)
+    service = KeyService(_open(settings), SystemClock(), box)
+    try:
+        service.seal_all()  # every secret opens before the file changes
+        new = box.add_new()
+        resealed = service.seal_all()
+        while late := service.seal_all():  # sealed under the old key by a server meanwhile
+            resealed += late
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    retired = box.retire_old()
+    click.echo(
+        f"sealed {resealed} access key(s) under master key {new} in {box.path}; "
+        f"retired {', '.join(retired) or 'none'}"
+    )
 
 
 if __name__ == "__main__":

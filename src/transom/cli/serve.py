@@ -77,7 +77,7 @@ def serve(
     signals = Signals()
     try:
         app = build_app(store, settings, signals)
-    except ValueError as exc:  # a bad --smtp-url, --signing-key or --metrics-token-file
+    except ValueError as exc:  # a bad --smtp-url or key file (signing, metrics token, master)
         store.close()
         log.error("%s", exc)
         sys.exit(1)
