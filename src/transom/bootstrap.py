@@ -62,7 +62,7 @@ class Settings:
     realm: Realm = field(default_factory=Realm)
     public_url: str | None = None
     """The server's base URL as subscribers reach it (in SubscribeURL, UnsubscribeURL and
-    SigningCertURL); default `http://HOST:PORT`."""
+    SigningCertURL); default `SCHEME://HOST:PORT`."""
     signing_key: Path | None = None
     """The PEM file with the key (and certificate) that signs SNS messages; default
     `sns-signing-key.pem` in the data directory, made on first start. Replicas share one."""
@@ -76,6 +76,10 @@ class Settings:
     metrics_token_file: Path | None = None
     """The bearer token of `/metrics` under `key`; default `metrics-token` in the data
     directory, made on first start. Replicas share one."""
+    tls_cert: Path | None = None
+    """The server's certificate chain (PEM) to serve https with; None: plain http."""
+    tls_key: Path | None = None
+    """The private key (PEM) of `tls_cert`."""
     master_key_file: Path | None = None
     """The master key file that seals access-key secrets at rest (`crypto.master_keys`);
     default `master-key` in the data directory, made on first start. Replicas share one."""
@@ -84,12 +88,16 @@ class Settings:
     delivery three times as long (a clean stop hands it back)."""
 
     @property
+    def scheme(self) -> str:
+        return "http" if self.tls_cert is None else "https"
+
+    @property
     def base_url(self) -> str:
-        """`public_url` without a trailing slash, or `http://HOST:PORT`."""
+        """`public_url` without a trailing slash, or `SCHEME://HOST:PORT`."""
         if self.public_url:
             return self.public_url.rstrip("/")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     @property
     def signing_key_file(self) -> Path:

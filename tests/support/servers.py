@@ -31,7 +31,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 ACCESS_KEY_ID = "AKIATRANSOMTEST00001"
 SECRET_ACCESS_KEY = "transom-test-secret-key-0123456789abcdef"
 REGION = "us-east-1"
-_LISTENING = re.compile(r"listening on (http://[^\s\"]+)")  # in text or JSON
+_LISTENING = re.compile(r"listening on (https?://[^\s\"]+)")  # in text or JSON
 
 
 def free_port() -> int:

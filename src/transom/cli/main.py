@@ -170,6 +170,18 @@ def server_options(command: F) -> F:
         help="Seconds one delivery attempt (an HTTP POST or an email) may take.",
     )(command)
     command = click.option(
+        "--tls-key",
+        envvar="TRANSOM_TLS_KEY",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="The private key (PEM) of --tls-cert.",
+    )(command)
+    command = click.option(
+        "--tls-cert",
+        envvar="TRANSOM_TLS_CERT",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="Serve https with this certificate chain (PEM); give --tls-key too.",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -211,6 +223,8 @@ def _settings(
         return Settings(
             data_dir=data_dir, database_url=database_url, master_key_file=master_key_file
         )
+    if (server["tls_cert"] is None) != (server["tls_key"] is None):
+        raise click.UsageError("give --tls-cert and --tls-key together")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -235,6 +249,8 @@ def _settings(
         metrics=server["metrics"],
         metrics_token_file=server["metrics_token_file"],
         delivery_timeout=server["delivery_timeout"],
+        tls_cert=server["tls_cert"],
+        tls_key=server["tls_key"],
     )
 
 
@@ -282,12 +298,27 @@ def server(
 @server_options
 @log_options
 @click.option("--no-agent", is_flag=True, help="Do not run an agent for this machine.")
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve https with a certificate of a private CA made in the data directory (once; "
+    "tls/ca.pem is what agents and API clients trust).",
+)
+@click.option(
+    "--tls-name",
+    "tls_names",
+    multiple=True,
+    help="A host name or address the --tls certificate names besides localhost, 127.0.0.1 "
+    "and this host's name (repeatable).",
+)
 def up(
     data_dir: Path,
     database_url: str | None,
     log_level: str,
     log_format: str,
     no_agent: bool,
+    tls: bool,
+    tls_names: tuple[str, ...],
     **options: Any,
 ) -> None:
     """Start Transom on this machine: the server on SQLite with a first access key, and an
@@ -299,20 +330,61 @@ def up(
 
     configure_logging(log_level, log_format)
     settings = _settings(data_dir, database_url, **options)
+    as_log = log_format.lower() == "json"
+    ca = None
+    if tls or tls_names:
+        settings, ca = _private_tls(settings, tls_names, as_log)
     store = _open(settings)
     services = build_services(store, SystemClock(), settings)
     if not services.keys.list():
         key = services.keys.create("created by transom up")
-        _announce_key(key, settings, as_log=log_format.lower() == "json")
+        _announce_key(key, settings, ca, as_log)
     agent_dir = settings.data_dir / "agent"
     if not no_agent:
         instance_id = ensure_registered(services.nodes, agent_dir)
         process_log.info("this machine is managed node %s", instance_id)
     logs = ["--log-level", log_level, "--log-format", log_format]
-    serve(settings, store, None if no_agent else lambda url: start_agent(agent_dir, url, logs))
+    serve(settings, store, None if no_agent else lambda url: start_agent(agent_dir, url, logs, ca))
 
 
-def _announce_key(key: AccessKey, settings: Settings, as_log: bool) -> None:
+def _private_tls(settings: Settings, names: tuple[str, ...], as_log: bool) -> tuple[Settings, Path]:
+    """`settings` serving https with a certificate of the data directory's private CA (made
+    if missing), and the CA's certificate; say what an agent needs."""
+    import dataclasses
+    import socket
+
+    from transom.crypto.certificates import ensure_server_certificate
+
+    if settings.tls_cert is not None:
+        raise click.UsageError("give either --tls (a private CA) or --tls-cert and --tls-key")
+    own = [] if settings.host in ("0.0.0.0", "::") else [settings.host]
+    host = socket.gethostname()
+    files = ensure_server_certificate(
+        settings.data_dir / "tls", ["localhost", "127.0.0.1", host, *own, *names]
+    )
+    settings = dataclasses.replace(settings, tls_cert=files.certificate, tls_key=files.key)
+    server = f"https://{names[0] if names else host}:{settings.port or 'PORT'}"
+    if as_log:
+        process_log.info(
+            "serving https with a certificate of the private CA %s; agents register with "
+            "transom agent register --server %s --ca-file %s --id ID --code CODE",
+            files.ca,
+            server,
+            files.ca,
+        )
+    else:
+        click.echo(
+            f"Serving https with a certificate of the private CA {files.ca}. On another host, "
+            f"copy that file there and register an agent with:\n"
+            f"  transom agent register --server {server} --ca-file {files.ca} "
+            "--id ACTIVATION_ID --code ACTIVATION_CODE\n"
+            f"and give API clients the same file: aws --ca-bundle {files.ca} ...",
+            err=True,
+        )
+    return settings, files.ca
+
+
+def _announce_key(key: AccessKey, settings: Settings, ca: Path | None, as_log: bool) -> None:
     """Save the key in DATA_DIR/credentials and say how to use it; `as_log`: in one log line
     instead, without the secret (never logged)."""
     path = settings.data_dir / "credentials"
@@ -330,7 +402,9 @@ def _announce_key(key: AccessKey, settings: Settings, as_log: bool) -> None:
             path,
         )
         return
-    endpoint = f"http://{settings.host}:{settings.port}"
+    endpoint = settings.base_url
+    if ca is not None:
+        endpoint += f" --ca-bundle {ca}"
     click.echo(
         f"Created access key {key.access_key_id}; its secret is shown only now and saved in "
         f"{path} (mode 0600).\n"

@@ -20,16 +20,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from transom.domain.secret_files import read_or_create
+from transom.domain.secret_files import read_or_create, replace_private
 from transom.domain.windows import SealedSecret
 
 _KEY_BYTES = 32
@@ -91,8 +89,8 @@ class MasterKeys:
         """Make a new key the current one, keeping the others (rotation's first step); its
         id."""
         new = secrets.token_bytes(_KEY_BYTES)
-        old = self.path.read_bytes().splitlines()
-        _replace(self.path, _line(new) + b"".join(line + b"\n" for line in old if line.strip()))
+        old = b"".join(line + b"\n" for line in self.path.read_bytes().splitlines() if line)
+        replace_private(self.path, _line(new) + old)
         self._reload()
         return key_id(new)
 
@@ -100,7 +98,7 @@ class MasterKeys:
         """Keep only the current key in the file (rotation's last step); the ids retired."""
         lines = [line for line in self.path.read_bytes().splitlines() if line.strip()]
         retired = [key_id(_decode(line, self.path)) for line in lines[1:]]
-        _replace(self.path, lines[0] + b"\n")
+        replace_private(self.path, lines[0] + b"\n")
         self._reload()
         return retired
 
@@ -141,17 +139,3 @@ def _decode(line: bytes, path: Path) -> bytes:
     if len(key) != _KEY_BYTES:
         raise ValueError(f"{path} is not a master key file: each line is base64 of 32 bytes")
     return key
-
-
-def _replace(path: Path, content: bytes) -> None:
-    """Write `content` to `path` (mode 0600) atomically: aside, synced, then renamed."""
-    fd, aside = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(aside, path)
-    except BaseException:
-        os.unlink(aside)
-        raise
