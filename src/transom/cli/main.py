@@ -403,8 +403,8 @@ def _announce_key(key: AccessKey, settings: Settings, ca: Path | None, as_log: b
         )
         return
     endpoint = settings.base_url
-    if ca is not None:
-        endpoint += f" --ca-bundle {ca}"
+    aws = endpoint if ca is None else f"{endpoint} --ca-bundle {ca}"
+    verify = "" if ca is None else f", verify='{ca}'"
     click.echo(
         f"Created access key {key.access_key_id}; its secret is shown only now and saved in "
         f"{path} (mode 0600).\n"
@@ -412,13 +412,14 @@ def _announce_key(key: AccessKey, settings: Settings, ca: Path | None, as_log: b
         f"  export AWS_ACCESS_KEY_ID={key.access_key_id}\n"
         f"  export AWS_SECRET_ACCESS_KEY={key.secret_access_key}\n"
         f"  export AWS_DEFAULT_REGION={DEFAULT_REGION}\n"
-        f"  aws ssm describe-maintenance-windows --endpoint-url {endpoint}\n"
+        f"  aws ssm describe-maintenance-windows --endpoint-url {aws}\n"
         "or as an aws profile:\n"
         f"  aws configure set aws_access_key_id {key.access_key_id} --profile transom\n"
         f"  aws configure set aws_secret_access_key {key.secret_access_key} --profile transom\n"
         f"  aws configure set region {DEFAULT_REGION} --profile transom\n"
-        f"  aws --profile transom ssm describe-maintenance-windows --endpoint-url {endpoint}\n"
-        f"boto3: boto3.client('ssm', endpoint_url='{endpoint}', region_name='{DEFAULT_REGION}')",
+        f"  aws --profile transom ssm describe-maintenance-windows --endpoint-url {aws}\n"
+        f"boto3: boto3.client('ssm', endpoint_url='{endpoint}', "
+        f"region_name='{DEFAULT_REGION}'{verify})",
         err=True,
     )
 
