@@ -22,8 +22,9 @@ def every_kind(tmp_path_factory: pytest.TempPathFactory) -> Rows:
         server.stop()
     found = rows(db.store_url)
     assert [table for table, held in found.items() if not held] == []
-    for key in found["access_keys"].values():  # as stored before secrets were sealed, so
-        # that the row fits every revision; a server seals it as it starts
+    # Keys as stored before secrets were sealed, a row that fits every revision (a server
+    # seals it as it starts).
+    for key in found["access_keys"].values():
         key.update(
             secret_access_key=KNOWN_SECRETS[key["access_key_id"]],
             master_key_id=None,

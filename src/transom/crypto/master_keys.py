@@ -43,7 +43,7 @@ def key_id(key: bytes) -> str:
 
 
 class MasterKeys:
-    """The keys of one master key file; thread-safe (a reload swaps one dict)."""
+    """The keys of one master key file; thread-safe (a reload swaps one frozen record)."""
 
     def __init__(self, path: Path) -> None:
         """The keys of `path`, read (or made there: one new key, mode 0600) on first use;
