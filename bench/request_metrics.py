@@ -35,6 +35,7 @@ from tests.support.servers import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from transom.api.agent import Signals
 from transom.api.metrics import RequestMetrics
 from transom.bootstrap import Settings, build_app, open_store
+from transom.crypto.master_keys import MasterKeys
 from transom.domain.clock import SystemClock
 from transom.services.keys import KeyService
 
@@ -85,7 +86,8 @@ async def arms(rounds: int, calls: int) -> dict[str, float]:
     """The best CPU microseconds per request, with recording and without."""
     settings = Settings(data_dir=Path(tempfile.mkdtemp()))
     store = open_store(settings)
-    KeyService(store, SystemClock()).import_key(ACCESS_KEY_ID, SECRET_ACCESS_KEY, "bench")
+    keys = KeyService(store, SystemClock(), MasterKeys(settings.master_key_path))
+    keys.import_key(ACCESS_KEY_ID, SECRET_ACCESS_KEY, "bench")
     app = build_app(store, settings, Signals())
     create = {"Name": "bench", "Schedule": "rate(1 day)", "Duration": 2, "Cutoff": 1}
     created = await call(

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from transom.api.agent import Signals
+from transom.crypto.master_keys import MasterKeys
 from transom.domain.clock import Clock, SystemClock
 from transom.domain.delivery_policy import RetryPolicy
 from transom.domain.events import Realm
@@ -67,7 +68,7 @@ class Settings:
     realm: Realm = field(default_factory=Realm)
     public_url: str | None = None
     """The server's base URL as subscribers reach it (in SubscribeURL, UnsubscribeURL and
-    SigningCertURL); default `http://HOST:PORT`."""
+    SigningCertURL); default `SCHEME://HOST:PORT`."""
     signing_key: Path | None = None
     """The PEM file with the key (and certificate) that signs SNS messages; default
     `sns-signing-key.pem` in the data directory, made on first start. Replicas share one."""
@@ -81,6 +82,13 @@ class Settings:
     metrics_token_file: Path | None = None
     """The bearer token of `/metrics` under `key`; default `metrics-token` in the data
     directory, made on first start. Replicas share one."""
+    tls_cert: Path | None = None
+    """The server's certificate chain (PEM) to serve https with; None: plain http."""
+    tls_key: Path | None = None
+    """The private key (PEM) of `tls_cert`."""
+    master_key_file: Path | None = None
+    """The master key file that seals access-key secrets at rest (`crypto.master_keys`);
+    default `master-key` in the data directory, made on first start. Replicas share one."""
     delivery_timeout: float = 10.0
     """Seconds one delivery attempt may take; a replica that dies mid-attempt holds the
     delivery three times as long (a clean stop hands it back)."""
@@ -91,12 +99,16 @@ class Settings:
     under the changes replicas announce to each other (PostgreSQL)."""
 
     @property
+    def scheme(self) -> str:
+        return "http" if self.tls_cert is None else "https"
+
+    @property
     def base_url(self) -> str:
-        """`public_url` without a trailing slash, or `http://HOST:PORT`."""
+        """`public_url` without a trailing slash, or `SCHEME://HOST:PORT`."""
         if self.public_url:
             return self.public_url.rstrip("/")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     @property
     def signing_key_file(self) -> Path:
@@ -105,6 +117,10 @@ class Settings:
     @property
     def metrics_token_path(self) -> Path:
         return self.metrics_token_file or self.data_dir / "metrics-token"
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.master_key_file or self.data_dir / "master-key"
 
     @property
     def url(self) -> str:
@@ -142,7 +158,7 @@ def build_services(
         tasks=TaskService(store, clock, settings.quotas, realm),
         tags=TagService(store, settings.quotas),
         documents=DocumentService(store, clock, settings.quotas, realm),
-        keys=KeyService(store, clock),
+        keys=KeyService(store, clock, MasterKeys(settings.master_key_path)),
         schedules=schedules,
         nodes=NodeService(store, clock, settings.node_ping_timeout, realm),
         commands=commands,
@@ -190,7 +206,9 @@ def build_senders(settings: Settings) -> Senders:
 def build_app(
     store: SqlStore, settings: Settings, signals: Signals, clock: Clock | None = None
 ) -> ASGIApp:
-    """The application with its engine loops; `signals.stop()` when shutdown begins."""
+    """The application with its engine loops; `signals.stop()` when shutdown begins.
+    `ValueError` saying what is wrong with a file it needs (the signing key, the metrics
+    token, the master key, which must open every access key's secret)."""
     from transom.api.agent import AgentChannel
     from transom.api.app import create_app
     from transom.api.console.routes import console_routes
@@ -215,6 +233,7 @@ def build_app(
     services = build_services(
         store, clock, settings, signals.notify, doorbell.ring, metrics.start_delays
     )
+    services.keys.seal_all()  # keys stored before secrets were sealed, a rotation cut short
     metrics.count_from(services.counts.read)
     watch = _watch_routes(settings, services, metrics, clock)
     senders = build_senders(settings)

@@ -35,7 +35,9 @@ def registrations(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
         return httpx.Response(200, json={"instance_id": NEW_ID, "secret": "new-secret"})
 
     class FakeChannel(channel_module.Channel):
-        def __init__(self, server: str, instance_id: str = "", secret: str = "") -> None:
+        def __init__(
+            self, server: str, instance_id: str = "", secret: str = "", **_: object
+        ) -> None:
             super().__init__(server, instance_id, secret, httpx.MockTransport(handler))
 
     monkeypatch.setattr(channel_module, "Channel", FakeChannel)
@@ -45,7 +47,7 @@ def registrations(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
 def register(state_dir: Path, *extra: str) -> tuple[int, str]:
     args = ["agent", "register", "--code", "CODE", "--id", "ACT", "--state-dir", str(state_dir)]
     result = CliRunner().invoke(
-        main, [*args, *extra], env={"TRANSOM_AGENT_SERVER": "http://new:8770"}
+        main, [*args, *extra], env={"TRANSOM_AGENT_SERVER": "https://new:8770"}
     )
     return result.exit_code, result.output
 
@@ -56,7 +58,7 @@ def test_register_prints_the_node_id_and_keeps_private_credentials(
     code, output = register(tmp_path / "agent")
     assert (code, output) == (0, f"{NEW_ID}\n")
     assert load_registration(tmp_path / "agent") == Registration(
-        "http://new:8770", NEW_ID, "new-secret"
+        "https://new:8770", NEW_ID, "new-secret"
     )
     assert stat.S_IMODE((tmp_path / "agent" / "registration.json").stat().st_mode) == 0o600
     assert registrations[0]["activation_id"] == "ACT"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.every_record import Rows, every_record, rows
+from tests.support.every_record import KNOWN_SECRETS, Rows, every_record, rows
 from tests.support.servers import Database, ServerProcess, install_test_key
 
 
@@ -22,4 +22,12 @@ def every_kind(tmp_path_factory: pytest.TempPathFactory) -> Rows:
         server.stop()
     found = rows(db.store_url)
     assert [table for table, held in found.items() if not held] == []
+    # Keys as stored before secrets were sealed, a row that fits every revision (a server
+    # seals it as it starts).
+    for key in found["access_keys"].values():
+        key.update(
+            secret_access_key=KNOWN_SECRETS[key["access_key_id"]],
+            master_key_id=None,
+            sealed_secret=None,
+        )
     return found

@@ -28,11 +28,10 @@ from tests.support.servers import (
     ServerProcess,
     boto3_client,
     install_test_key,
+    key_service,
 )
 from tests.support.shell_window import shell_window
 from tests.support.waiting import wait_for
-from transom.domain.clock import SystemClock
-from transom.services.keys import KeyService
 from transom.store.engine import create_engine
 from transom.store.migrate import revisions, upgrade
 from transom.store.sqlite_backup import STEP_BYTES
@@ -86,6 +85,7 @@ def test_a_backup_taken_while_windows_run_restores_every_record_it_held(
     copy = rows(restored.store_url)
     assert_between(copy, before, after)
     assert_whole(copy)
+    shutil.copy(live.data_dir / "master-key", restored.data_dir)  # kept apart from backups
     server = ServerProcess(restored).start()
     try:
         assert_served(server.endpoint, before)
@@ -214,7 +214,7 @@ def test_restore_replaces_a_database_only_when_forced(live: Database, tmp_path: 
     backup = backup_of(live, tmp_path)
     other = Database("sqlite", tmp_path / "other")
     store = other.open_store()
-    KeyService(store, SystemClock()).import_key("AKIAOTHERDATABASE001", "other-secret-0123")
+    key_service(other, store).import_key("AKIAOTHERDATABASE001", "other-secret-0123")
     store.close()
 
     refused = transom_here("restore", str(backup), *other.cli_args())

@@ -1,4 +1,4 @@
-"""The key port: access keys."""
+"""The key port: access keys, their secrets sealed or (from before sealing) plain."""
 
 from __future__ import annotations
 
@@ -9,26 +9,28 @@ import sqlalchemy as sa
 
 from tests.store.contract import ON_EVERY_BACKEND, covers
 from tests.store.records import NOW
-from transom.domain.windows import AccessKey
+from transom.domain.windows import SealedSecret, StoredKey
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
+SEALED = SealedSecret("mk-0123456789abcdef", b"\x00sealed\xff" * 8)
+PLAIN = SealedSecret(None, b"s" * 40)
 
 
-def _key(n: int) -> AccessKey:
-    return AccessKey(f"AKIACONTRACT{n:08d}", "s" * 40, f"key {n}", NOW + timedelta(seconds=n))
+def _key(n: int, secret: SealedSecret = SEALED) -> StoredKey:
+    return StoredKey(f"AKIACONTRACT{n:08d}", secret, f"key {n}", NOW + timedelta(seconds=n))
 
 
 @covers("insert_access_key", "get_access_key", "list_access_keys", "delete_access_key")
 def test_access_keys_round_trip_oldest_first(store: SqlStore) -> None:
     with store.write() as tx:
-        tx.insert_access_key(_key(2))
+        tx.insert_access_key(_key(2, PLAIN))
         tx.insert_access_key(_key(1))
     with store.read() as tx:
         assert tx.get_access_key(_key(1).access_key_id) == _key(1)
         assert tx.get_access_key("AKIANOSUCHKEY0000000") is None
         ours = [k for k in tx.list_access_keys() if k.access_key_id.startswith("AKIACONTRACT")]
-        assert ours == [_key(1), _key(2)]
+        assert ours == [_key(1), _key(2, PLAIN)]
     with pytest.raises(sa.exc.IntegrityError), store.write() as tx:
         tx.insert_access_key(_key(1))
     with store.write() as tx:
@@ -36,4 +38,27 @@ def test_access_keys_round_trip_oldest_first(store: SqlStore) -> None:
         assert not tx.delete_access_key(_key(1).access_key_id)
     with store.read() as tx:
         assert tx.get_access_key(_key(1).access_key_id) is None
-        assert tx.get_access_key(_key(2).access_key_id) == _key(2)
+        assert tx.get_access_key(_key(2).access_key_id) == _key(2, PLAIN)
+
+
+@covers("reseal_access_key")
+def test_a_secret_is_resealed_only_from_the_master_key_it_is_under(store: SqlStore) -> None:
+    other = SealedSecret("mk-fedcba9876543210", b"resealed" * 5)
+    plain, sealed = _key(3, PLAIN), _key(4)
+    with store.write() as tx:
+        tx.insert_access_key(plain)
+        tx.insert_access_key(sealed)
+        assert not tx.reseal_access_key(plain.access_key_id, SEALED.master_key_id, other)
+        assert not tx.reseal_access_key(sealed.access_key_id, None, other)
+        assert not tx.reseal_access_key("AKIANOSUCHKEY0000000", None, other)
+        assert tx.reseal_access_key(plain.access_key_id, None, SEALED)
+        assert tx.reseal_access_key(sealed.access_key_id, SEALED.master_key_id, other)
+    with store.read() as tx:
+        assert tx.get_access_key(plain.access_key_id) == _key(3, SEALED)
+        assert tx.get_access_key(sealed.access_key_id) == _key(4, other)
+    with store.engine.connect() as conn:
+        plain_left = conn.execute(
+            sa.text("SELECT secret_access_key FROM access_keys WHERE access_key_id = :id"),
+            {"id": plain.access_key_id},
+        ).scalar()
+    assert plain_left is None

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tests.store.contract import ON_EVERY_BACKEND, covers
 from tests.store.records import NOW, window
 from tests.support.servers import Database
-from transom.domain.windows import AccessKey, Tag
+from transom.domain.windows import SealedSecret, StoredKey, Tag
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
@@ -98,12 +98,12 @@ def test_opening_twice_migrates_once_to_the_newest_revision(fresh_db: Database) 
         with store.engine.connect() as conn:
             versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
         store.close()
-        assert [v for (v,) in versions] == ["0006"]
+        assert [v for (v,) in versions] == ["0008"]
 
 
 def test_a_database_error_never_carries_the_statement_parameters(store: SqlStore) -> None:
     secret = "s3cr3t-that-must-never-reach-a-log-line"
-    key = AccessKey("AKIAEXAMPLEEXAMPLE00", secret, None, NOW)
+    key = StoredKey("AKIAEXAMPLEEXAMPLE00", SealedSecret(None, secret.encode()), None, NOW)
     with store.write() as tx:
         tx.insert_access_key(key)
     with pytest.raises(sa.exc.IntegrityError) as raised, store.write() as tx:

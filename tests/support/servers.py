@@ -19,6 +19,8 @@ from typing import IO, Any
 import pytest
 import sqlalchemy as sa
 
+from transom.bootstrap import Settings
+from transom.crypto.master_keys import MasterKeys
 from transom.domain.clock import SystemClock
 from transom.services.keys import KeyService
 from transom.store.sql import SqlStore
@@ -29,7 +31,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 ACCESS_KEY_ID = "AKIATRANSOMTEST00001"
 SECRET_ACCESS_KEY = "transom-test-secret-key-0123456789abcdef"
 REGION = "us-east-1"
-_LISTENING = re.compile(r"listening on (http://[^\s\"]+)")  # in text or JSON
+_LISTENING = re.compile(r"listening on (https?://[^\s\"]+)")  # in text or JSON
 
 
 def free_port() -> int:
@@ -83,11 +85,17 @@ def database(kind: str, tmp: Path) -> Iterator[Database]:
 def install_test_key(db: Database) -> None:
     store = db.open_store()
     try:
-        keys = KeyService(store, SystemClock())
+        keys = key_service(db, store)
         if keys.secret_for(ACCESS_KEY_ID) is None:
             keys.import_key(ACCESS_KEY_ID, SECRET_ACCESS_KEY, "tests")
     finally:
         store.close()
+
+
+def key_service(db: Database, store: SqlStore) -> KeyService:
+    """The key service of a server on `db` (with the master key in its data directory)."""
+    box = MasterKeys(Settings(data_dir=db.data_dir).master_key_path)
+    return KeyService(store, SystemClock(), box)
 
 
 @dataclass

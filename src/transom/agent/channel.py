@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import ssl
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,8 +28,39 @@ class ChannelDown(Exception):
     """The server could not be reached, or answered with a server error: try again later."""
 
 
+class InsecureServer(Exception):
+    """The server's URL is plain http to another host: node secrets would cross the network
+    in clear text."""
+
+
+def check_server_url(server: str, insecure_http: bool = False) -> None:
+    """`InsecureServer` unless `server` is https, or http to this host (a loopback address,
+    `localhost`), or `insecure_http` allows plain http anywhere."""
+    parts = urlsplit(server)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InsecureServer(f"{server!r} is not a server URL like https://transom.example:8770")
+    if parts.scheme == "https" or insecure_http or _is_loopback(parts.hostname):
+        return
+    raise InsecureServer(
+        f"refusing plain http to {parts.hostname}: the node's secret and every command would "
+        "cross the network in clear text. Use the server's https:// URL (with --ca-file for a "
+        "private CA), or pass --insecure-http if this network is trusted."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Channel:
-    """Calls to one server, as one node once `instance_id`/`secret` are known. Thread-safe."""
+    """Calls to one server, as one node once `instance_id`/`secret` are known. Thread-safe.
+    An https server's certificate is always verified: against `ca_file` (PEM) if given, else
+    against the system's CAs."""
 
     def __init__(
         self,
@@ -33,14 +68,18 @@ class Channel:
         instance_id: str = "",
         secret: str = "",
         transport: httpx.BaseTransport | None = None,
+        ca_file: Path | None = None,
     ) -> None:
         headers = {"Authorization": node_authorization(instance_id, secret)} if secret else {}
+        verify = ssl.create_default_context(cafile=ca_file) if ca_file else True
         self._client = httpx.Client(
             base_url=server.rstrip("/"),
             headers=headers,
             timeout=httpx.Timeout(10.0, read=MAX_WAIT_SECONDS + 15),
             transport=transport
-            or httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]),
+            or httpx.HTTPTransport(
+                verify=verify, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+            ),
         )
 
     @property

@@ -19,6 +19,11 @@ class Registration:
     server: str
     instance_id: str
     secret: str
+    ca_file: str = ""
+    """The CA certificates (PEM) the server's certificate is verified against; "": the
+    system's."""
+    insecure_http: bool = False
+    """Plain http to another host was allowed at registration (`--insecure-http`)."""
 
 
 def default_state_dir() -> Path:
@@ -55,7 +60,13 @@ def load_registration(state_dir: Path) -> Registration:
     path = state_dir / REGISTRATION_FILE
     try:
         data = json.loads(path.read_text())
-        return Registration(str(data["server"]), str(data["instance_id"]), str(data["secret"]))
+        return Registration(
+            str(data["server"]),
+            str(data["instance_id"]),
+            str(data["secret"]),
+            str(data.get("ca_file", "")),
+            data.get("insecure_http") is True,
+        )
     except FileNotFoundError:
         raise NotRegisteredError(
             f"this host is not registered (no {path}); run 'transom agent register "

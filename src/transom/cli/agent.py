@@ -44,12 +44,31 @@ def agent() -> None:
 @click.option("--code", required=True, help="The activation code.")
 @click.option("--id", "activation_id", required=True, help="The activation ID.")
 @click.option("--force", is_flag=True, help="Replace an existing registration.")
+@click.option(
+    "--ca-file",
+    envvar="TRANSOM_AGENT_CA_FILE",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="CA certificates (PEM) to verify the server's certificate with, such as the ca.pem "
+    "`transom up --tls` made (default: the system's).",
+)
+@click.option(
+    "--insecure-http",
+    is_flag=True,
+    help="Allow a plain http:// server on another host (secrets then cross the network in "
+    "clear text); http to this host is always allowed.",
+)
 @_state_option
 def register(
-    server: str, code: str, activation_id: str, force: bool, state_dir: Path | None
+    server: str,
+    code: str,
+    activation_id: str,
+    force: bool,
+    ca_file: Path | None,
+    insecure_http: bool,
+    state_dir: Path | None,
 ) -> None:
     """Register this host as a managed node (prints its mi-... ID)."""
-    from transom.agent.channel import Channel, ChannelDown
+    from transom.agent.channel import Channel, ChannelDown, InsecureServer, check_server_url
     from transom.agent.facts import collect_facts
     from transom.agent.state import (
         NotRegisteredError,
@@ -70,14 +89,20 @@ def register(
             f"this state directory is registered already as {existing.instance_id}; "
             "use --force to register again, or --state-dir for another agent"
         )
-    channel = Channel(server)
+    try:
+        check_server_url(server, insecure_http)
+    except InsecureServer as exc:
+        raise click.ClickException(str(exc)) from exc
+    ca = "" if ca_file is None else str(ca_file.resolve())
+    channel = Channel(server, ca_file=ca_file)
     try:
         answer = channel.register(RegisterRequest(activation_id, code, collect_facts()))
     except (ChannelDown, AgentError) as exc:
         raise click.ClickException(f"registration failed: {exc}") from exc
     finally:
         channel.close()
-    save_registration(folder, Registration(server, answer.instance_id, answer.secret))
+    registration = Registration(server, answer.instance_id, answer.secret, ca, insecure_http)
+    save_registration(folder, registration)
     click.echo(answer.instance_id)
 
 
@@ -93,7 +118,7 @@ def register(
 @log_options
 def run(state_dir: Path | None, parent_pid: int | None, log_level: str, log_format: str) -> None:
     """Serve the server's commands until SIGTERM or SIGINT (a foreground process)."""
-    from transom.agent.channel import Channel
+    from transom.agent.channel import Channel, InsecureServer, check_server_url
     from transom.agent.facts import collect_facts
     from transom.agent.loop import Agent
     from transom.agent.state import NotRegisteredError, default_state_dir, load_registration
@@ -102,10 +127,16 @@ def run(state_dir: Path | None, parent_pid: int | None, log_level: str, log_form
     folder = state_dir or default_state_dir()
     try:
         registration = load_registration(folder)
-    except NotRegisteredError as exc:
+        check_server_url(registration.server, registration.insecure_http)
+    except (NotRegisteredError, InsecureServer) as exc:
         raise click.ClickException(str(exc)) from exc
     wake = _wake_on_signals()
-    channel = Channel(registration.server, registration.instance_id, registration.secret)
+    channel = Channel(
+        registration.server,
+        registration.instance_id,
+        registration.secret,
+        ca_file=Path(registration.ca_file) if registration.ca_file else None,
+    )
     process_log.info(
         "agent serving",
         extra={"instance_id": registration.instance_id, "server": channel.server},

@@ -33,6 +33,7 @@ def push(
     endpoint_url: str | None,
     profile: str | None,
     region: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """Create the document FILE holds (JSON, or YAML for .yaml/.yml), or give it a new
     version when its content differs from the latest; print what happened."""
@@ -43,7 +44,7 @@ def push(
     name = name or file.stem
     document_format = "YAML" if file.suffix.lower() in _YAML_SUFFIXES else "JSON"
     with signed.reported():
-        session, region = signed.session(profile, region)
+        session, region = signed.session(profile, region, ca_bundle)
         ssm = session.create_client(
             "ssm", endpoint_url=signed.endpoint(endpoint_url, session), region_name=region
         )

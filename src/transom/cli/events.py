@@ -38,10 +38,14 @@ def events() -> None:
 )
 @server_options
 def tail(
-    pattern: str | None, endpoint_url: str | None, profile: str | None, region: str | None
+    pattern: str | None,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """Print each event from now on (matching --pattern) as a JSON line, until Ctrl-C."""
-    session, region = signed.session(profile, region)
+    session, region = signed.session(profile, region, ca_bundle)
     endpoint = signed.endpoint(endpoint_url, session)
     try:
         _follow(session, endpoint, region, pattern)
@@ -53,10 +57,8 @@ def tail(
 
 
 def _follow(session: Any, endpoint: str, region: str, pattern: str | None) -> None:
-    import httpx
-
     after: int | None = None
-    with httpx.Client(timeout=WAIT_SECONDS + 30) as client:
+    with signed.http_client(session, WAIT_SECONDS + 30) as client:
         while True:
             params: dict[str, str] = {"wait": str(WAIT_SECONDS)}
             if after is not None:
@@ -92,14 +94,13 @@ def deliveries(
     endpoint_url: str | None,
     profile: str | None,
     region: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """List the latest deliveries to subscriptions, newest first, and the backlog."""
-    import httpx
-
-    session, region = signed.session(profile, region)
+    session, region = signed.session(profile, region, ca_bundle)
     endpoint = signed.endpoint(endpoint_url, session)
     params = {"limit": str(limit), "failing": "true" if failing else "false"}
-    with httpx.Client(timeout=30) as client:
+    with signed.http_client(session, 30) as client:
         answer = signed.call(
             client, session, region, "GET", endpoint, "/v1/deliveries", (200, "deliveries"), params
         )

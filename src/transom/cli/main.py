@@ -23,7 +23,7 @@ from transom.cli.window import window
 
 if TYPE_CHECKING:
     from transom.bootstrap import Settings
-    from transom.domain.windows import AccessKey
+    from transom.domain.windows import AccessKey, StoredKey
     from transom.store.sql import SqlStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,6 +50,18 @@ def store_options(command: F) -> F:
         default=default_data_dir,
         show_default="$XDG_DATA_HOME/transom or ~/.local/share/transom",
         help="Where the SQLite database and local state live.",
+    )(command)
+
+
+def master_key_option(command: F) -> F:
+    """--master-key-file, with its TRANSOM_MASTER_KEY_FILE twin."""
+    return click.option(
+        "--master-key-file",
+        envvar="TRANSOM_MASTER_KEY_FILE",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The file of the master key that seals access-key secrets in the database, made "
+        "if missing; give every replica the same one, and keep it out of database backups. "
+        " [default: master-key in the data dir]",
     )(command)
 
 
@@ -176,6 +188,18 @@ def server_options(command: F) -> F:
         "that no replica announced (on PostgreSQL replicas tell each other at once).",
     )(command)
     command = click.option(
+        "--tls-key",
+        envvar="TRANSOM_TLS_KEY",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="The private key (PEM) of --tls-cert.",
+    )(command)
+    command = click.option(
+        "--tls-cert",
+        envvar="TRANSOM_TLS_CERT",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="Serve https with this certificate chain (PEM); give --tls-key too.",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -190,7 +214,7 @@ def server_options(command: F) -> F:
         show_default=True,
         help="Address to listen on.",
     )(command)
-    return store_options(command)
+    return store_options(master_key_option(command))
 
 
 def _account_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -205,17 +229,24 @@ def _region(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return value
 
 
-def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settings:
+def _settings(
+    data_dir: Path, database_url: str | None, master_key_file: Path | None = None, **server: Any
+) -> Settings:
     from transom.bootstrap import Settings
     from transom.domain.delivery_policy import RetryPolicy
     from transom.domain.events import Realm
     from transom.domain.quotas import Quotas
 
     if not server:
-        return Settings(data_dir=data_dir, database_url=database_url)
+        return Settings(
+            data_dir=data_dir, database_url=database_url, master_key_file=master_key_file
+        )
+    if (server["tls_cert"] is None) != (server["tls_key"] is None):
+        raise click.UsageError("give --tls-cert and --tls-key together")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
+        master_key_file=master_key_file,
         host=server["host"],
         port=server["port"],
         quotas=Quotas(
@@ -238,6 +269,8 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
         delivery_timeout=server["delivery_timeout"],
         console_idle_timeout=timedelta(seconds=server["console_idle_timeout"]),
         recheck_seconds=server["recheck_seconds"],
+        tls_cert=server["tls_cert"],
+        tls_key=server["tls_key"],
     )
 
 
@@ -286,12 +319,27 @@ def server(
 @server_options
 @log_options
 @click.option("--no-agent", is_flag=True, help="Do not run an agent for this machine.")
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve https with a certificate of a private CA made in the data directory (once; "
+    "tls/ca.pem is what agents and API clients trust).",
+)
+@click.option(
+    "--tls-name",
+    "tls_names",
+    multiple=True,
+    help="A host name or address the --tls certificate names besides localhost, 127.0.0.1 "
+    "and this host's name (repeatable).",
+)
 def up(
     data_dir: Path,
     database_url: str | None,
     log_level: str,
     log_format: str,
     no_agent: bool,
+    tls: bool,
+    tls_names: tuple[str, ...],
     **options: Any,
 ) -> None:
     """Start Transom on this machine: the server on SQLite with a first access key, and an
@@ -303,20 +351,61 @@ def up(
 
     configure_logging(log_level, log_format)
     settings = _settings(data_dir, database_url, **options)
+    as_log = log_format.lower() == "json"
+    ca = None
+    if tls or tls_names:
+        settings, ca = _private_tls(settings, tls_names, as_log)
     store = _open(settings)
     services = build_services(store, SystemClock(), settings)
     if not services.keys.list():
         key = services.keys.create("created by transom up")
-        _announce_key(key, settings, as_log=log_format.lower() == "json")
+        _announce_key(key, settings, ca, as_log)
     agent_dir = settings.data_dir / "agent"
     if not no_agent:
         instance_id = ensure_registered(services.nodes, agent_dir)
         process_log.info("this machine is managed node %s", instance_id)
     logs = ["--log-level", log_level, "--log-format", log_format]
-    serve(settings, store, None if no_agent else lambda url: start_agent(agent_dir, url, logs))
+    serve(settings, store, None if no_agent else lambda url: start_agent(agent_dir, url, logs, ca))
 
 
-def _announce_key(key: AccessKey, settings: Settings, as_log: bool) -> None:
+def _private_tls(settings: Settings, names: tuple[str, ...], as_log: bool) -> tuple[Settings, Path]:
+    """`settings` serving https with a certificate of the data directory's private CA (made
+    if missing), and the CA's certificate; say what an agent needs."""
+    import dataclasses
+    import socket
+
+    from transom.crypto.certificates import ensure_server_certificate
+
+    if settings.tls_cert is not None:
+        raise click.UsageError("give either --tls (a private CA) or --tls-cert and --tls-key")
+    own = [] if settings.host in ("0.0.0.0", "::") else [settings.host]
+    host = socket.gethostname()
+    files = ensure_server_certificate(
+        settings.data_dir / "tls", ["localhost", "127.0.0.1", host, *own, *names]
+    )
+    settings = dataclasses.replace(settings, tls_cert=files.certificate, tls_key=files.key)
+    server = f"https://{names[0] if names else host}:{settings.port or 'PORT'}"
+    if as_log:
+        process_log.info(
+            "serving https with a certificate of the private CA %s; agents register with "
+            "transom agent register --server %s --ca-file %s --id ID --code CODE",
+            files.ca,
+            server,
+            files.ca,
+        )
+    else:
+        click.echo(
+            f"Serving https with a certificate of the private CA {files.ca}. On another host, "
+            f"copy that file there and register an agent with:\n"
+            f"  transom agent register --server {server} --ca-file {files.ca} "
+            "--id ACTIVATION_ID --code ACTIVATION_CODE\n"
+            f"and give API clients the same file: aws --ca-bundle {files.ca} ...",
+            err=True,
+        )
+    return settings, files.ca
+
+
+def _announce_key(key: AccessKey, settings: Settings, ca: Path | None, as_log: bool) -> None:
     """Save the key in DATA_DIR/credentials and say how to use it; `as_log`: in one log line
     instead, without the secret (never logged)."""
     path = settings.data_dir / "credentials"
@@ -334,7 +423,9 @@ def _announce_key(key: AccessKey, settings: Settings, as_log: bool) -> None:
             path,
         )
         return
-    endpoint = f"http://{settings.host}:{settings.port}"
+    endpoint = settings.base_url
+    aws = endpoint if ca is None else f"{endpoint} --ca-bundle {ca}"
+    verify = "" if ca is None else f", verify='{ca}'"
     click.echo(
         f"Created access key {key.access_key_id}; its secret is shown only now and saved in "
         f"{path} (mode 0600).\n"
@@ -342,13 +433,14 @@ def _announce_key(key: AccessKey, settings: Settings, as_log: bool) -> None:
         f"  export AWS_ACCESS_KEY_ID={key.access_key_id}\n"
         f"  export AWS_SECRET_ACCESS_KEY={key.secret_access_key}\n"
         f"  export AWS_DEFAULT_REGION={DEFAULT_REGION}\n"
-        f"  aws ssm describe-maintenance-windows --endpoint-url {endpoint}\n"
+        f"  aws ssm describe-maintenance-windows --endpoint-url {aws}\n"
         "or as an aws profile:\n"
         f"  aws configure set aws_access_key_id {key.access_key_id} --profile transom\n"
         f"  aws configure set aws_secret_access_key {key.secret_access_key} --profile transom\n"
         f"  aws configure set region {DEFAULT_REGION} --profile transom\n"
-        f"  aws --profile transom ssm describe-maintenance-windows --endpoint-url {endpoint}\n"
-        f"boto3: boto3.client('ssm', endpoint_url='{endpoint}', region_name='{DEFAULT_REGION}')",
+        f"  aws --profile transom ssm describe-maintenance-windows --endpoint-url {aws}\n"
+        f"boto3: boto3.client('ssm', endpoint_url='{endpoint}', "
+        f"region_name='{DEFAULT_REGION}'{verify})",
         err=True,
     )
 
@@ -386,21 +478,28 @@ def keys() -> None:
     """Manage the access keys API callers sign requests with."""
 
 
-def _key_service(data_dir: Path, database_url: str | None) -> Any:
+def key_options(command: F) -> F:
+    """The options of every `transom keys` command: the store's and the master key's."""
+    return store_options(master_key_option(command))
+
+
+def _key_service(data_dir: Path, database_url: str | None, master_key_file: Path | None) -> Any:
+    from transom.crypto.master_keys import MasterKeys
     from transom.domain.clock import SystemClock
     from transom.services.keys import KeyService
 
-    return KeyService(_open(_settings(data_dir, database_url)), SystemClock())
+    settings = _settings(data_dir, database_url, master_key_file)
+    return KeyService(_open(settings), SystemClock(), MasterKeys(settings.master_key_path))
 
 
-def _print_key(key: AccessKey, as_json: bool, with_secret: bool) -> None:
+def _print_key(key: AccessKey | StoredKey, as_json: bool, secret: str | None = None) -> None:
     record = {
         "AccessKeyId": key.access_key_id,
         "Description": key.description,
         "CreatedDate": key.created_date.isoformat(),
     }
-    if with_secret:
-        record["SecretAccessKey"] = key.secret_access_key
+    if secret is not None:
+        record["SecretAccessKey"] = secret
     if as_json:
         click.echo(json.dumps(record))
     else:
@@ -417,19 +516,24 @@ def _run_key_command(action: Callable[[], AccessKey]) -> AccessKey:
 
 
 @keys.command("create")
-@store_options
+@key_options
 @click.option("--description", help="A note on who or what uses the key.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def keys_create(
-    data_dir: Path, database_url: str | None, description: str | None, as_json: bool
+    data_dir: Path,
+    database_url: str | None,
+    master_key_file: Path | None,
+    description: str | None,
+    as_json: bool,
 ) -> None:
     """Create a key and print its id and secret (the only time the secret is shown)."""
-    service = _key_service(data_dir, database_url)
-    _print_key(_run_key_command(lambda: service.create(description)), as_json, True)
+    service = _key_service(data_dir, database_url, master_key_file)
+    key = _run_key_command(lambda: service.create(description))
+    _print_key(key, as_json, key.secret_access_key)
 
 
 @keys.command("import")
-@store_options
+@key_options
 @click.argument("access_key_id")
 @click.argument("secret_access_key")
 @click.option("--description", help="A note on who or what uses the key.")
@@ -437,25 +541,28 @@ def keys_create(
 def keys_import(
     data_dir: Path,
     database_url: str | None,
+    master_key_file: Path | None,
     access_key_id: str,
     secret_access_key: str,
     description: str | None,
     as_json: bool,
 ) -> None:
     """Adopt an existing key pair, so scripts that carry credentials keep working."""
-    service = _key_service(data_dir, database_url)
+    service = _key_service(data_dir, database_url, master_key_file)
     key = _run_key_command(
         lambda: service.import_key(access_key_id, secret_access_key, description)
     )
-    _print_key(key, as_json, False)
+    _print_key(key, as_json)
 
 
 @keys.command("list")
-@store_options
+@key_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def keys_list(data_dir: Path, database_url: str | None, as_json: bool) -> None:
+def keys_list(
+    data_dir: Path, database_url: str | None, master_key_file: Path | None, as_json: bool
+) -> None:
     """List keys (without their secrets)."""
-    found = _key_service(data_dir, database_url).list()
+    found = _key_service(data_dir, database_url, master_key_file).list()
     if as_json:
         click.echo(
             json.dumps(
@@ -471,24 +578,59 @@ def keys_list(data_dir: Path, database_url: str | None, as_json: bool) -> None:
         )
         return
     for key in found:
-        _print_key(key, False, False)
+        _print_key(key, False)
 
 
 @keys.command("delete")
-@store_options
+@key_options
 @click.argument("access_key_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def keys_delete(
-    data_dir: Path, database_url: str | None, access_key_id: str, as_json: bool
+    data_dir: Path,
+    database_url: str | None,
+    master_key_file: Path | None,
+    access_key_id: str,
+    as_json: bool,
 ) -> None:
     """Delete a key; requests signed with it are refused from then on."""
-    deleted = _key_service(data_dir, database_url).delete(access_key_id)
+    deleted = _key_service(data_dir, database_url, master_key_file).delete(access_key_id)
     if as_json:
         click.echo(json.dumps({"AccessKeyId": access_key_id, "Deleted": deleted}))
     if not deleted:
         raise click.ClickException(f"no access key {access_key_id}")
     if not as_json:
         click.echo(f"deleted {access_key_id}")
+
+
+@keys.command("rotate-master")
+@key_options
+def keys_rotate_master(
+    data_dir: Path, database_url: str | None, master_key_file: Path | None
+) -> None:
+    """Seal every key's secret under a new master key, then retire the old one. Servers
+    running meanwhile keep working: they read the master key file again when it changes.
+    The file always opens every secret the database holds, also if this is interrupted
+    (run it again to finish)."""
+    from transom.crypto.master_keys import MasterKeys
+    from transom.domain.clock import SystemClock
+    from transom.services.keys import KeyService
+
+    settings = _settings(data_dir, database_url, master_key_file)
+    box = MasterKeys(settings.master_key_path)
+    service = KeyService(_open(settings), SystemClock(), box)
+    try:
+        service.seal_all()  # every secret opens before the file changes
+        new = box.add_new()
+        resealed = service.seal_all()
+        while late := service.seal_all():  # sealed under the old key by a server meanwhile
+            resealed += late
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    retired = box.retire_old()
+    click.echo(
+        f"sealed {resealed} access key(s) under master key {new} in {box.path}; "
+        f"retired {', '.join(retired) or 'none'}"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 from collections.abc import Callable
@@ -49,6 +50,11 @@ def serve(
     """Bind, say where in one line on stderr, serve, and close the store on the way out.
     `companion`, given the server's URL once it listens, starts a child process that is
     stopped (SIGTERM) when the server stops."""
+    problem = _tls_problem(settings)
+    if problem is not None:
+        store.close()
+        log.error("%s", problem)
+        sys.exit(1)
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -77,7 +83,7 @@ def serve(
     signals = Signals()
     try:
         app = build_app(store, settings, signals)
-    except ValueError as exc:  # a bad --smtp-url, --signing-key or --metrics-token-file
+    except ValueError as exc:  # a bad --smtp-url or key file (signing, metrics token, master)
         store.close()
         log.error("%s", exc)
         sys.exit(1)
@@ -87,17 +93,19 @@ def serve(
         access_log=logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO),
         lifespan="on",
         timeout_graceful_shutdown=10,
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
     )
-    where = f"[{host}]" if family == socket.AF_INET6 else host
     process_log.info(
-        "server listening on http://%s:%s",
-        where,
-        port,
+        "server listening on %s://%s",
+        settings.scheme,
+        _where(host, port),
         extra={"database": redacted_url(settings.url)},
     )
     child = None
     try:
-        child = None if companion is None else companion(f"http://{where}:{port}")
+        if companion is not None:  # on this host: through loopback if listening on all
+            child = companion(f"{settings.scheme}://{_where(_LOOPBACK.get(host, host), port)}")
         server = _Server(config, signals)
         if stop_requested:
             server.should_exit = True  # uvicorn then skips its main loop
@@ -107,6 +115,26 @@ def serve(
             _stop_child(child)
         store.close()
     process_log.info("server stopped")
+
+
+_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
+def _tls_problem(settings: Settings) -> str | None:
+    """Why https cannot be served with the certificate and key given; None when it can, or
+    when the server serves plain http."""
+    if settings.tls_cert is None:
+        return None
+    try:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        return f"cannot serve https with {settings.tls_cert} and {settings.tls_key}: {exc}"
+    return None
+
+
+def _where(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _stop_child(child: subprocess.Popen[bytes]) -> None:

@@ -25,7 +25,7 @@ class Fatal(click.ClickException):
 
 def server_options(command: F) -> F:
     """The options every command talking to a server takes: `--endpoint-url`, `--profile`,
-    `--region`."""
+    `--region`, `--ca-bundle`."""
     for option in reversed(
         [
             click.option(
@@ -40,6 +40,12 @@ def server_options(command: F) -> F:
             ),
             click.option(
                 "--region", help="The region to sign for (default: the profile's, else us-east-1)."
+            ),
+            click.option(
+                "--ca-bundle",
+                help="CA certificates (PEM) to verify an https server with, such as the ca.pem "
+                "`transom up --tls` made (default: AWS_CA_BUNDLE, the profile's ca_bundle, "
+                "else the system's).",
             ),
         ]
     ):
@@ -77,17 +83,36 @@ def endpoint(url: str | None, session: Any) -> str:
     return url
 
 
-def session(profile: str | None, region: str | None) -> tuple[Any, str]:
-    """The botocore session and the region to sign for; `Fatal` without credentials."""
+def session(profile: str | None, region: str | None, ca_bundle: str | None) -> tuple[Any, str]:
+    """The botocore session (verifying https with `ca_bundle`, if given, as the aws CLI's
+    `--ca-bundle`) and the region to sign for; `Fatal` without credentials."""
     import botocore.session
 
     found = botocore.session.Session(profile=profile)
+    if ca_bundle:
+        found.set_config_variable("ca_bundle", ca_bundle)
     if found.get_credentials() is None:
         raise Fatal(
             "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass "
             "--profile (see `transom up`'s output)."
         )
     return found, region or found.get_config_variable("region") or FALLBACK_REGION
+
+
+def http_client(session: Any, timeout: float) -> Any:
+    """An httpx client that verifies https servers as the session's botocore clients do:
+    against its `ca_bundle` (AWS_CA_BUNDLE, the profile's, or `--ca-bundle`), else the
+    system's CAs; `Fatal` when that file cannot be read."""
+    import ssl
+
+    import httpx
+
+    bundle = session.get_config_variable("ca_bundle")
+    try:
+        verify = ssl.create_default_context(cafile=bundle) if bundle else True
+    except (OSError, ssl.SSLError) as exc:
+        raise Fatal(f"cannot use the CA bundle {bundle}: {exc}") from exc
+    return httpx.Client(timeout=timeout, verify=verify)
 
 
 def call(

@@ -42,12 +42,13 @@ def run(
     endpoint_url: str | None,
     profile: str | None,
     region: str | None,
+    ca_bundle: str | None,
     wait: bool,
     timeout: float,
 ) -> None:
     """Start an execution of WINDOW_ID now, outside its schedule, and print its id."""
     with signed.reported():
-        session, region = signed.session(profile, region)
+        session, region = signed.session(profile, region, ca_bundle)
         endpoint = signed.endpoint(endpoint_url, session)
         execution_id = _start(session, endpoint, region, window_id)
         click.echo(execution_id)
@@ -62,10 +63,8 @@ def _start(session: Any, endpoint_url: str, region: str, window_id: str) -> str:
     """POST /v1/windows/{id}/executions, signed; the execution id, or `Fatal`."""
     from urllib.parse import quote
 
-    import httpx
-
     path = f"/v1/windows/{quote(window_id, safe='')}/executions"
-    with httpx.Client(timeout=30) as client:
+    with signed.http_client(session, 30) as client:
         answer = signed.call(
             client, session, region, "POST", endpoint_url, path, (201, "WindowExecutionId")
         )

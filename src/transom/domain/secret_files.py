@@ -1,5 +1,5 @@
 """Files of secrets made on first start and shared by every replica (the SNS signing key,
-the metrics token)."""
+the metrics token, the master key, the keys of `transom up --tls`)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,18 @@ def read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
     finally:
         os.unlink(aside)
     return made
+
+
+def replace_private(path: Path, content: bytes) -> None:
+    """Make `content` the content of `path` (mode 0600) atomically: written aside, synced,
+    then renamed over it, so a reader sees the old file or the new one, never a part."""
+    fd, aside = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(aside, path)
+    except BaseException:
+        os.unlink(aside)
+        raise

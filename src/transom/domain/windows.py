@@ -125,3 +125,23 @@ class AccessKey:
     secret_access_key: str
     description: str | None
     created_date: datetime
+
+
+@dataclass(frozen=True)
+class SealedSecret:
+    """A secret as the database keeps it: `ciphertext` sealed under the master key
+    `master_key_id`; with `master_key_id` None, the plain text (UTF-8) of a key stored before
+    secrets were sealed, which a server seals when it starts."""
+
+    master_key_id: str | None
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """An access key as the database keeps it."""
+
+    access_key_id: str
+    secret: SealedSecret
+    description: str | None
+    created_date: datetime

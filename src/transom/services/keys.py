@@ -1,4 +1,5 @@
-"""Access keys: the credentials API callers sign requests with (SigV4)."""
+"""Access keys: the credentials API callers sign requests with (SigV4), their secrets sealed
+at rest under a master key kept outside the database (`SecretBox`)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,30 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from transom.domain.clock import Clock
 from transom.domain.errors import ValidationError
-from transom.domain.windows import AccessKey
+from transom.domain.windows import AccessKey, SealedSecret, StoredKey
 from transom.store.port import Store
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _ACCESS_KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
 _SECRET = re.compile(r"^\S{16,128}$")
+
+
+class SecretBox(Protocol):
+    """Seals and opens secrets with the master keys (`transom.crypto.master_keys`)."""
+
+    @property
+    def current_id(self) -> str:
+        """The id of the master key `seal` uses."""
+
+    def seal(self, access_key_id: str, secret: str) -> SealedSecret:
+        """`secret` sealed under the current master key, bound to `access_key_id`."""
+
+    def open(self, access_key_id: str, sealed: SealedSecret) -> str:
+        """The secret `sealed` holds; a `ValueError` saying why when it cannot be opened."""
 
 
 @dataclass(frozen=True)
@@ -26,14 +42,18 @@ class _Cached:
 class KeyService:
     """Create, import, list and delete keys; look secrets up for signature checks.
 
-    Known keys are cached for `cache_seconds`, so a deleted key stops working within that time
-    on every replica and verifying a request rarely touches the database; unknown keys are
-    not cached, so a key imported by another process works at once.
+    Known keys are cached (opened) for `cache_seconds`, so a deleted key stops working within
+    that time on every replica and verifying a request rarely touches the database or opens a
+    sealed secret; unknown keys are not cached, so a key imported by another process works at
+    once.
     """
 
-    def __init__(self, store: Store, clock: Clock, cache_seconds: float = 5.0) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, box: SecretBox, cache_seconds: float = 5.0
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._box = box
         self._cache_seconds = cache_seconds
         self._cache: dict[str, _Cached] = {}
 
@@ -52,15 +72,16 @@ class KeyService:
             )
         if not _SECRET.match(secret_access_key):
             raise ValidationError("A secret access key is 16 to 128 characters without spaces.")
-        key = AccessKey(access_key_id, secret_access_key, description, self._clock.now())
+        now = self._clock.now()
+        sealed = self._box.seal(access_key_id, secret_access_key)
         with self._store.write() as tx:
             if tx.get_access_key(access_key_id) is not None:
                 raise ValidationError(f"Access key {access_key_id} exists already.")
-            tx.insert_access_key(key)
+            tx.insert_access_key(StoredKey(access_key_id, sealed, description, now))
         self._cache.pop(access_key_id, None)
-        return key
+        return AccessKey(access_key_id, secret_access_key, description, now)
 
-    def list(self) -> list[AccessKey]:
+    def list(self) -> list[StoredKey]:
         with self._store.read() as tx:
             return tx.list_access_keys()
 
@@ -80,7 +101,29 @@ class KeyService:
             key = tx.get_access_key(access_key_id)
         if key is None:
             return None
+        secret = self._box.open(access_key_id, key.secret)
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[access_key_id] = _Cached(key.secret_access_key, now + self._cache_seconds)
-        return key.secret_access_key
+        self._cache[access_key_id] = _Cached(secret, now + self._cache_seconds)
+        return secret
+
+    def seal_all(self) -> int:
+        """Check that every key's secret opens (else the box's `ValueError`, nothing changed),
+        then seal under the current master key, in one transaction, each one that is not:
+        those stored in plain text before secrets were sealed (a server does this as it
+        starts) and those under an older master key (a rotation); how many it sealed. A key
+        sealed meanwhile by another process is left as that process sealed it."""
+        current = self._box.current_id
+        opened = [(key, self._box.open(key.access_key_id, key.secret)) for key in self.list()]
+        stale = [(key, secret) for key, secret in opened if key.secret.master_key_id != current]
+        if not stale:
+            return 0
+        with self._store.write() as tx:
+            return sum(
+                tx.reseal_access_key(
+                    key.access_key_id,
+                    key.secret.master_key_id,
+                    self._box.seal(key.access_key_id, secret),
+                )
+                for key, secret in stale
+            )

@@ -141,9 +141,11 @@ access_keys = sa.Table(
     "access_keys",
     metadata,
     sa.Column("access_key_id", sa.String(128), primary_key=True),
-    sa.Column("secret_access_key", sa.String(128), nullable=False),
+    sa.Column("secret_access_key", sa.String(128)),  # plain text: rows not sealed yet
     sa.Column("description", sa.Text),
     sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("master_key_id", sa.String(32)),
+    sa.Column("sealed_secret", sa.LargeBinary),  # under master_key_id (see SealedSecret)
 )
 
 activations = sa.Table(

@@ -28,8 +28,9 @@ from transom.domain.commands import (
 )
 from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import (
-    AccessKey,
     ResourceType,
+    SealedSecret,
+    StoredKey,
     Tag,
     TargetSpec,
     TaskSpec,
@@ -139,6 +140,26 @@ def _task_row(task: WindowTask) -> dict[str, Any]:
         task_type=task.spec.task_type.value,
     )
     return row
+
+
+def _secret_columns(secret: SealedSecret) -> dict[str, Any]:
+    if secret.master_key_id is None:
+        plain = secret.ciphertext.decode()
+        return {"secret_access_key": plain, "master_key_id": None, "sealed_secret": None}
+    return {
+        "secret_access_key": None,
+        "master_key_id": secret.master_key_id,
+        "sealed_secret": secret.ciphertext,
+    }
+
+
+def _stored_key(row: sa.Row[Any]) -> StoredKey:
+    m = row._mapping
+    if m["master_key_id"] is None:
+        secret = SealedSecret(None, m["secret_access_key"].encode())
+    else:
+        secret = SealedSecret(m["master_key_id"], bytes(m["sealed_secret"]))
+    return StoredKey(m["access_key_id"], secret, m["description"], m["created_date"])
 
 
 def _task(row: sa.Row[Any]) -> WindowTask:
@@ -797,20 +818,39 @@ class SqlTransaction(
         return [_invocation(r) for r in rows]
 
     # access keys
-    def insert_access_key(self, key: AccessKey) -> None:
-        self._conn.execute(t.access_keys.insert().values(vars(key)))
+    def insert_access_key(self, key: StoredKey) -> None:
+        self._conn.execute(
+            t.access_keys.insert().values(
+                access_key_id=key.access_key_id,
+                description=key.description,
+                created_date=key.created_date,
+                **_secret_columns(key.secret),
+            )
+        )
 
-    def get_access_key(self, access_key_id: str) -> AccessKey | None:
+    def get_access_key(self, access_key_id: str) -> StoredKey | None:
         row = self._conn.execute(_GET_ACCESS_KEY, {"id": access_key_id}).first()
-        return None if row is None else AccessKey(**row._mapping)
+        return None if row is None else _stored_key(row)
 
-    def list_access_keys(self) -> list[AccessKey]:
+    def list_access_keys(self) -> list[StoredKey]:
         rows = self._conn.execute(sa.select(t.access_keys).order_by(t.access_keys.c.created_date))
-        return [AccessKey(**r._mapping) for r in rows]
+        return [_stored_key(r) for r in rows]
 
     def delete_access_key(self, access_key_id: str) -> bool:
         result = self._conn.execute(
             t.access_keys.delete().where(t.access_keys.c.access_key_id == access_key_id)
+        )
+        return result.rowcount > 0
+
+    def reseal_access_key(self, access_key_id: str, was: str | None, secret: SealedSecret) -> bool:
+        column = t.access_keys.c.master_key_id
+        result = self._conn.execute(
+            t.access_keys.update()
+            .where(
+                t.access_keys.c.access_key_id == access_key_id,
+                column.is_(None) if was is None else column == was,
+            )
+            .values(**_secret_columns(secret))
         )
         return result.rowcount > 0
 
