@@ -5,12 +5,14 @@ that carry a database elsewhere (backup and restore, upgrades) and check that al
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 from tests.support.agents import AgentProcess
@@ -18,7 +20,7 @@ from tests.support.commands import command_done
 from tests.support.nodes import activation
 from tests.support.receivers import Receiver
 from tests.support.schedules import at_in
-from tests.support.servers import Database, boto3_client
+from tests.support.servers import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Database, boto3_client
 from tests.support.shell_window import shell_window
 from tests.support.signing import signed_get
 from tests.support.waiting import wait_for
@@ -37,8 +39,9 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
     """Give the server at `endpoint` at least one row in every table through its APIs, and
     wait until what it started has ended: a window (tagged, one target, one task) run on a
     real agent, a command, a topic with a confirmed HTTP subscription that a rule and a
-    publish deliver to, and a window made with a ClientToken. Yields the tag value of the
-    agent's node (`Fleet`), whose agent runs until the block ends."""
+    publish deliver to, a window made with a ClientToken, and a calendar feed (through the
+    console). Yields the tag value of the agent's node (`Fleet`), whose agent runs until the
+    block ends."""
     ssm, sns, events = (boto3_client(endpoint, s) for s in ("ssm", "sns", "events"))
     marker = f"rec-{uuid.uuid4().hex[:8]}"
     activation_id, code = activation(ssm, Tags=[{"Key": "Fleet", "Value": marker}])
@@ -61,6 +64,7 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
             AllowUnassociatedTargets=True,
             ClientToken=marker,
         )
+        _calendar_feed(endpoint)
         window = shell_window(ssm, at_in(2), ("Fleet", marker), ["echo window"], name=marker)
         ssm.add_tags_to_resource(
             ResourceType="MaintenanceWindow", ResourceId=window, Tags=[{"Key": "k", "Value": "v"}]
@@ -77,6 +81,27 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
     finally:
         agent.kill()
         receiver.stop()
+
+
+def _calendar_feed(endpoint: str) -> None:
+    """Make the test key a calendar feed URL through the console, as a browser does."""
+    with httpx.Client(base_url=endpoint) as browser:
+        form = browser.get("/console/sign-in").text
+        token = re.search(r'name="token" value="([^"]+)"', form)
+        assert token is not None
+        browser.post(
+            "/console/sign-in",
+            data={
+                "token": token.group(1),
+                "access_key_id": ACCESS_KEY_ID,
+                "secret_access_key": SECRET_ACCESS_KEY,
+            },
+        )
+        page = browser.get("/console/calendar/feed").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert csrf is not None
+        made = browser.post("/console/calendar/feed", data={"csrf": csrf.group(1)})
+        assert "/calendar.ics" in made.text
 
 
 def _ended(ssm: Any, window_id: str) -> bool:
@@ -166,7 +191,9 @@ def assert_served(endpoint: str, found: Rows) -> None:
             (d["message_id"], d["subscription_id"]) for d in found["deliveries"].values()
         },
     }
-    assert set(found) - set(expected) == {"window_cursors", "idempotency_tokens"}
+    # the scheduler's cursors, the idempotency tokens and the calendar feeds (only their
+    # tokens' hashes are kept) no API shows
+    assert set(found) - set(expected) == {"window_cursors", "idempotency_tokens", "calendar_feeds"}
     missing = {name: want - served[name] for name, want in expected.items() if want - served[name]}
     assert missing == {}, "records the server does not show"
 

@@ -48,7 +48,51 @@ function follow(main) {
   }, seconds * 1000);
 }
 
+// The calendar: blocks placed by the percentages the server computed (the Content Security
+// Policy allows no inline style, but allows a script to set styles).
+function placeBlocks(root) {
+  for (const node of root.querySelectorAll(".block[data-top]")) {
+    const lanes = Number(node.dataset.lanes) || 1;
+    node.style.top = `${node.dataset.top}%`;
+    node.style.height = `${node.dataset.height}%`;
+    node.style.left = `${(Number(node.dataset.lane) / lanes) * 100}%`;
+    node.style.width = `${100 / lanes}%`;
+  }
+  for (const node of root.querySelectorAll(".block .cutoff[data-top]")) {
+    node.style.top = `${node.dataset.top}%`;
+  }
+  for (const node of root.querySelectorAll(".extent[data-left]")) {
+    node.style.left = `${node.dataset.left}%`;
+    node.style.width = `${node.dataset.width}%`;
+  }
+  for (const node of root.querySelectorAll(".extent .cutoff[data-left]")) {
+    node.style.left = `${node.dataset.left}%`;
+  }
+}
+
+// A zone picker with no zone in the URL shows the browser's zone instead of UTC.
+function pickZone(form) {
+  const params = new URLSearchParams(location.search);
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const select = form.querySelector("select[name=tz]");
+  if (params.has("tz") || !zone || !select) return false;
+  if (![...select.options].some((option) => option.value === zone)) return false;
+  params.set("tz", zone);
+  location.replace(`${location.pathname}?${params}`);
+  return true;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-zone-picker]")) {
+    if (pickZone(form)) return;
+  }
+  for (const node of document.querySelectorAll("[data-autosubmit]")) {
+    node.addEventListener("change", () => node.form.requestSubmit());
+  }
+  for (const node of document.querySelectorAll("input[data-select-all]")) {
+    node.addEventListener("focus", () => node.select());
+  }
+  placeBlocks(document);
   localTimes(document);
   const main = document.getElementById("main");
   if (main) follow(main);
