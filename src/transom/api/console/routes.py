@@ -19,11 +19,11 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from transom.api.console import pages
+from transom.api.console import pages, window_forms
 from transom.api.console.calendar import calendar
 from transom.api.console.pages import PREFIX
 from transom.api.console.rendering import Templates
@@ -58,6 +58,7 @@ STALE_FORM = (
     "The form was not sent from this console page (its CSRF token is missing or wrong), so "
     "nothing was changed. Reload the page and try again."
 )
+SIGNED_OUT = "You are signed out: reload the page to sign in."
 NO_FEED = "No such calendar feed: its URL was revoked, or its access key deleted."
 
 Load = Callable[[Services, Request], dict[str, Any]]
@@ -159,6 +160,23 @@ class _Console:
 
         return endpoint
 
+    def data(self, load: Load) -> Endpoint:
+        """A JSON answer for a page's script; 401 without a session."""
+
+        async def endpoint(request: Request) -> Response:
+            session = await self.session_of(request)
+            if session is None:
+                return JSONResponse({"error": SIGNED_OUT}, 401, headers=HEADERS)
+            request.state.session = session
+            try:
+                answer = await self.calls(load, self.services, request)
+            except Exception as exc:
+                error = as_api_error(exc)
+                return JSONResponse({"error": error.message}, error.status, headers=HEADERS)
+            return JSONResponse(answer, headers=HEADERS)
+
+        return endpoint
+
     def action(self, act: Act, template: str, load: Load) -> Endpoint:
         """A form's POST; when refused, `template` again with `load`'s context."""
 
@@ -181,7 +199,7 @@ class _Console:
                     context = await self.calls(load, self.services, request)
                 except Exception as exc:
                     return self.failed(request, exc, session)
-                context = {**context, "error": error.message}
+                context = {**context, "error": error.message, "form": form}
                 return self.render(request, template, context, session, error.status)
             response = RedirectResponse(target, 303, headers=HEADERS)
             self.keep(request, response, session)
@@ -302,6 +320,14 @@ def console_routes(
     window = PREFIX + "/windows/{window_id}"
     execution = PREFIX + "/executions/{execution_id}"
     feed_page = PREFIX + "/calendar/feed"
+    new_window_page = console.page("window_form.html", window_forms.new_window)
+    edit_page = console.page("window_form.html", window_forms.edit_window)
+    on_new = functools.partial(
+        console.action, template="window_form.html", load=window_forms.new_window
+    )
+    on_edit = functools.partial(
+        console.action, template="window_form.html", load=window_forms.edit_window
+    )
     on_window = functools.partial(console.action, template="window.html", load=pages.window)
     on_execution = functools.partial(
         console.action, template="execution.html", load=pages.execution
@@ -314,7 +340,12 @@ def console_routes(
         Route(PREFIX + "/sign-out", console.sign_out, methods=["POST"]),
         Route(PREFIX + "/", console.page("overview.html", pages.overview), methods=["GET"]),
         Route(PREFIX + "/windows", console.page("windows.html", pages.windows), methods=["GET"]),
+        Route(PREFIX + "/windows/new", new_window_page, methods=["GET"]),
+        Route(PREFIX + "/windows/new", on_new(window_forms.create), methods=["POST"]),
+        Route(PREFIX + "/windows/preview", console.data(window_forms.preview), methods=["GET"]),
         Route(window, console.page("window.html", pages.window), methods=["GET"]),
+        Route(window + "/edit", edit_page, methods=["GET"]),
+        Route(window + "/edit", on_edit(window_forms.update), methods=["POST"]),
         Route(window + "/run", on_window(pages.run_now), methods=["POST"]),
         Route(window + "/enabled", on_window(pages.set_enabled), methods=["POST"]),
         Route(execution, console.page("execution.html", pages.execution), methods=["GET"]),
