@@ -89,8 +89,8 @@ def test_pages_show_the_fleet_and_the_windows(
 
     page.goto(f"{console_server.endpoint}/console/windows/{window_id}")
     expect(page.get_by_role("heading", name="patch-web")).to_be_visible()
-    expect(page.get_by_text(f"tag:Fleet = {fleet}")).to_be_visible()
-    expect(page.get_by_text("AWS-RunShellScript")).to_be_visible()
+    expect(page.get_by_role("cell", name=f"tag:Fleet = {fleet}")).to_be_visible()
+    expect(page.get_by_role("cell", name="AWS-RunShellScript")).to_be_visible()
     expect(page.get_by_text(DESCRIPTION)).to_be_visible()  # shown as text, not as HTML
     shot(page, "window")
 

@@ -218,3 +218,97 @@ def test_editing_a_window_replaces_its_settings_as_the_api_does(
     assert (now["Name"], now["Schedule"], now["Cutoff"]) == ("edited", "cron(0 22 ? * FRI *)", 0)
     assert "Description" not in now  # Replace: a field left empty is cleared
     assert now["AllowUnassociatedTargets"] is True
+
+
+def fill_task(page: Page, max_concurrency: str) -> None:
+    """Register the task "say-hello" through the window page's form."""
+    task = page.locator("form[action$='/tasks']")
+    if not task.is_visible():  # a refused form comes back open
+        page.locator("summary", has_text="Register a Run Command task").click()
+    task.get_by_label("Name").fill("say-hello")
+    task.get_by_label("Document").select_option("AWS-RunShellScript")
+    task.get_by_label("Parameters").fill("""{"commands": ["echo 'from-console <b>'"]}""")
+    task.get_by_label("by-tag").check()
+    task.get_by_label("Priority").fill("2")
+    task.get_by_label("At the cutoff").select_option("CANCEL_TASK")
+    task.get_by_label("Max concurrency").fill(max_concurrency)
+    task.get_by_label("Max errors").fill("1")
+    task.get_by_role("button", name="Register task", exact=True).click()
+
+
+def test_targets_and_tasks_registered_on_the_window_page_run(
+    page: Page, console_server: ServerProcess, ssm: Any, fleet: str
+) -> None:
+    window_id = ssm.create_maintenance_window(
+        Name="registered-here",
+        Schedule="rate(7 days)",
+        Duration=2,
+        Cutoff=1,
+        AllowUnassociatedTargets=False,
+    )["WindowId"]
+    node = ssm.describe_instance_information(Filters=[{"Key": "tag:Fleet", "Values": [fleet]}])[
+        "InstanceInformationList"
+    ][0]["InstanceId"]
+    sign_in(page, console_server.endpoint)
+    page.goto(f"{console_server.endpoint}/console/windows/{window_id}")
+
+    page.locator("summary", has_text="Register a target").click()
+    page.get_by_label("Name").first.fill("by-tag")
+    page.get_by_label("Tag key").fill("Fleet")
+    page.get_by_label("Values").fill(fleet)
+    page.get_by_role("button", name="Register target", exact=True).click()
+    expect(page.get_by_role("row").filter(has_text="by-tag")).to_contain_text(
+        f"tag:Fleet = {fleet}"
+    )
+    page.locator("summary", has_text="Register a target").click()
+    page.get_by_label("These nodes").check()
+    page.locator(f"#pick-{node}").check()
+    page.get_by_role("button", name="Register target", exact=True).click()
+    expect(page.get_by_role("row").filter(has_text=node)).to_contain_text("InstanceIds")
+    targets = ssm.describe_maintenance_window_targets(WindowId=window_id)["Targets"]
+    by_name = {t.get("Name", "picked"): t for t in targets}
+    assert by_name["by-tag"]["Targets"] == [{"Key": "tag:Fleet", "Values": [fleet]}]
+    assert by_name["picked"]["Targets"] == [{"Key": "InstanceIds", "Values": [node]}]
+
+    fill_task(page, "lots")
+    with pytest.raises(ClientError) as refused:
+        ssm.register_task_with_maintenance_window(
+            WindowId=window_id,
+            TaskType="RUN_COMMAND",
+            TaskArn="AWS-RunShellScript",
+            Targets=[{"Key": "WindowTargetIds", "Values": [by_name["by-tag"]["WindowTargetId"]]}],
+            MaxConcurrency="lots",
+            MaxErrors="1",
+        )
+    expect(page.get_by_role("alert")).to_contain_text(refused.value.response["Error"]["Message"])
+    assert ssm.describe_maintenance_window_tasks(WindowId=window_id)["Tasks"] == []
+    shot(page, "window-register-refused")
+
+    fill_task(page, "50%")
+    expect(page.get_by_role("row").filter(has_text="say-hello")).to_contain_text("50% / 1")
+    [task] = ssm.describe_maintenance_window_tasks(WindowId=window_id)["Tasks"]
+    assert (task["Priority"], task["CutoffBehavior"], task["MaxConcurrency"]) == (
+        2,
+        "CANCEL_TASK",
+        "50%",
+    )
+    shot(page, "window-registered")
+
+    page.get_by_role("button", name="Deregister target by-tag").click()
+    with pytest.raises(ClientError) as unsafe:
+        ssm.deregister_target_from_maintenance_window(
+            WindowId=window_id, WindowTargetId=by_name["by-tag"]["WindowTargetId"], Safe=True
+        )
+    expect(page.get_by_role("alert")).to_contain_text(unsafe.value.response["Error"]["Message"])
+
+    page.get_by_role("button", name="Run now").click()
+    heading = page.get_by_role("heading", name=re.compile("^Execution"))
+    expect(heading).to_contain_text("SUCCESS", timeout=30_000)
+    expect(page.locator("pre.output").first).to_have_text("from-console <b>\n")
+
+    page.goto(f"{console_server.endpoint}/console/windows/{window_id}")
+    page.get_by_role("button", name="Deregister task say-hello").click()
+    expect(page.get_by_text("No tasks registered.")).to_be_visible()
+    page.get_by_role("button", name="Deregister target by-tag").click()
+    expect(page.get_by_role("row").filter(has_text="by-tag")).to_have_count(0)
+    assert len(ssm.describe_maintenance_window_targets(WindowId=window_id)["Targets"]) == 1

@@ -12,6 +12,11 @@ from transom.domain.errors import (
 )
 
 
+def listed() -> list[Document]:
+    """Every document a command or task may name, by name."""
+    return [BUILT_IN[name] for name in sorted(BUILT_IN)]
+
+
 def find_document(name: str, version: str | None = None) -> Document:
     """The document called `name` (or its ARN), version 1 / $LATEST / $DEFAULT only."""
     document = BUILT_IN.get(name.rsplit("/", 1)[-1])

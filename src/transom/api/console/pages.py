@@ -18,6 +18,7 @@ from starlette.requests import Request
 from transom.api.console import ical
 from transom.domain.errors import DoesNotExistError, InvocationDoesNotExistError, ValidationError
 from transom.domain.executions import ACTIVE
+from transom.services import documents
 from transom.services.container import Services
 from transom.services.overview import explain
 from transom.services.schedules import ScheduleSpan
@@ -53,6 +54,10 @@ def window(services: Services, request: Request) -> dict[str, Any]:
         "upcoming": services.schedules.schedule(
             window_id, None, None, ScheduleSpan(), None, UPCOMING_SHOWN
         ).items,
+        "nodes": services.nodes.describe({}),
+        "documents": documents.listed(),
+        "cutoff_behaviors": ("CONTINUE_TASK", "CANCEL_TASK"),
+        "form": {},
     }
 
 

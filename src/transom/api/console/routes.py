@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from transom.api.console import pages, window_forms
+from transom.api.console import pages, registrations, window_forms
 from transom.api.console.calendar import calendar
 from transom.api.console.pages import PREFIX
 from transom.api.console.rendering import Templates
@@ -348,6 +348,16 @@ def console_routes(
         Route(window + "/edit", on_edit(window_forms.update), methods=["POST"]),
         Route(window + "/run", on_window(pages.run_now), methods=["POST"]),
         Route(window + "/enabled", on_window(pages.set_enabled), methods=["POST"]),
+        Route(window + "/targets", on_window(registrations.register_target), methods=["POST"]),
+        Route(
+            window + "/targets/deregister",
+            on_window(registrations.deregister_target),
+            methods=["POST"],
+        ),
+        Route(window + "/tasks", on_window(registrations.register_task), methods=["POST"]),
+        Route(
+            window + "/tasks/deregister", on_window(registrations.deregister_task), methods=["POST"]
+        ),
         Route(execution, console.page("execution.html", pages.execution), methods=["GET"]),
         Route(execution + "/cancel", on_execution(pages.cancel), methods=["POST"]),
         Route(PREFIX + "/nodes", console.page("nodes.html", pages.nodes), methods=["GET"]),
