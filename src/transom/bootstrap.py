@@ -19,6 +19,8 @@ from transom.domain.clock import Clock, SystemClock
 from transom.domain.delivery_policy import RetryPolicy
 from transom.domain.events import Realm
 from transom.domain.quotas import Quotas
+from transom.services.calendar import CalendarService
+from transom.services.calendar_feeds import CalendarFeeds
 from transom.services.command_cache import CommandCache
 from transom.services.command_expiry import CommandExpiry
 from transom.services.command_progress import CommandProgress
@@ -182,6 +184,8 @@ def build_services(
         counts=StoreCounts(store, clock, settings.node_ping_timeout),
         readiness=Readiness(store),
         overview=OverviewService(store, clock, windows, schedules, settings.node_ping_timeout),
+        calendar=CalendarService(store, clock),
+        calendar_feeds=CalendarFeeds(store, clock),
     )
 
 

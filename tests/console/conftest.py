@@ -13,7 +13,14 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.support.agents import AgentProcess
 from tests.support.nodes import activation
-from tests.support.servers import Database, ServerProcess, boto3_client, install_test_key
+from tests.support.servers import (
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    Database,
+    ServerProcess,
+    boto3_client,
+    install_test_key,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,6 +34,18 @@ CHROMIUM_ARGS = [
 ]
 SHOTS = Path(os.environ.get("TRANSOM_CONSOLE_SHOTS", "/tmp/console-shots"))
 """Where the tests save a screenshot of each page, to look at."""
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, endpoint: str, secret: str = SECRET_ACCESS_KEY) -> None:
+    page.goto(endpoint + "/")
+    page.get_by_label("Access key ID").fill(ACCESS_KEY_ID)
+    page.get_by_label("Secret access key").fill(secret)
+    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.fixture(scope="module")

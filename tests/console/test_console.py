@@ -13,11 +13,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import SHOTS
+from tests.console.conftest import shot, sign_in
 from tests.support.cli import transom
 from tests.support.servers import (
-    ACCESS_KEY_ID,
-    SECRET_ACCESS_KEY,
     Database,
     ServerProcess,
     boto3_client,
@@ -29,18 +27,6 @@ SCHEDULE = "cron(0 4 ? * SUN *)"
 SCRIPT = "<script>window.pwned = 1</script>"
 IMAGE = '<img src=x onerror="window.pwned = 2">'
 DESCRIPTION = "Web tier <b>first</b> & <i>then</i> the rest"
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, endpoint: str, secret: str = SECRET_ACCESS_KEY) -> None:
-    page.goto(endpoint + "/")
-    page.get_by_label("Access key ID").fill(ACCESS_KEY_ID)
-    page.get_by_label("Secret access key").fill(secret)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +89,8 @@ def test_pages_show_the_fleet_and_the_windows(
 
     page.goto(f"{console_server.endpoint}/console/windows/{window_id}")
     expect(page.get_by_role("heading", name="patch-web")).to_be_visible()
-    expect(page.get_by_text(f"tag:Fleet = {fleet}")).to_be_visible()
-    expect(page.get_by_text("AWS-RunShellScript")).to_be_visible()
+    expect(page.get_by_role("cell", name=f"tag:Fleet = {fleet}")).to_be_visible()
+    expect(page.get_by_role("cell", name="AWS-RunShellScript")).to_be_visible()
     expect(page.get_by_text(DESCRIPTION)).to_be_visible()  # shown as text, not as HTML
     shot(page, "window")
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.store.contract import ON_EVERY_BACKEND, covers
 from tests.store.records import NOW
-from transom.domain.windows import SealedSecret, StoredKey
+from transom.domain.windows import CalendarFeed, SealedSecret, StoredKey
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
@@ -62,3 +62,28 @@ def test_a_secret_is_resealed_only_from_the_master_key_it_is_under(store: SqlSto
             {"id": plain.access_key_id},
         ).scalar()
     assert plain_left is None
+
+
+@covers("put_calendar_feed", "calendar_feed_of", "calendar_feed_by_hash")
+def test_a_key_has_one_calendar_feed_which_goes_with_the_key(store: SqlStore) -> None:
+    key = _key(3)
+    first = CalendarFeed(key.access_key_id, "a" * 64, NOW)
+    second = CalendarFeed(key.access_key_id, "b" * 64, NOW + timedelta(seconds=1))
+    with store.write() as tx:
+        tx.insert_access_key(key)
+        assert tx.calendar_feed_of(key.access_key_id) is None
+        tx.put_calendar_feed(first)
+    with store.read() as tx:
+        assert tx.calendar_feed_of(key.access_key_id) == first
+        assert tx.calendar_feed_by_hash("a" * 64) == first
+    with store.write() as tx:
+        tx.put_calendar_feed(second)
+    with store.read() as tx:
+        assert tx.calendar_feed_of(key.access_key_id) == second
+        assert tx.calendar_feed_by_hash("a" * 64) is None
+        assert tx.calendar_feed_by_hash("b" * 64) == second
+    with store.write() as tx:
+        tx.delete_access_key(key.access_key_id)
+    with store.read() as tx:
+        assert tx.calendar_feed_of(key.access_key_id) is None
+        assert tx.calendar_feed_by_hash("b" * 64) is None

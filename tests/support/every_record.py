@@ -5,12 +5,14 @@ that carry a database elsewhere (backup and restore, upgrades) and check that al
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 from tests.support.agents import AgentProcess
@@ -39,9 +41,9 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
     """Give the server at `endpoint` at least one row in every table through its APIs, and
     wait until what it started has ended: a window (tagged, one target, one task) run on a
     real agent, a command, a topic with a confirmed HTTP subscription that a rule and a
-    publish deliver to, a window made with a ClientToken, and a tagged document of two
-    versions that the command runs. Yields the tag value of the
-    agent's node (`Fleet`), whose agent runs until the block ends."""
+    publish deliver to, a window made with a ClientToken, a tagged document of two versions
+    that the command runs, and a calendar feed (through the console). Yields the tag value of
+    the agent's node (`Fleet`), whose agent runs until the block ends."""
     ssm, sns, events = (boto3_client(endpoint, s) for s in ("ssm", "sns", "events"))
     marker = f"rec-{uuid.uuid4().hex[:8]}"
     activation_id, code = activation(ssm, Tags=[{"Key": "Fleet", "Value": marker}])
@@ -64,6 +66,7 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
             AllowUnassociatedTargets=True,
             ClientToken=marker,
         )
+        _calendar_feed(endpoint)
         window = shell_window(ssm, at_in(2), ("Fleet", marker), ["echo window"], name=marker)
         ssm.add_tags_to_resource(
             ResourceType="MaintenanceWindow", ResourceId=window, Tags=[{"Key": "k", "Value": "v"}]
@@ -102,6 +105,27 @@ def _document(ssm: Any, marker: str) -> str:
     ssm.create_document(Name=name, Content=json.dumps(content), Tags=[{"Key": "k", "Value": "v"}])
     ssm.update_document(Name=name, Content=json.dumps({**content, "description": "second"}))
     return name
+
+
+def _calendar_feed(endpoint: str) -> None:
+    """Make the test key a calendar feed URL through the console, as a browser does."""
+    with httpx.Client(base_url=endpoint) as browser:
+        form = browser.get("/console/sign-in").text
+        token = re.search(r'name="token" value="([^"]+)"', form)
+        assert token is not None
+        browser.post(
+            "/console/sign-in",
+            data={
+                "token": token.group(1),
+                "access_key_id": ACCESS_KEY_ID,
+                "secret_access_key": SECRET_ACCESS_KEY,
+            },
+        )
+        page = browser.get("/console/calendar/feed").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert csrf is not None
+        made = browser.post("/console/calendar/feed", data={"csrf": csrf.group(1)})
+        assert "/calendar.ics" in made.text
 
 
 def _ended(ssm: Any, window_id: str) -> bool:
@@ -211,7 +235,9 @@ def assert_served(endpoint: str, found: Rows) -> None:
         "documents": documents,
         "document_versions": set(found["document_versions"]),
     }
-    assert set(found) - set(expected) == {"window_cursors", "idempotency_tokens"}
+    # the scheduler's cursors, the idempotency tokens and the calendar feeds (only their
+    # tokens' hashes are kept) no API shows
+    assert set(found) - set(expected) == {"window_cursors", "idempotency_tokens", "calendar_feeds"}
     missing = {name: want - served[name] for name, want in expected.items() if want - served[name]}
     assert missing == {}, "records the server does not show"
 

@@ -145,3 +145,12 @@ class StoredKey:
     secret: SealedSecret
     description: str | None
     created_date: datetime
+
+
+@dataclass(frozen=True)
+class CalendarFeed:
+    """The secret calendar feed URL of an access key, kept as the SHA-256 (hex) of its token."""
+
+    access_key_id: str
+    token_hash: str
+    created_date: datetime

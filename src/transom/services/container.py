@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from transom.services.calendar import CalendarService
+from transom.services.calendar_feeds import CalendarFeeds
 from transom.services.command_expiry import CommandExpiry
 from transom.services.commands import CommandService
 from transom.services.delivery import DeliveryService
@@ -52,3 +54,5 @@ class Services:
     counts: StoreCounts
     readiness: Readiness
     overview: OverviewService
+    calendar: CalendarService
+    calendar_feeds: CalendarFeeds

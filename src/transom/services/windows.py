@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from transom.schedule import (
     parse_iso_datetime,
     parse_schedule,
 )
+from transom.schedule.explain import describe_schedule
 from transom.services import idempotency
 from transom.services.tag_rules import check_tags
 from transom.services.target_rules import registered_instance_ids, unassociated_instances
@@ -139,6 +141,17 @@ class WindowService:
         return idempotency.create_once(
             self._store, "CreateMaintenanceWindow", client_token, digest, now, create
         )
+
+    def preview(self, spec: WindowSpec, count: int) -> tuple[str, list[tuple[datetime, str]]]:
+        """The schedule of a window with `spec` made now, in plain words, and its first
+        `count` runs (each as an instant and as AWS's date string in its zone); the
+        `ValidationError` creating it would raise."""
+        now = self._clock.now()
+        check_window_spec(spec, now)
+        placed = timetable(spec, now)
+        text = describe_schedule(placed.schedule, spec.schedule_timezone, spec.schedule_offset)
+        runs = list(itertools.islice(placed.occurrences(now), count))
+        return text, [(run, format_aws_datetime(run, placed.zone)) for run in runs]
 
     def get(self, window_id: str) -> Window:
         with self._store.read() as tx:

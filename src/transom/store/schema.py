@@ -148,6 +148,14 @@ access_keys = sa.Table(
     sa.Column("sealed_secret", sa.LargeBinary),  # under master_key_id (see SealedSecret)
 )
 
+calendar_feeds = sa.Table(
+    "calendar_feeds",
+    metadata,
+    sa.Column("access_key_id", sa.String(128), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+)
+
 activations = sa.Table(
     "activations",
     metadata,

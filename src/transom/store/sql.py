@@ -28,6 +28,7 @@ from transom.domain.commands import (
 )
 from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import (
+    CalendarFeed,
     ResourceType,
     SealedSecret,
     StoredKey,
@@ -840,6 +841,9 @@ class SqlTransaction(
         result = self._conn.execute(
             t.access_keys.delete().where(t.access_keys.c.access_key_id == access_key_id)
         )
+        self._conn.execute(
+            t.calendar_feeds.delete().where(t.calendar_feeds.c.access_key_id == access_key_id)
+        )
         return result.rowcount > 0
 
     def reseal_access_key(self, access_key_id: str, was: str | None, secret: SealedSecret) -> bool:
@@ -853,6 +857,23 @@ class SqlTransaction(
             .values(**_secret_columns(secret))
         )
         return result.rowcount > 0
+
+    def put_calendar_feed(self, feed: CalendarFeed) -> None:
+        feeds = t.calendar_feeds
+        self._conn.execute(feeds.delete().where(feeds.c.access_key_id == feed.access_key_id))
+        self._conn.execute(feeds.insert().values(vars(feed)))
+
+    def calendar_feed_of(self, access_key_id: str) -> CalendarFeed | None:
+        feeds = t.calendar_feeds
+        row = self._conn.execute(
+            sa.select(feeds).where(feeds.c.access_key_id == access_key_id)
+        ).first()
+        return None if row is None else CalendarFeed(**row._mapping)
+
+    def calendar_feed_by_hash(self, token_hash: str) -> CalendarFeed | None:
+        feeds = t.calendar_feeds
+        row = self._conn.execute(sa.select(feeds).where(feeds.c.token_hash == token_hash)).first()
+        return None if row is None else CalendarFeed(**row._mapping)
 
 
 class SqlStore:

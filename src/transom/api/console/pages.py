@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 
+from transom.api.console import ical
 from transom.domain.errors import DoesNotExistError, InvocationDoesNotExistError, ValidationError
 from transom.domain.executions import ACTIVE
 from transom.services.container import Services
@@ -24,6 +26,8 @@ from transom.services.windows import WINDOW_RESOURCE
 PREFIX = "/console"
 HISTORY_SHOWN = 25
 UPCOMING_SHOWN = 5
+FEED_DAYS = 60
+MAX_FEED_DAYS = 400
 
 
 def overview(services: Services, _request: Request) -> dict[str, Any]:
@@ -49,6 +53,10 @@ def window(services: Services, request: Request) -> dict[str, Any]:
         "upcoming": services.schedules.schedule(
             window_id, None, None, ScheduleSpan(), None, UPCOMING_SHOWN
         ).items,
+        "nodes": services.nodes.describe({}),
+        "documents": [listed.resolved for listed in services.documents.listing([])],
+        "cutoff_behaviors": ("CONTINUE_TASK", "CANCEL_TASK"),
+        "form": {},
     }
 
 
@@ -80,6 +88,40 @@ def execution(services: Services, request: Request) -> dict[str, Any]:
 
 def nodes(services: Services, _request: Request) -> dict[str, Any]:
     return {"nodes": services.nodes.describe({})}
+
+
+def calendar_feed(services: Services, request: Request) -> dict[str, Any]:
+    """The calendar feed page of the signed-in key; `token` is a feed token just made."""
+    key = request.state.session.access_key_id
+    token = getattr(request.state, "feed_token", None)
+    base = str(request.base_url).rstrip("/")
+    return {
+        "issued": services.calendar_feeds.issued(key),
+        "token": token,
+        "feed_url": f"{base}{PREFIX}/feeds/{token}/calendar.ics" if token else "",
+        "days": FEED_DAYS,
+        "max_days": MAX_FEED_DAYS,
+    }
+
+
+def calendar_ics(services: Services, request: Request) -> bytes | None:
+    """The iCalendar feed of the token in the path (None when it is no current feed token):
+    the runs of the next `days` (1 to MAX_FEED_DAYS, default FEED_DAYS) days of every window,
+    or of the `window` asked for."""
+    if services.calendar_feeds.key_of(request.path_params["token"]) is None:
+        return None
+    days = request.query_params.get("days", str(FEED_DAYS))
+    if not (days.isdigit() and 1 <= int(days) <= MAX_FEED_DAYS):
+        raise ValidationError(f"days must be a whole number of days from 1 to {MAX_FEED_DAYS}.")
+    now = services.calendar.now()
+    window_id = request.query_params.get("window") or None
+    span = timedelta(days=int(days))
+    coming = services.calendar.blocks(now, now + span, window_id, past=False)
+    name = "Transom maintenance windows"
+    if window_id is not None:
+        name = f"{coming.windows[window_id].spec.name} (Transom)"
+    base = str(request.base_url).rstrip("/")
+    return ical.feed(coming.blocks, coming.windows, base, name, now)
 
 
 def run_now(services: Services, request: Request, _form: Mapping[str, str]) -> str:

@@ -30,7 +30,7 @@ def _iso(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _status_class(status: object) -> str:
+def status_class(status: object) -> str:
     return "status-" + re.sub(r"[^a-z]+", "-", str(status).lower()).strip("-")
 
 
@@ -43,7 +43,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._env.filters.update(utc=_utc, iso=_iso, status_class=_status_class)
+        self._env.filters.update(utc=_utc, iso=_iso, status_class=status_class)
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         return self._env.get_template(template).render(context)

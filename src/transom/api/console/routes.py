@@ -19,11 +19,12 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from transom.api.console import pages
+from transom.api.console import pages, registrations, window_forms
+from transom.api.console.calendar import calendar
 from transom.api.console.pages import PREFIX
 from transom.api.console.rendering import Templates
 from transom.api.console.sessions import (
@@ -57,6 +58,8 @@ STALE_FORM = (
     "The form was not sent from this console page (its CSRF token is missing or wrong), so "
     "nothing was changed. Reload the page and try again."
 )
+SIGNED_OUT = "You are signed out: reload the page to sign in."
+NO_FEED = "No such calendar feed: its URL was revoked, or its access key deleted."
 
 Load = Callable[[Services, Request], dict[str, Any]]
 Act = Callable[[Services, Request, Mapping[str, str]], str]
@@ -148,11 +151,29 @@ class _Console:
             session = await self.session_of(request)
             if session is None:
                 return self.to_sign_in(request)
+            request.state.session = session
             try:
                 context = await self.calls(load, self.services, request)
             except Exception as exc:
                 return self.failed(request, exc, session)
             return self.render(request, template, context, session)
+
+        return endpoint
+
+    def data(self, load: Load) -> Endpoint:
+        """A JSON answer for a page's script; 401 without a session."""
+
+        async def endpoint(request: Request) -> Response:
+            session = await self.session_of(request)
+            if session is None:
+                return JSONResponse({"error": SIGNED_OUT}, 401, headers=HEADERS)
+            request.state.session = session
+            try:
+                answer = await self.calls(load, self.services, request)
+            except Exception as exc:
+                error = as_api_error(exc)
+                return JSONResponse({"error": error.message}, error.status, headers=HEADERS)
+            return JSONResponse(answer, headers=HEADERS)
 
         return endpoint
 
@@ -169,6 +190,7 @@ class _Console:
                 return self.failed(request, exc, session)
             if not csrf_holds(session, form.get("csrf")):
                 return self.render(request, "error.html", {"error": STALE_FORM}, session, 403)
+            request.state.session = session
             try:
                 target = await self.calls(act, self.services, request, form)
             except Exception as refused:
@@ -177,13 +199,49 @@ class _Console:
                     context = await self.calls(load, self.services, request)
                 except Exception as exc:
                     return self.failed(request, exc, session)
-                context = {**context, "error": error.message}
+                context = {**context, "error": error.message, "form": form}
                 return self.render(request, template, context, session, error.status)
             response = RedirectResponse(target, 303, headers=HEADERS)
             self.keep(request, response, session)
             return response
 
         return endpoint
+
+    # the calendar feed
+
+    async def new_feed(self, request: Request) -> Response:
+        """Make the key a new feed token (revoking the old) and show it, this once: only its
+        hash is kept, so this answer is not a redirect."""
+        session = await self.session_of(request)
+        if session is None:
+            return self.to_sign_in(request)
+        try:
+            form = await read_form(request)
+        except Exception as exc:
+            return self.failed(request, exc, session)
+        if not csrf_holds(session, form.get("csrf")):
+            return self.render(request, "error.html", {"error": STALE_FORM}, session, 403)
+        request.state.session = session
+        request.state.feed_token = await self.calls(
+            self.services.calendar_feeds.issue, session.access_key_id
+        )
+        context = await self.calls(pages.calendar_feed, self.services, request)
+        return self.render(request, "calendar_feed.html", context, session)
+
+    async def feed(self, request: Request) -> Response:
+        """The iCalendar feed: its token is its credential (calendar apps hold no session)."""
+        try:
+            body = await self.calls(pages.calendar_ics, self.services, request)
+        except Exception as exc:
+            error = as_api_error(exc)
+            return Response(error.message, error.status, media_type="text/plain")
+        if body is None:
+            return Response(NO_FEED, 404, media_type="text/plain")
+        return Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={"cache-control": "no-store", "x-content-type-options": "nosniff"},
+        )
 
     # signing in and out
 
@@ -261,6 +319,15 @@ def console_routes(
     console = _Console(services, clock, calls, idle_seconds)
     window = PREFIX + "/windows/{window_id}"
     execution = PREFIX + "/executions/{execution_id}"
+    feed_page = PREFIX + "/calendar/feed"
+    new_window_page = console.page("window_form.html", window_forms.new_window)
+    edit_page = console.page("window_form.html", window_forms.edit_window)
+    on_new = functools.partial(
+        console.action, template="window_form.html", load=window_forms.new_window
+    )
+    on_edit = functools.partial(
+        console.action, template="window_form.html", load=window_forms.edit_window
+    )
     on_window = functools.partial(console.action, template="window.html", load=pages.window)
     on_execution = functools.partial(
         console.action, template="execution.html", load=pages.execution
@@ -273,11 +340,30 @@ def console_routes(
         Route(PREFIX + "/sign-out", console.sign_out, methods=["POST"]),
         Route(PREFIX + "/", console.page("overview.html", pages.overview), methods=["GET"]),
         Route(PREFIX + "/windows", console.page("windows.html", pages.windows), methods=["GET"]),
+        Route(PREFIX + "/windows/new", new_window_page, methods=["GET"]),
+        Route(PREFIX + "/windows/new", on_new(window_forms.create), methods=["POST"]),
+        Route(PREFIX + "/windows/preview", console.data(window_forms.preview), methods=["GET"]),
         Route(window, console.page("window.html", pages.window), methods=["GET"]),
+        Route(window + "/edit", edit_page, methods=["GET"]),
+        Route(window + "/edit", on_edit(window_forms.update), methods=["POST"]),
         Route(window + "/run", on_window(pages.run_now), methods=["POST"]),
         Route(window + "/enabled", on_window(pages.set_enabled), methods=["POST"]),
+        Route(window + "/targets", on_window(registrations.register_target), methods=["POST"]),
+        Route(
+            window + "/targets/deregister",
+            on_window(registrations.deregister_target),
+            methods=["POST"],
+        ),
+        Route(window + "/tasks", on_window(registrations.register_task), methods=["POST"]),
+        Route(
+            window + "/tasks/deregister", on_window(registrations.deregister_task), methods=["POST"]
+        ),
         Route(execution, console.page("execution.html", pages.execution), methods=["GET"]),
         Route(execution + "/cancel", on_execution(pages.cancel), methods=["POST"]),
         Route(PREFIX + "/nodes", console.page("nodes.html", pages.nodes), methods=["GET"]),
+        Route(PREFIX + "/calendar", console.page("calendar.html", calendar), methods=["GET"]),
+        Route(feed_page, console.page("calendar_feed.html", pages.calendar_feed), methods=["GET"]),
+        Route(feed_page, console.new_feed, methods=["POST"]),
+        Route(PREFIX + "/feeds/{token}/calendar.ics", console.feed, methods=["GET"]),
         Mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="console-static"),
     ]

@@ -1,11 +1,11 @@
 """Access keys: the SigV4 credentials the server verifies requests against, their secrets
-sealed (`SealedSecret`)."""
+sealed (`SealedSecret`), and the calendar feed each may have."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from transom.domain.windows import SealedSecret, StoredKey
+from transom.domain.windows import CalendarFeed, SealedSecret, StoredKey
 
 
 class KeyPort(Protocol):
@@ -19,9 +19,18 @@ class KeyPort(Protocol):
         """All keys, oldest first."""
 
     def delete_access_key(self, access_key_id: str) -> bool:
-        """Delete the key; False when it did not exist."""
+        """Delete the key and its calendar feed; False when the key did not exist."""
 
     def reseal_access_key(self, access_key_id: str, was: str | None, secret: SealedSecret) -> bool:
         """Replace the key's secret with `secret` if it is still sealed under master key `was`
         (None: still plain text), leaving no plain text in the row; False when it is not
         (or the key is gone)."""
+
+    def put_calendar_feed(self, feed: CalendarFeed) -> None:
+        """Make `feed` its key's calendar feed, replacing the one it had."""
+
+    def calendar_feed_of(self, access_key_id: str) -> CalendarFeed | None:
+        """The key's calendar feed, or None when it has none."""
+
+    def calendar_feed_by_hash(self, token_hash: str) -> CalendarFeed | None:
+        """The calendar feed whose token has this hash, or None."""

@@ -48,7 +48,121 @@ function follow(main) {
   }, seconds * 1000);
 }
 
+// The calendar: blocks placed by the percentages the server computed (the Content Security
+// Policy allows no inline style, but allows a script to set styles).
+function placeBlocks(root) {
+  for (const node of root.querySelectorAll(".block[data-top]")) {
+    const lanes = Number(node.dataset.lanes) || 1;
+    node.style.top = `${node.dataset.top}%`;
+    node.style.height = `${node.dataset.height}%`;
+    node.style.left = `${(Number(node.dataset.lane) / lanes) * 100}%`;
+    node.style.width = `${100 / lanes}%`;
+  }
+  for (const node of root.querySelectorAll(".block .cutoff[data-top]")) {
+    node.style.top = `${node.dataset.top}%`;
+  }
+  for (const node of root.querySelectorAll(".extent[data-left]")) {
+    node.style.left = `${node.dataset.left}%`;
+    node.style.width = `${node.dataset.width}%`;
+  }
+  for (const node of root.querySelectorAll(".extent .cutoff[data-left]")) {
+    node.style.left = `${node.dataset.left}%`;
+  }
+}
+
+// A zone picker with no zone in the URL shows the browser's zone instead of UTC.
+function pickZone(form) {
+  const params = new URLSearchParams(location.search);
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const select = form.querySelector("select[name=tz]");
+  if (params.has("tz") || !zone || !select) return false;
+  if (![...select.options].some((option) => option.value === zone)) return false;
+  params.set("tz", zone);
+  location.replace(`${location.pathname}?${params}`);
+  return true;
+}
+
+// The window form's preview: the schedule's plain words and next runs as it is typed, from
+// the server's schedule code (or the API's message refusing it). Built as text, never HTML.
+function preview(form) {
+  const target = document.getElementById("preview");
+  let timer = null;
+  let asked = 0;
+  const show = async () => {
+    const fields = new FormData(form);
+    const params = new URLSearchParams();
+    for (const name of ["schedule", "schedule_timezone", "schedule_offset", "duration", "cutoff",
+      "start_date", "end_date"]) params.set(name, fields.get(name) || "");
+    if (!params.get("schedule")) return;
+    const mine = ++asked;
+    let answer;
+    try {
+      const response = await fetch(`${form.dataset.preview}?${params}`, { credentials: "same-origin" });
+      if (!response.ok) return;
+      answer = await response.json();
+    } catch (err) {
+      return;
+    }
+    if (mine !== asked) return;
+    const parts = [];
+    if (answer.error) {
+      const problem = document.createElement("p");
+      problem.className = "problem";
+      problem.setAttribute("role", "alert");
+      problem.textContent = answer.error;
+      parts.push(problem);
+    } else {
+      const explained = document.createElement("p");
+      explained.className = "explained";
+      explained.textContent = answer.explained;
+      parts.push(explained);
+      if (answer.runs.length) {
+        const list = document.createElement("ol");
+        for (const run of answer.runs) {
+          const item = document.createElement("li");
+          const when = document.createElement("time");
+          when.setAttribute("datetime", run.at);
+          when.textContent = run.at;
+          const zone = document.createElement("span");
+          zone.className = "muted small";
+          zone.textContent = ` (${run.aws} in the window's zone)`;
+          item.append(when, zone);
+          list.append(item);
+        }
+        parts.push(list);
+        localTimes(list);
+      } else {
+        const none = document.createElement("p");
+        none.className = "muted";
+        none.textContent = "No run ahead.";
+        parts.push(none);
+      }
+    }
+    target.replaceChildren(...parts);
+  };
+  for (const node of form.querySelectorAll("[data-previewed]")) {
+    for (const kind of ["input", "change"]) {
+      node.addEventListener(kind, () => {
+        clearTimeout(timer);
+        timer = setTimeout(show, 250);
+      });
+    }
+  }
+  show();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-zone-picker]")) {
+    if (pickZone(form)) return;
+  }
+  for (const node of document.querySelectorAll("[data-autosubmit]")) {
+    node.addEventListener("change", () => node.form.requestSubmit());
+  }
+  for (const node of document.querySelectorAll("input[data-select-all]")) {
+    node.addEventListener("focus", () => node.select());
+  }
+  placeBlocks(document);
+  for (const form of document.querySelectorAll("form[data-preview]")) preview(form);
   localTimes(document);
   const main = document.getElementById("main");
   if (main) follow(main);

@@ -1,0 +1,202 @@
+"""The calendar page's model: the calendar service's blocks laid out in a week (a column per
+day, each block placed by its start and end on that day's clock, split at midnight) or a month
+(a cell per day, a chip per block that starts on it), in the time zone the viewer picked.
+
+Days are local days of that zone, so a DST day is 23 or 25 hours long and a block's place
+on it is its share of that day. Places are percentages; the page's script applies them
+(the Content Security Policy allows no inline style)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+
+from transom.api.console.rendering import status_class
+from transom.domain.errors import ValidationError
+from transom.services.calendar import Block, Calendar
+from transom.services.container import Services
+
+VIEWS = ("week", "month")
+CHIPS_PER_DAY = 5
+
+
+@dataclass
+class Placed:
+    """A block (or the part of it on one day) where it is drawn."""
+
+    block: Block
+    href: str
+    label: str
+    title: str
+    css: str
+    top: float = 0.0
+    """Where the part on this day starts, in % of the day."""
+    height: float = 0.0
+    cutoff: float | None = None
+    """Where the cutoff falls, in % of the part drawn; None when not on it."""
+    lane: int = 0
+    lanes: int = 1
+
+
+@dataclass
+class Day:
+    day: date
+    start: datetime
+    end: datetime
+    in_month: bool = True
+    today: bool = False
+    placed: list[Placed] = field(default_factory=list)
+    more: int = 0
+
+
+@cache
+def zone_names() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+def load_viewer_zone(name: str) -> ZoneInfo:
+    """The zone the viewer picked; `ValidationError` for a name that is not an IANA zone."""
+    if name in zone_names():
+        return ZoneInfo(name)
+    raise ValidationError(
+        f"The time zone {name[:64]!r} is not an IANA time zone; pick one such as "
+        "'Europe/Berlin', 'America/New_York' or 'UTC'."
+    )
+
+
+def midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant a local day begins (when midnight falls in a DST gap, the jump: a time
+    in a gap is read with the offset before it)."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
+def _clock(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%H:%M")
+
+
+def _describe(block: Block, zone: ZoneInfo) -> tuple[str, str, str, str]:
+    """(link, label, title, css class) of a block."""
+    spec_time = f"{_clock(block.start, zone)}–{_clock(block.end, zone)}"
+    execution = block.execution
+    if execution is None:
+        href = f"/console/windows/{block.window_id}"
+        state, css = "scheduled", "coming"
+    else:
+        href = f"/console/executions/{execution.window_execution_id}"
+        state, css = str(execution.status), "ran " + status_class(execution.status)
+    day = block.start.astimezone(zone).strftime("%a %d %b")
+    title = (
+        f"{block.name}: {day} {spec_time}, no new task after {_clock(block.cutoff, zone)} "
+        f"({zone.key}) · {state}"
+    )
+    return href, f"{spec_time} {block.name}", title, css
+
+
+def _lanes(placed: list[Placed]) -> None:
+    """Side by side: each part in the first lane free at its start; every part of a day
+    shares that day's lane count."""
+    ends: list[float] = []
+    for part in sorted(placed, key=lambda p: (p.top, -p.height)):
+        free = next((i for i, end in enumerate(ends) if end <= part.top), None)
+        if free is None:
+            free = len(ends)
+            ends.append(0.0)
+        ends[free] = part.top + max(part.height, 2.5)
+        part.lane = free
+    for part in placed:
+        part.lanes = max(1, len(ends))
+
+
+def _place(days: list[Day], blocks: list[Block], zone: ZoneInfo, split: bool) -> None:
+    """Put each block on the days it overlaps (`split`: week) or starts on (month)."""
+    for block in blocks:
+        href, label, title, css = _describe(block, zone)
+        for day in days:
+            length = (day.end - day.start).total_seconds()
+            if split:
+                if block.end <= day.start or block.start >= day.end:
+                    continue
+            elif not day.start <= block.start < day.end:
+                continue
+            start, end = max(block.start, day.start), min(block.end, day.end)
+            part = Placed(block, href, label, title, css)
+            part.top = (start - day.start).total_seconds() / length * 100
+            part.height = (end - start).total_seconds() / length * 100
+            drawn = (end - start).total_seconds()
+            if start <= block.cutoff < end and drawn:
+                part.cutoff = (block.cutoff - start).total_seconds() / drawn * 100
+            if split or len(day.placed) < CHIPS_PER_DAY:
+                day.placed.append(part)
+            else:
+                day.more += 1
+    if split:
+        for day in days:
+            _lanes(day.placed)
+
+
+def _days(first: date, count: int, zone: ZoneInfo, today: date) -> list[Day]:
+    dates = [first + timedelta(days=n) for n in range(count + 1)]
+    return [
+        Day(d, midnight(d, zone), midnight(dates[i + 1], zone), today=d == today)
+        for i, d in enumerate(dates[:-1])
+    ]
+
+
+def calendar(services: Services, request: Request) -> dict[str, Any]:
+    """The calendar page: `view` (week or month), `date` (YYYY-MM-DD, default today), `tz`
+    (the viewer's zone, default UTC) and `window` (only that window's runs)."""
+    query = request.query_params
+    view = query.get("view", "week")
+    if view not in VIEWS:
+        raise ValidationError(f"The view {view[:16]!r} is not one of: week, month.")
+    zone_name = query.get("tz") or "UTC"
+    zone = load_viewer_zone(zone_name)
+    today = services.calendar.now().astimezone(zone).date()
+    try:
+        shown = date.fromisoformat(query["date"]) if query.get("date") else today
+    except ValueError:
+        raise ValidationError(
+            f"The date {query['date'][:32]!r} is not a date such as 2030-01-31."
+        ) from None
+    window_id = query.get("window") or None
+    if view == "week":
+        first = shown - timedelta(days=shown.weekday())
+        days = _days(first, 7, zone, today)
+        step = timedelta(days=7)
+        previous, following = first - step, first + step
+        heading = f"{first:%d %b} – {first + timedelta(days=6):%d %b %Y}"
+    else:
+        first_of_month = shown.replace(day=1)
+        first = first_of_month - timedelta(days=first_of_month.weekday())
+        following = (first_of_month + timedelta(days=32)).replace(day=1)
+        weeks = -(-((following - first).days) // 7)
+        days = _days(first, weeks * 7, zone, today)
+        for day in days:
+            day.in_month = day.day.month == first_of_month.month
+        previous = (first_of_month - timedelta(days=1)).replace(day=1)
+        heading = f"{first_of_month:%B %Y}"
+    found: Calendar = services.calendar.blocks(days[0].start, days[-1].end, window_id)
+    _place(days, found.blocks, zone, view == "week")
+    window_name = services.windows.get(window_id).spec.name if window_id else None
+    return {
+        "view": view,
+        "zone": zone_name,
+        "zones": zone_names(),
+        "days": days,
+        "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
+        "heading": heading,
+        "shown": shown,
+        "previous": previous,
+        "following": following,
+        "today": today,
+        "window_id": window_id,
+        "window_name": window_name,
+        "truncated": found.truncated,
+        "hours": range(24),
+    }
