@@ -50,8 +50,9 @@ RECHECK_SECONDS = 5.0
 """Waiting polls look for work this often even unwoken (work sent through another replica)."""
 SWEEP_BATCH = 500
 """Waiting nodes looked up per read when they look for work unwoken."""
-REGISTER_BYTES = 64 * 1024
-"""The largest registration body read (it comes before any authentication)."""
+REGISTER_BYTES = 8 * 1024
+"""The largest registration body read (it comes before any authentication): a registration
+carries two ids and six short platform facts, well under 1 KiB."""
 MAX_DEPTH = 16
 """Arrays and objects a request body may nest (the messages nest 3 deep)."""
 _HEADERS = ((b"content-type", b"application/json"),)

@@ -81,6 +81,13 @@ class RequestTooLargeError(ClientError):
     status = 413
 
 
+class RequestIncompleteError(ClientError):
+    """The request's body did not arrive whole (its connection closed, or was cut as too slow)."""
+
+    code = "RequestTimeout"
+    status = 408
+
+
 class InvalidActivationIdError(ClientError):
     code = "InvalidActivationId"
 

@@ -15,7 +15,7 @@ Errors are 4xx/5xx with a body `{"error": CODE, "message": TEXT}` (`AgentError`)
   final results. An agent keeps each final result on disk until it is acknowledged, and
   sends it again after a restart or a lost answer; the server applies each once.
 
-The server reads a registration of at most 64 KiB and a poll or results body of at most
+The server reads a registration of at most 8 KiB and a poll or results body of at most
 `MAX_REPORT_BYTES`, room for one result at the largest an agent sends (413 beyond); an agent
 splits its results over several requests so each fits (`report_batches`).
 """
