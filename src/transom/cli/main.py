@@ -22,6 +22,7 @@ from transom.cli.window import window
 
 if TYPE_CHECKING:
     from transom.bootstrap import Settings
+    from transom.cli.connections import ConnectionLimits
     from transom.domain.windows import AccessKey
     from transom.store.sql import SqlStore
 
@@ -158,6 +159,41 @@ def server_options(command: F) -> F:
         help="Seconds one delivery attempt (an HTTP POST or an email) may take.",
     )(command)
     command = click.option(
+        "--max-connections",
+        envvar="TRANSOM_MAX_CONNECTIONS",
+        type=click.IntRange(min=1),
+        default=10_000,
+        show_default=True,
+        help="Connections served at once (each agent holds one); a request past it is "
+        "answered 503. Lowered to what the open-file limit allows.",
+    )(command)
+    command = click.option(
+        "--keep-alive-timeout",
+        envvar="TRANSOM_KEEP_ALIVE_TIMEOUT",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        help="Seconds an idle connection is kept open between requests.",
+    )(command)
+    command = click.option(
+        "--header-timeout",
+        envvar="TRANSOM_HEADER_TIMEOUT",
+        type=click.FloatRange(min=0, min_open=True),
+        default=10.0,
+        show_default=True,
+        help="Seconds a request's headers may take to arrive (from the connection opening, "
+        "or the request's first byte); a later one is answered 408 and its connection closed.",
+    )(command)
+    command = click.option(
+        "--body-timeout",
+        envvar="TRANSOM_BODY_TIMEOUT",
+        type=click.FloatRange(min=0, min_open=True),
+        default=10.0,
+        show_default=True,
+        help="Seconds a request's body may take to arrive, plus one for every 64 KiB of it; "
+        "a later one is answered 408 and its connection closed.",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -221,6 +257,17 @@ def _settings(data_dir: Path, database_url: str | None, **server: Any) -> Settin
     )
 
 
+def _connection_limits(server: dict[str, Any]) -> ConnectionLimits:
+    from transom.cli.connections import ConnectionLimits
+
+    return ConnectionLimits(
+        max_connections=server["max_connections"],
+        keep_alive_seconds=server["keep_alive_timeout"],
+        header_seconds=server["header_timeout"],
+        body_seconds=server["body_timeout"],
+    )
+
+
 def _open(settings: Settings) -> SqlStore:
     from transom.bootstrap import open_store
     from transom.store.engine import redacted_url
@@ -258,7 +305,7 @@ def server(
 
     configure_logging(log_level, log_format)
     settings = _settings(data_dir, database_url, **options)
-    serve(settings, _open(settings))
+    serve(settings, _open(settings), _connection_limits(options))
 
 
 @main.command()
@@ -292,7 +339,8 @@ def up(
         instance_id = ensure_registered(services.nodes, agent_dir)
         process_log.info("this machine is managed node %s", instance_id)
     logs = ["--log-level", log_level, "--log-format", log_format]
-    serve(settings, store, None if no_agent else lambda url: start_agent(agent_dir, url, logs))
+    companion = None if no_agent else lambda url: start_agent(agent_dir, url, logs)
+    serve(settings, store, _connection_limits(options), companion)
 
 
 def _announce_key(key: AccessKey, settings: Settings, as_log: bool) -> None:

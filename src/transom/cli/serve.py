@@ -15,6 +15,7 @@ import uvicorn
 
 from transom.api.agent import Signals
 from transom.bootstrap import Settings, build_app
+from transom.cli.connections import ConnectionLimits
 from transom.cli.logs import process_log
 from transom.store.engine import redacted_url
 from transom.store.sql import SqlStore
@@ -44,11 +45,12 @@ class _Server(uvicorn.Server):
 def serve(
     settings: Settings,
     store: SqlStore,
+    limits: ConnectionLimits,
     companion: Callable[[str], subprocess.Popen[bytes]] | None = None,
 ) -> None:
-    """Bind, say where in one line on stderr, serve, and close the store on the way out.
-    `companion`, given the server's URL once it listens, starts a child process that is
-    stopped (SIGTERM) when the server stops."""
+    """Bind, say where in one line on stderr, serve within `limits`, and close the store on
+    the way out. `companion`, given the server's URL once it listens, starts a child process
+    that is stopped (SIGTERM) when the server stops."""
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -87,6 +89,8 @@ def serve(
         access_log=logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO),
         lifespan="on",
         timeout_graceful_shutdown=10,
+        http=limits.protocol(),
+        timeout_keep_alive=limits.keep_alive_seconds,
     )
     where = f"[{host}]" if family == socket.AF_INET6 else host
     process_log.info(
