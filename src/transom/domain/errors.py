@@ -28,6 +28,10 @@ class ValidationError(ClientError):
     code = "ValidationException"
 
 
+class InvalidNextTokenError(ClientError):
+    code = "InvalidNextToken"
+
+
 class SerializationError(ClientError):
     code = "SerializationException"
 
