@@ -268,6 +268,15 @@ def _connection_limits(server: dict[str, Any]) -> ConnectionLimits:
     )
 
 
+def _private(settings: Settings) -> int:
+    """Make what the server writes from now on its owner's alone (umask 077) and its data
+    directory 0700 (its database files are made 0600 by the store); the umask before."""
+    previous = os.umask(0o077)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    settings.data_dir.chmod(0o700)
+    return previous
+
+
 def _open(settings: Settings) -> SqlStore:
     from transom.bootstrap import open_store
     from transom.store.engine import redacted_url
@@ -305,6 +314,7 @@ def server(
 
     configure_logging(log_level, log_format)
     settings = _settings(data_dir, database_url, **options)
+    _private(settings)
     serve(settings, _open(settings), _connection_limits(options))
 
 
@@ -329,6 +339,7 @@ def up(
 
     configure_logging(log_level, log_format)
     settings = _settings(data_dir, database_url, **options)
+    umask = _private(settings)  # the agent's commands run with the caller's
     store = _open(settings)
     services = build_services(store, SystemClock(), settings)
     if not services.keys.list():
@@ -339,7 +350,7 @@ def up(
         instance_id = ensure_registered(services.nodes, agent_dir)
         process_log.info("this machine is managed node %s", instance_id)
     logs = ["--log-level", log_level, "--log-format", log_format]
-    companion = None if no_agent else lambda url: start_agent(agent_dir, url, logs)
+    companion = None if no_agent else lambda url: start_agent(agent_dir, url, umask, logs)
     serve(settings, store, _connection_limits(options), companion)
 
 
@@ -349,6 +360,7 @@ def _announce_key(key: AccessKey, settings: Settings, as_log: bool) -> None:
     path = settings.data_dir / "credentials"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was there keeps its mode through O_CREAT
     with os.fdopen(fd, "w") as out:
         out.write(
             f"[transom]\naws_access_key_id = {key.access_key_id}\n"
