@@ -470,18 +470,35 @@ def keys_create(
 @keys.command("import")
 @store_options
 @click.argument("access_key_id")
-@click.argument("secret_access_key")
+@click.argument("secret_access_key", required=False)
+@click.option(
+    "--secret-file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Read the secret access key from this file (- for standard input).",
+)
 @click.option("--description", help="A note on who or what uses the key.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def keys_import(
     data_dir: Path,
     database_url: str | None,
     access_key_id: str,
-    secret_access_key: str,
+    secret_access_key: str | None,
+    secret_file: Path | None,
     description: str | None,
     as_json: bool,
 ) -> None:
-    """Adopt an existing key pair, so scripts that carry credentials keep working."""
+    """Adopt an existing key pair, so scripts that carry credentials keep working. The
+    secret comes from --secret-file, else $TRANSOM_SECRET_ACCESS_KEY, else standard input
+    (the SECRET_ACCESS_KEY argument still works, with a warning: `ps` shows it)."""
+    from transom.cli.secret_input import read_secret
+
+    secret_access_key = read_secret(
+        "secret access key",
+        secret_file,
+        "TRANSOM_SECRET_ACCESS_KEY",
+        secret_access_key,
+        "the SECRET_ACCESS_KEY argument",
+    )
     service = _key_service(data_dir, database_url)
     key = _run_key_command(
         lambda: service.import_key(access_key_id, secret_access_key, description)
