@@ -41,6 +41,8 @@ class AgentError(Exception):
         return {"error": self.code, "message": self.message}
 
 
+COMMAND_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""The form of the command ids a server issues (lowercase UUIDs)."""
 _ID_CHARS = 128
 """The longest id, lease or activation code a message may carry."""
 _FACT_CHARS = 1024
@@ -213,11 +215,17 @@ class PollResponse:
 
     @classmethod
     def from_json(cls, data: object) -> Self:
-        if not isinstance(data, dict) or not isinstance(data.get("server_time"), int | float):
+        """The response, refusing work whose command id is not one a server issues (a UUID:
+        the agent names files after it)."""
+        if not isinstance(data, dict) or not _is_number(data.get("server_time")):
             raise AgentError("InvalidRequest", "PollResponse.server_time must be a number")
+        work = [WorkItem.from_json(item) for item in data.get("work", [])]
+        for item in work:
+            if not isinstance(item.command_id, str) or not COMMAND_ID.fullmatch(item.command_id):
+                raise AgentError("InvalidRequest", "WorkItem.command_id must be a UUID")
         return cls(
             float(data["server_time"]),
-            [WorkItem.from_json(item) for item in data.get("work", [])],
+            work,
             [str(command_id) for command_id in data.get("cancel", [])],
             [str(command_id) for command_id in data.get("acknowledged", [])],
         )
