@@ -134,7 +134,7 @@ def activations(ssm: Any, marker: str, size: int) -> list[tuple[tuple[str, str],
 def measure(size: int, idle_seconds: float, kind: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as db:
         install_test_key(db)
-        server = ServerProcess(db).start()
+        server = ServerProcess(db, ["--max-connections", str(size + 1000)]).start()
         assert server.process is not None
         pid = server.process.pid
         agents = None

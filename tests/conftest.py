@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.nodes import activation, register
 from tests.support.servers import (
     BACKEND_PARAMS,
     Database,
@@ -17,6 +18,7 @@ from tests.support.servers import (
     install_test_key,
 )
 from tests.support.watched import Watched, watched_server
+from transom.wire import node_authorization
 
 
 @pytest.fixture(scope="session", params=BACKEND_PARAMS)
@@ -45,6 +47,14 @@ def watched(
     own (`tests.support.watched`)."""
     with watched_server(request.param, tmp_path_factory.mktemp(f"watched-{request.param}")) as w:
         yield w
+
+
+@pytest.fixture(scope="session")
+def node(server: ServerProcess) -> dict[str, str]:
+    """The Authorization header of a node registered with `server`."""
+    activation_id, code = activation(boto3_client(server.endpoint))
+    registered = register(server.endpoint, activation_id, code)
+    return {"Authorization": node_authorization(registered.instance_id, registered.secret)}
 
 
 @pytest.fixture

@@ -184,12 +184,11 @@ def test_registration_refuses_a_bad_code_and_a_second_registration_and_keeps_cre
         "register",
         "--server",
         server.endpoint,
-        "--code",
-        "nope",
         "--id",
         activation_id,
         "--state-dir",
         str(tmp_path / "a"),
+        stdin="nope",
     )
     assert bad.returncode != 0
     assert "InvalidActivation" in bad.stderr
@@ -198,12 +197,11 @@ def test_registration_refuses_a_bad_code_and_a_second_registration_and_keeps_cre
         "register",
         "--server",
         server.endpoint,
-        "--code",
-        code,
         "--id",
         activation_id,
         "--state-dir",
         str(tmp_path / "b"),
+        stdin=code,
     )
     assert again.returncode != 0
     assert "--force" in again.stderr

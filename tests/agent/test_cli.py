@@ -45,9 +45,9 @@ def registrations(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
 
 
 def register(state_dir: Path, *extra: str) -> tuple[int, str]:
-    args = ["agent", "register", "--code", "CODE", "--id", "ACT", "--state-dir", str(state_dir)]
+    args = ["agent", "register", "--id", "ACT", "--state-dir", str(state_dir)]
     result = CliRunner().invoke(
-        main, [*args, *extra], env={"TRANSOM_AGENT_SERVER": "https://new:8770"}
+        main, [*args, *extra], input="CODE\n", env={"TRANSOM_AGENT_SERVER": "https://new:8770"}
     )
     return result.exit_code, result.output
 

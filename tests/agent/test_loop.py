@@ -16,6 +16,7 @@ from transom.agent.loop import EXIT_DEREGISTERED, MAX_BACKOFF, Agent
 from transom.wire import PlatformFacts
 
 FACTS = PlatformFacts("host", "10.0.0.5", "Linux", "Ubuntu", "22.04", "0.1.0")
+COMMAND_ID = "00000000-0000-4000-8000-000000000001"
 Step = Callable[[httpx.Request], httpx.Response]
 
 
@@ -194,7 +195,7 @@ class Recorder:
         if polls == 1:
             work = [
                 {
-                    "command_id": "c-1",
+                    "command_id": COMMAND_ID,
                     "lease": "l-1",
                     "document_name": "AWS-RunShellScript",
                     "plugin_name": "aws:runShellScript",
@@ -232,7 +233,7 @@ def test_a_command_that_ends_at_once_reports_with_the_next_poll_alone(tmp_path: 
     stop = Stop()
     server = Recorder("echo hi", stop)
     _serve(tmp_path, server, stop)
-    assert server.results() == [("/agent/v1/poll", "c-1", "Success")]
+    assert server.results() == [("/agent/v1/poll", COMMAND_ID, "Success")]
     assert server.requests[1][1]["results"][0]["stdout"] == "hi\n"
     assert not list((tmp_path / "spool" / "results").iterdir())  # acknowledged
 
@@ -244,8 +245,8 @@ def test_a_longer_command_is_accepted_by_the_next_poll_and_reports_on_its_own(
     server = Recorder("sleep 1; echo done", stop, polls=2, park=20)
     _serve(tmp_path, server, stop)
     assert server.results() == [
-        ("/agent/v1/poll", "c-1", "InProgress"),
-        ("/agent/v1/results", "c-1", "Success"),
+        ("/agent/v1/poll", COMMAND_ID, "InProgress"),
+        ("/agent/v1/results", COMMAND_ID, "Success"),
     ]
     assert server.requests[-1][1]["results"][0]["stdout"] == "done\n"
     assert not list((tmp_path / "spool" / "results").iterdir())

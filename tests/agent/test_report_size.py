@@ -4,13 +4,14 @@ request, and more results than fit one request go in several."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import httpx
 
 from transom.agent.channel import Channel
 from transom.agent.loop import Agent
-from transom.agent.script import OUTPUT_LIMIT, _cut
+from transom.agent.script import OUTPUT_LIMIT, run_item
 from transom.agent.spool import Spool
 from transom.wire import (
     MAX_OUTPUT_CHARS,
@@ -19,6 +20,7 @@ from transom.wire import (
     PlatformFacts,
     ResultsRequest,
     ResultStatus,
+    WorkItem,
     report_batches,
 )
 
@@ -37,9 +39,12 @@ def encoded(results: list[InvocationResult]) -> int:
     )
 
 
-def test_the_agent_cuts_output_at_the_limit_the_wire_allows_for() -> None:
+def test_the_agent_cuts_output_at_the_limit_the_wire_allows_for(tmp_path: Path) -> None:
     assert OUTPUT_LIMIT == MAX_OUTPUT_CHARS
-    cut = _cut("x" * (OUTPUT_LIMIT + 1))
+    command = f"head -c {OUTPUT_LIMIT + 1} /dev/zero | tr '\\0' x"
+    item = WorkItem("c-1", "lease", "AWS-RunShellScript", "aws:runShellScript", [command], "", 60)
+    cut = run_item(item, tmp_path, threading.Event()).stdout
+    assert cut.startswith("x" * OUTPUT_LIMIT)
     assert len(cut) < MAX_OUTPUT_CHARS + 1024
 
 

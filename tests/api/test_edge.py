@@ -15,16 +15,14 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from tests.support.nodes import activation, register
 from tests.support.servers import (
     ACCESS_KEY_ID,
     REGION,
     SECRET_ACCESS_KEY,
     ServerProcess,
-    boto3_client,
 )
 from tests.support.signing import signed_post
-from transom.wire import MAX_REPORT_BYTES, node_authorization
+from transom.wire import MAX_REPORT_BYTES
 
 REST_PATH = "/v1/windows/mw-0123456789abcdef0/executions"
 AWS_JSON = {"X-Amz-Target": "AmazonSSM.GetMaintenanceWindow"}
@@ -32,16 +30,8 @@ AWS_JSON = {"X-Amz-Target": "AmazonSSM.GetMaintenanceWindow"}
 UNAUTHENTICATED = [
     pytest.param("/", 1 << 20, "__type", "RequestEntityTooLarge", id="aws-json"),
     pytest.param(REST_PATH, 64 * 1024, "__type", "RequestEntityTooLarge", id="rest"),
-    pytest.param("/agent/v1/register", 64 * 1024, "error", "RequestEntityTooLarge", id="register"),
+    pytest.param("/agent/v1/register", 8 * 1024, "error", "RequestEntityTooLarge", id="register"),
 ]
-
-
-@pytest.fixture(scope="module")
-def node(server: ServerProcess) -> dict[str, str]:
-    """The Authorization header of a registered node."""
-    activation_id, code = activation(boto3_client(server.endpoint))
-    registered = register(server.endpoint, activation_id, code)
-    return {"Authorization": node_authorization(registered.instance_id, registered.secret)}
 
 
 def connect(server: ServerProcess) -> http.client.HTTPConnection:
@@ -135,7 +125,7 @@ def test_a_deep_json_array_is_a_serialization_error_on_the_rest_routes(
 
 @pytest.mark.parametrize(
     ("path", "depth"),
-    [("/agent/v1/register", 30_000), ("/agent/v1/poll", 100_000), ("/agent/v1/results", 100_000)],
+    [("/agent/v1/register", 4_000), ("/agent/v1/poll", 100_000), ("/agent/v1/results", 100_000)],
 )
 def test_a_deep_json_array_is_an_invalid_request_on_the_agent_channel(
     server: ServerProcess, node: dict[str, str], path: str, depth: int

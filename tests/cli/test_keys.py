@@ -17,9 +17,12 @@ from tests.support.waiting import wait_for
 pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
 
 
-def transom(db: Database, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+def transom(
+    db: Database, *args: str, ok: bool = True, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [sys.executable, "-m", "transom", *args, *db.cli_args()],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
@@ -50,7 +53,7 @@ def test_created_imported_and_deleted_keys_take_effect_on_a_running_server(
         transom(fresh_db, "keys", "create", "--json", "--description", "ci").stdout
     )
     assert created["AccessKeyId"].startswith("AKIA")
-    transom(fresh_db, "keys", "import", "AKIAIMPORTED00000001", "imported-secret-0123456789")
+    transom(fresh_db, "keys", "import", "AKIAIMPORTED00000001", stdin="imported-secret-0123456789")
     listed = json.loads(transom(fresh_db, "keys", "list", "--json").stdout)
     assert {k["AccessKeyId"] for k in listed} >= {created["AccessKeyId"], "AKIAIMPORTED00000001"}
     assert all("SecretAccessKey" not in k for k in listed)
@@ -75,9 +78,12 @@ def test_created_imported_and_deleted_keys_take_effect_on_a_running_server(
 
 
 def test_key_commands_refuse_bad_input_with_a_message(fresh_db: Database) -> None:
-    bad = transom(fresh_db, "keys", "import", "lowercase-id", "secret-secret-secret", ok=False)
+    secret = "secret-secret-secret"
+    bad = transom(fresh_db, "keys", "import", "lowercase-id", stdin=secret, ok=False)
     assert "access key ID" in bad.stderr
-    twice = ["keys", "import", "AKIATWICE00000000001", "secret-secret-secret"]
-    transom(fresh_db, *twice)
-    assert "exists already" in transom(fresh_db, *twice, ok=False).stderr
+    twice = ["keys", "import", "AKIATWICE00000000001"]
+    transom(fresh_db, *twice, stdin=secret)
+    assert "exists already" in transom(fresh_db, *twice, stdin=secret, ok=False).stderr
+    empty = transom(fresh_db, "keys", "import", "AKIAEMPTY00000000001", stdin="\n", ok=False)
+    assert "no secret access key given" in empty.stderr
     assert "no access key" in transom(fresh_db, "keys", "delete", "AKIANOPE", ok=False).stderr

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import IO
 
 
-def transom_agent(*args: str) -> subprocess.CompletedProcess[str]:
+def transom_agent(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`transom agent ARGS`, given `stdin` (an activation code, as registration reads it)."""
     return subprocess.run(
         [sys.executable, "-m", "transom", "agent", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
@@ -36,12 +38,11 @@ class AgentProcess:
             "register",
             "--server",
             server,
-            "--code",
-            code,
             "--id",
             activation_id,
             "--state-dir",
             str(state_dir),
+            stdin=code,
         )
         assert done.returncode == 0, done.stderr
         return cls(state_dir)

@@ -51,13 +51,30 @@ RECHECK_SECONDS = 5.0
 that no change announced: the safety net), unless told otherwise."""
 SWEEP_BATCH = 500
 """Waiting nodes looked up per read when they look for work unwoken."""
-REGISTER_BYTES = 64 * 1024
-"""The largest registration body read (it comes before any authentication)."""
+REGISTER_BYTES = 8 * 1024
+"""The largest registration body read (it comes before any authentication): a registration
+carries two ids and six short platform facts, well under 1 KiB."""
 MAX_DEPTH = 16
 """Arrays and objects a request body may nest (the messages nest 3 deep)."""
 _HEADERS = ((b"content-type", b"application/json"),)
 Body = Callable[[], Awaitable[Any]]
 """Reads the request body, with the route's size limit, and decodes its JSON."""
+
+
+MAX_POLLS_PER_NODE = 2
+"""Polls of one node waiting at once; a newer one releases the oldest (it answers at once,
+with whatever work there is): an agent whose connection broke polls again at once, and the
+poll it left behind must not hold the new one back."""
+
+
+class Listener:
+    """A waiting poll: `event` is set when it should look for work again, and `released`
+    when a newer poll of its node took its place (it should answer now)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.event = asyncio.Event()
+        self.released = False
 
 
 class Signals:
@@ -68,15 +85,15 @@ class Signals:
     def __init__(self) -> None:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
-        self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
+        self._waiters: dict[str, list[Listener]] = {}
 
     @property
     def stopped(self) -> bool:
         return self._stopped.is_set()
 
-    def _set(self, waiters: Collection[tuple[asyncio.AbstractEventLoop, asyncio.Event]]) -> None:
-        for loop, event in waiters:
-            loop.call_soon_threadsafe(event.set)
+    def _set(self, waiters: Collection[Listener]) -> None:
+        for waiter in waiters:
+            waiter.loop.call_soon_threadsafe(waiter.event.set)
 
     def notify(self, instance_ids: Collection[str]) -> None:
         with self._lock:
@@ -95,15 +112,21 @@ class Signals:
             return list(self._waiters)
 
     @asynccontextmanager
-    async def listening(self, instance_id: str) -> AsyncIterator[asyncio.Event]:
-        """An event set by `notify` for this node or by `stop`, registered for the block."""
-        entry = (asyncio.get_running_loop(), asyncio.Event())
+    async def listening(self, instance_id: str) -> AsyncIterator[Listener]:
+        """A listener woken by `notify` for this node or by `stop`, registered for the block;
+        past `MAX_POLLS_PER_NODE` of this node's, the oldest is released."""
+        entry = Listener(asyncio.get_running_loop())
         with self._lock:
-            self._waiters.setdefault(instance_id, []).append(entry)
+            waiters = self._waiters.setdefault(instance_id, [])
+            waiters.append(entry)
+            released = waiters[:-MAX_POLLS_PER_NODE]
+            for oldest in released:
+                oldest.released = True
+        self._set(released)
         if self.stopped:
-            entry[1].set()
+            entry.event.set()
         try:
-            yield entry[1]
+            yield entry
         finally:
             with self._lock:
                 waiters = self._waiters[instance_id]
@@ -273,12 +296,15 @@ class AgentChannel:
         if self._sweeping is None:
             self._sweeping = loop.create_task(self._sweep_forever())
         with self._metrics.polls.track_inprogress():
-            async with self._signals.listening(instance_id) as woken:
+            async with self._signals.listening(instance_id) as listener:
+                woken = listener.event
                 while True:
                     woken.clear()  # before looking: a wake-up from now on is not lost
                     work, cancel = await self._work_for.submit(instance_id)
                     remaining = deadline - loop.time()
                     if work or cancel or remaining <= 0 or self._signals.stopped:
+                        break
+                    if listener.released:  # a newer poll of this node waits instead
                         break
                     with suppress(TimeoutError):  # a timeout, not wait_for: no task per wait
                         async with asyncio.timeout(remaining):

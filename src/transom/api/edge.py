@@ -25,7 +25,7 @@ import anyio
 import anyio.to_thread
 from starlette.types import Receive, Scope, Send
 
-from transom.domain.errors import RequestTooLargeError
+from transom.domain.errors import RequestIncompleteError, RequestTooLargeError
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -34,7 +34,8 @@ Ts = TypeVarTuple("Ts")
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The request body, or `RequestTooLargeError` (413) when it is larger than `limit`
     bytes: at once and unread when its Content-Length says so, else as soon as the streamed
-    (chunked) body grows past `limit`."""
+    (chunked) body grows past `limit`; `RequestIncompleteError` when the connection closes
+    before the body's end (the server cuts a body that arrives too slowly)."""
     for name, value in scope["headers"]:
         if name == b"content-length" and value.isdigit() and int(value) > limit:
             raise _too_large(limit)
@@ -42,6 +43,8 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     size = 0
     while True:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise RequestIncompleteError("The connection closed before the request body ended.")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

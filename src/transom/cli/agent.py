@@ -41,7 +41,12 @@ def agent() -> None:
 
 @agent.command()
 @click.option("--server", envvar="TRANSOM_AGENT_SERVER", required=True, help="Server URL.")
-@click.option("--code", required=True, help="The activation code.")
+@click.option(
+    "--code-file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Read the activation code from this file (- for standard input).",
+)
+@click.option("--code", hidden=True, help="The activation code (visible in ps: avoid).")
 @click.option("--id", "activation_id", required=True, help="The activation ID.")
 @click.option("--force", is_flag=True, help="Replace an existing registration.")
 @click.option(
@@ -60,14 +65,16 @@ def agent() -> None:
 @_state_option
 def register(
     server: str,
-    code: str,
+    code_file: Path | None,
+    code: str | None,
     activation_id: str,
     force: bool,
     ca_file: Path | None,
     insecure_http: bool,
     state_dir: Path | None,
 ) -> None:
-    """Register this host as a managed node (prints its mi-... ID)."""
+    """Register this host as a managed node (prints its mi-... ID). The activation code
+    comes from --code-file, else $TRANSOM_ACTIVATION_CODE, else standard input."""
     from transom.agent.channel import Channel, ChannelDown, InsecureServer, check_server_url
     from transom.agent.facts import collect_facts
     from transom.agent.state import (
@@ -77,8 +84,10 @@ def register(
         load_registration,
         save_registration,
     )
+    from transom.cli.secret_input import read_secret
     from transom.wire import AgentError, RegisterRequest
 
+    code = read_secret("activation code", code_file, "TRANSOM_ACTIVATION_CODE", code, "--code")
     folder = state_dir or default_state_dir()
     try:
         existing = load_registration(folder)

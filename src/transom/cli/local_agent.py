@@ -45,15 +45,20 @@ def ensure_registered(nodes: NodeService, state_dir: Path) -> str:
 
 
 def start_agent(
-    state_dir: Path, server: str, options: Sequence[str] = (), ca_file: Path | None = None
+    state_dir: Path,
+    server: str,
+    umask: int,
+    options: Sequence[str] = (),
+    ca_file: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """Point the local registration at `server` (whose certificate `ca_file` verifies, if
-    given) and run the agent as a child process (with more `options` for `transom agent
-    run`, such as the server's log settings), which
+    given) and run the agent as a child process with `umask` (its commands create files as
+    its caller's would; the server's is 077) and more `options` for `transom agent run`, such
+    as the server's log settings, which
     stops by itself if this process dies (it watches its parent: portable, and needs no
     `preexec_fn`, which is unsafe in a process that already runs threads)."""
     registration = load_registration(state_dir)
     ca = "" if ca_file is None else str(ca_file.resolve())
     save_registration(state_dir, replace(registration, server=server, ca_file=ca))
     command = [sys.executable, "-m", "transom", "agent", "run", "--state-dir", str(state_dir)]
-    return subprocess.Popen([*command, *options, "--parent-pid", str(os.getpid())])
+    return subprocess.Popen([*command, *options, "--parent-pid", str(os.getpid())], umask=umask)

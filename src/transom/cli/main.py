@@ -23,6 +23,7 @@ from transom.cli.window import window
 
 if TYPE_CHECKING:
     from transom.bootstrap import Settings
+    from transom.cli.connections import ConnectionLimits
     from transom.domain.windows import AccessKey, StoredKey
     from transom.store.sql import SqlStore
 
@@ -200,6 +201,41 @@ def server_options(command: F) -> F:
         help="Serve https with this certificate chain (PEM); give --tls-key too.",
     )(command)
     command = click.option(
+        "--max-connections",
+        envvar="TRANSOM_MAX_CONNECTIONS",
+        type=click.IntRange(min=1),
+        default=10_000,
+        show_default=True,
+        help="Connections served at once (each agent holds one); a request past it is "
+        "answered 503. Lowered to what the open-file limit allows.",
+    )(command)
+    command = click.option(
+        "--keep-alive-timeout",
+        envvar="TRANSOM_KEEP_ALIVE_TIMEOUT",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        help="Seconds an idle connection is kept open between requests.",
+    )(command)
+    command = click.option(
+        "--header-timeout",
+        envvar="TRANSOM_HEADER_TIMEOUT",
+        type=click.FloatRange(min=0, min_open=True),
+        default=10.0,
+        show_default=True,
+        help="Seconds a request's headers may take to arrive (from the connection opening, "
+        "or the request's first byte); a later one is answered 408 and its connection closed.",
+    )(command)
+    command = click.option(
+        "--body-timeout",
+        envvar="TRANSOM_BODY_TIMEOUT",
+        type=click.FloatRange(min=0, min_open=True),
+        default=10.0,
+        show_default=True,
+        help="Seconds a request's body may take to arrive, plus one for every 64 KiB of it; "
+        "a later one is answered 408 and its connection closed.",
+    )(command)
+    command = click.option(
         "--port",
         envvar="TRANSOM_PORT",
         type=click.IntRange(0, 65535),
@@ -274,6 +310,26 @@ def _settings(
     )
 
 
+def _connection_limits(server: dict[str, Any]) -> ConnectionLimits:
+    from transom.cli.connections import ConnectionLimits
+
+    return ConnectionLimits(
+        max_connections=server["max_connections"],
+        keep_alive_seconds=server["keep_alive_timeout"],
+        header_seconds=server["header_timeout"],
+        body_seconds=server["body_timeout"],
+    )
+
+
+def _private(settings: Settings) -> int:
+    """Make what the server writes from now on its owner's alone (umask 077) and its data
+    directory 0700 (its database files are made 0600 by the store); the umask before."""
+    previous = os.umask(0o077)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    settings.data_dir.chmod(0o700)
+    return previous
+
+
 def _open(settings: Settings) -> SqlStore:
     from transom.bootstrap import open_store
     from transom.store.engine import redacted_url
@@ -312,7 +368,8 @@ def server(
 
     configure_logging(log_level, log_format)
     settings = _settings(data_dir, database_url, **options)
-    serve(settings, _open(settings))
+    _private(settings)
+    serve(settings, _open(settings), _connection_limits(options))
 
 
 @main.command()
@@ -351,6 +408,7 @@ def up(
 
     configure_logging(log_level, log_format)
     settings = _settings(data_dir, database_url, **options)
+    umask = _private(settings)  # the agent's commands run with the caller's
     as_log = log_format.lower() == "json"
     ca = None
     if tls or tls_names:
@@ -365,7 +423,8 @@ def up(
         instance_id = ensure_registered(services.nodes, agent_dir)
         process_log.info("this machine is managed node %s", instance_id)
     logs = ["--log-level", log_level, "--log-format", log_format]
-    serve(settings, store, None if no_agent else lambda url: start_agent(agent_dir, url, logs, ca))
+    companion = None if no_agent else lambda url: start_agent(agent_dir, url, umask, logs, ca)
+    serve(settings, store, _connection_limits(options), companion)
 
 
 def _private_tls(settings: Settings, names: tuple[str, ...], as_log: bool) -> tuple[Settings, Path]:
@@ -411,6 +470,7 @@ def _announce_key(key: AccessKey, settings: Settings, ca: Path | None, as_log: b
     path = settings.data_dir / "credentials"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was there keeps its mode through O_CREAT
     with os.fdopen(fd, "w") as out:
         out.write(
             f"[transom]\naws_access_key_id = {key.access_key_id}\n"
@@ -535,7 +595,12 @@ def keys_create(
 @keys.command("import")
 @key_options
 @click.argument("access_key_id")
-@click.argument("secret_access_key")
+@click.argument("secret_access_key", required=False)
+@click.option(
+    "--secret-file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Read the secret access key from this file (- for standard input).",
+)
 @click.option("--description", help="A note on who or what uses the key.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def keys_import(
@@ -543,11 +608,23 @@ def keys_import(
     database_url: str | None,
     master_key_file: Path | None,
     access_key_id: str,
-    secret_access_key: str,
+    secret_access_key: str | None,
+    secret_file: Path | None,
     description: str | None,
     as_json: bool,
 ) -> None:
-    """Adopt an existing key pair, so scripts that carry credentials keep working."""
+    """Adopt an existing key pair, so scripts that carry credentials keep working. The
+    secret comes from --secret-file, else $TRANSOM_SECRET_ACCESS_KEY, else standard input
+    (the SECRET_ACCESS_KEY argument still works, with a warning: `ps` shows it)."""
+    from transom.cli.secret_input import read_secret
+
+    secret_access_key = read_secret(
+        "secret access key",
+        secret_file,
+        "TRANSOM_SECRET_ACCESS_KEY",
+        secret_access_key,
+        "the SECRET_ACCESS_KEY argument",
+    )
     service = _key_service(data_dir, database_url, master_key_file)
     key = _run_key_command(
         lambda: service.import_key(access_key_id, secret_access_key, description)

@@ -16,6 +16,7 @@ import uvicorn
 
 from transom.api.agent import Signals
 from transom.bootstrap import Settings, build_app
+from transom.cli.connections import ConnectionLimits
 from transom.cli.logs import process_log
 from transom.store.engine import redacted_url
 from transom.store.sql import SqlStore
@@ -45,11 +46,12 @@ class _Server(uvicorn.Server):
 def serve(
     settings: Settings,
     store: SqlStore,
+    limits: ConnectionLimits,
     companion: Callable[[str], subprocess.Popen[bytes]] | None = None,
 ) -> None:
-    """Bind, say where in one line on stderr, serve, and close the store on the way out.
-    `companion`, given the server's URL once it listens, starts a child process that is
-    stopped (SIGTERM) when the server stops."""
+    """Bind, say where in one line on stderr, serve within `limits`, and close the store on
+    the way out. `companion`, given the server's URL once it listens, starts a child process
+    that is stopped (SIGTERM) when the server stops."""
     problem = _tls_problem(settings)
     if problem is not None:
         store.close()
@@ -95,6 +97,8 @@ def serve(
         timeout_graceful_shutdown=10,
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
+        http=limits.protocol(),
+        timeout_keep_alive=limits.keep_alive_seconds,
     )
     process_log.info(
         "server listening on %s://%s",

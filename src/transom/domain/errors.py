@@ -28,6 +28,10 @@ class ValidationError(ClientError):
     code = "ValidationException"
 
 
+class InvalidNextTokenError(ClientError):
+    code = "InvalidNextToken"
+
+
 class SerializationError(ClientError):
     code = "SerializationException"
 
@@ -79,6 +83,13 @@ class UnrecognizedClientError(ClientError):
 class RequestTooLargeError(ClientError):
     code = "RequestEntityTooLarge"
     status = 413
+
+
+class RequestIncompleteError(ClientError):
+    """The request's body did not arrive whole (its connection closed, or was cut as too slow)."""
+
+    code = "RequestTimeout"
+    status = 408
 
 
 class InvalidActivationIdError(ClientError):

@@ -32,6 +32,9 @@ _SCAN_PAGE = 500
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TICK = timedelta(microseconds=1)
 _WINDOW_ID_BITS = 68  # 17 hex digits
+SCHEDULE_POSITIONS = 1 << (58 + _WINDOW_ID_BITS)
+"""Positions of runs up to the year 9999 (less than 2**58 microseconds after 1970) are below
+this."""
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ import itertools
 import threading
 import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -900,6 +901,8 @@ class SqlStore:
         except BaseException:
             engine.dispose()
             raise
+        if engine.url.get_backend_name() == "sqlite" and engine.url.database:
+            _owner_only(Path(engine.url.database))
         return cls(engine)
 
     def _reader(self) -> Connection:
@@ -954,3 +957,15 @@ class SqlStore:
                 conn.close()
             self._readers.clear()
         self.engine.dispose()
+
+
+def _owner_only(database: Path) -> None:
+    """Make a SQLite database's files (with its -wal and -shm) readable by their owner only:
+    they hold every access key's secret."""
+    for path in (
+        database,
+        database.with_name(database.name + "-wal"),
+        database.with_name(database.name + "-shm"),
+    ):
+        with suppress(FileNotFoundError):
+            path.chmod(0o600)

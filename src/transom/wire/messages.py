@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Self, TypeGuard
 
 AUTH_SCHEME = "TransomNode"
 MAX_WAIT_SECONDS = 30.0
@@ -39,6 +41,32 @@ class AgentError(Exception):
         return {"error": self.code, "message": self.message}
 
 
+COMMAND_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""The form of the command ids a server issues (lowercase UUIDs)."""
+_ID_CHARS = 128
+"""The longest id, lease or activation code a message may carry."""
+_FACT_CHARS = 1024
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""Characters no database column takes: NUL (PostgreSQL) and lone surrogates (not UTF-8)."""
+
+
+def _text(where: str, value: object, max_chars: int) -> str:
+    """`value` if it is a string of at most `max_chars` storable characters, else
+    `AgentError` naming the field `where`."""
+    if not isinstance(value, str) or len(value) > max_chars:
+        raise AgentError(
+            "InvalidRequest", f"{where} must be a string of at most {max_chars} characters"
+        )
+    if _UNSTORABLE.search(value):
+        raise AgentError("InvalidRequest", f"{where} holds a NUL or a lone surrogate character")
+    return value
+
+
+def _output(value: str) -> str:
+    """A command's output with its unstorable characters replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", value) if _UNSTORABLE.search(value) else value
+
+
 def _from_json(cls: type[Any], data: object) -> Any:
     """Build dataclass `cls` from a JSON object, refusing missing or mistyped fields."""
     if not isinstance(data, dict):
@@ -65,8 +93,8 @@ class PlatformFacts:
     @classmethod
     def from_json(cls, data: object) -> Self:
         facts: Self = _from_json(cls, data)
-        if not all(isinstance(v, str) for v in asdict(facts).values()):
-            raise AgentError("InvalidRequest", "every platform fact must be a string")
+        for name, value in asdict(facts).items():
+            _text(f"PlatformFacts.{name}", value, _FACT_CHARS)
         return facts
 
 
@@ -81,12 +109,11 @@ class RegisterRequest:
 
     @classmethod
     def from_json(cls, data: object) -> Self:
-        raw: dict[str, Any] = data if isinstance(data, dict) else {}
         request: Self = _from_json(cls, data)
         return cls(
-            str(request.activation_id),
-            str(request.activation_code),
-            PlatformFacts.from_json(raw.get("facts")),
+            _text("RegisterRequest.activation_id", request.activation_id, _ID_CHARS),
+            _text("RegisterRequest.activation_code", request.activation_code, _ID_CHARS),
+            PlatformFacts.from_json(request.facts),
         )
 
 
@@ -122,15 +149,18 @@ class PollRequest:
 
     @classmethod
     def from_json(cls, data: object) -> Self:
-        if not isinstance(data, dict) or not isinstance(data.get("wait_seconds"), int | float):
-            raise AgentError("InvalidRequest", "PollRequest.wait_seconds must be a number")
-        facts, results = data.get("facts"), data.get("results", [])
-        if not isinstance(results, list):
-            raise AgentError("InvalidRequest", "PollRequest.results must be a list")
+        if not isinstance(data, dict):
+            raise AgentError("InvalidRequest", "PollRequest must be a JSON object")
+        wait = data.get("wait_seconds")
+        if not _is_number(wait) or not 0 <= wait <= 24 * 3600:
+            raise AgentError(
+                "InvalidRequest", "PollRequest.wait_seconds must be a number of seconds"
+            )
+        facts = data.get("facts")
         return cls(
-            float(data["wait_seconds"]),
+            float(wait),
             None if facts is None else PlatformFacts.from_json(facts),
-            [InvocationResult.from_json(r) for r in results],
+            _results("PollRequest", data.get("results", [])),
         )
 
 
@@ -185,11 +215,17 @@ class PollResponse:
 
     @classmethod
     def from_json(cls, data: object) -> Self:
-        if not isinstance(data, dict) or not isinstance(data.get("server_time"), int | float):
+        """The response, refusing work whose command id is not one a server issues (a UUID:
+        the agent names files after it)."""
+        if not isinstance(data, dict) or not _is_number(data.get("server_time")):
             raise AgentError("InvalidRequest", "PollResponse.server_time must be a number")
+        work = [WorkItem.from_json(item) for item in data.get("work", [])]
+        for item in work:
+            if not isinstance(item.command_id, str) or not COMMAND_ID.fullmatch(item.command_id):
+                raise AgentError("InvalidRequest", "WorkItem.command_id must be a UUID")
         return cls(
             float(data["server_time"]),
-            [WorkItem.from_json(item) for item in data.get("work", [])],
+            work,
             [str(command_id) for command_id in data.get("cancel", [])],
             [str(command_id) for command_id in data.get("acknowledged", [])],
         )
@@ -234,7 +270,9 @@ class InvocationResult:
             allowed = ", ".join(ResultStatus)
             raise AgentError("InvalidRequest", f"status must be one of {allowed}") from None
         _check_result_types(result)
-        return replace(result, status=status)
+        return replace(
+            result, status=status, stdout=_output(result.stdout), stderr=_output(result.stderr)
+        )
 
     def size_bound(self) -> int:
         """Bytes this result takes at most in a request body (see `MAX_REPORT_BYTES`)."""
@@ -247,7 +285,9 @@ _EPOCH_SECONDS = (-62135596800, 253402300799)  # the years 1 to 9999
 
 def _check_result_types(result: InvocationResult) -> None:
     """Refuse an `InvocationResult` whose fields have the wrong JSON types or ranges."""
-    for name in ("command_id", "lease", "stdout", "stderr"):
+    for name in ("command_id", "lease"):
+        _text(f"InvocationResult.{name}", getattr(result, name), _ID_CHARS)
+    for name in ("stdout", "stderr"):
         if not isinstance(getattr(result, name), str):
             raise AgentError("InvalidRequest", f"InvocationResult.{name} must be a string")
     code = result.response_code
@@ -259,15 +299,29 @@ def _check_result_types(result: InvocationResult) -> None:
         value = getattr(result, name)
         if value is None:
             continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not _EPOCH_SECONDS[0] <= value <= _EPOCH_SECONDS[1]
-        ):
+        if not _is_number(value) or not _EPOCH_SECONDS[0] <= value <= _EPOCH_SECONDS[1]:
             raise AgentError(
                 "InvalidRequest",
                 f"InvocationResult.{name} must be null or epoch seconds of the years 1 to 9999",
             )
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """Whether `value` is a finite JSON number (not a boolean, NaN or infinity)."""
+    return type(value) is int or (type(value) is float and math.isfinite(value))
+
+
+MAX_RESULTS = MAX_REPORT_BYTES // _RESULT_OVERHEAD_BYTES
+"""The most results one request carries (`report_batches` counts each as at least
+`_RESULT_OVERHEAD_BYTES`)."""
+
+
+def _results(message: str, data: object) -> list[InvocationResult]:
+    if not isinstance(data, list) or len(data) > MAX_RESULTS:
+        raise AgentError(
+            "InvalidRequest", f"{message}.results must be a list of at most {MAX_RESULTS}"
+        )
+    return [InvocationResult.from_json(r) for r in data]
 
 
 def report_batches(results: list[InvocationResult]) -> list[list[InvocationResult]]:
@@ -296,9 +350,9 @@ class ResultsRequest:
 
     @classmethod
     def from_json(cls, data: object) -> Self:
-        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise AgentError("InvalidRequest", "ResultsRequest.results must be a list")
-        return cls([InvocationResult.from_json(r) for r in data["results"]])
+        if not isinstance(data, dict):
+            raise AgentError("InvalidRequest", "ResultsRequest must be a JSON object")
+        return cls(_results("ResultsRequest", data.get("results")))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from transom.domain.errors import ValidationError
+from transom.domain.errors import InvalidNextTokenError, ValidationError
+from transom.protocol.awsjson.model import error_codes, operation_names
+from transom.protocol.edge import decode_json
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -50,18 +52,34 @@ def to_members(obj: DataclassInstance, omit: Sequence[str] = ()) -> dict[str, An
     }
 
 
-def decode_token(operation: str, params: Mapping[str, Any]) -> int | None:
-    """The position a NextToken stands for; None for the first page."""
+POSITIONS = 2**63
+"""Positions a NextToken may stand for are below this (a database's 64-bit integer)."""
+_TOKEN_DEPTH = 1
+
+
+def decode_token(
+    operation: str, params: Mapping[str, Any], positions: int = POSITIONS
+) -> int | None:
+    """The position a NextToken stands for, from 0 up to `positions` (excluded); None for
+    the first page. A token this server did not issue for `operation` is refused with
+    `InvalidNextToken` if the operation's model lists that error, else `ValidationException`."""
     token = params.get("NextToken")
     if not token:
         return None
     try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        if data["o"] == operation and isinstance(data["a"], int):
-            return int(data["a"])
+        data = decode_json(base64.urlsafe_b64decode(token.encode()), _TOKEN_DEPTH)
+        position = data["a"]
+        if data["o"] == operation and type(position) is int and 0 <= position < positions:
+            return position
     except (ValueError, KeyError, TypeError, binascii.Error):
         pass
-    raise ValidationError(
+    service = "ssm" if operation in operation_names("ssm") else "events"
+    invalid = (
+        InvalidNextTokenError
+        if "InvalidNextToken" in error_codes(service, operation)
+        else ValidationError
+    )
+    raise invalid(
         "The NextToken is not valid: pass the NextToken of the previous page of the same "
         "operation unchanged, or leave it out to start from the first page."
     )

@@ -27,6 +27,12 @@ def operation_names(service: str) -> frozenset[str]:
     return frozenset(service_model(service).operation_names)
 
 
+@cache
+def error_codes(service: str, operation: str) -> frozenset[str]:
+    """The error codes the model says `operation` may answer."""
+    return frozenset(shape.name for shape in _operation_model(service, operation).error_shapes)
+
+
 def input_shape(service: str, operation: str) -> StructureShape:
     """The request structure of `operation`; KeyError if the model has no such operation."""
     return _operation_model(service, operation).input_shape

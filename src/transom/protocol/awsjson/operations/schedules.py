@@ -6,7 +6,12 @@ from transom.domain.windows import ResourceType
 from transom.protocol.awsjson.members import decode_token, encode_token, filter_values, page_of
 from transom.protocol.awsjson.registry import Params, operation
 from transom.services.container import Services
-from transom.services.schedules import MAX_SCHEDULE_PAGE, SCHEDULE_FILTERS, schedule_span
+from transom.services.schedules import (
+    MAX_SCHEDULE_PAGE,
+    SCHEDULE_FILTERS,
+    SCHEDULE_POSITIONS,
+    schedule_span,
+)
 
 _SCHEDULE = "DescribeMaintenanceWindowSchedule"
 _FOR_TARGET = "DescribeMaintenanceWindowsForTarget"
@@ -25,7 +30,7 @@ def describe_schedule(services: Services, params: Params) -> Params:
         _resource_type(params),
         params.get("Targets"),
         schedule_span(filter_values(params, SCHEDULE_FILTERS)),
-        decode_token(_SCHEDULE, params),
+        decode_token(_SCHEDULE, params, SCHEDULE_POSITIONS),
         params.get("MaxResults", MAX_SCHEDULE_PAGE),
     )
     out: Params = {
