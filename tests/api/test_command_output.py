@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.support.clock import FakeClock
-from tests.support.nodes import activation, outcome, poll, register, results
+from tests.support.commands import reported
 from tests.support.servers import ServerProcess
 from transom.bootstrap import Settings
 from transom.crypto.master_keys import MasterKeys
@@ -24,20 +24,9 @@ STDERR = "warning: é ünïcode\n" * 1000  # 19,000 chars
 
 
 def _ran(ssm: Any, server: ServerProcess) -> tuple[str, str]:
-    """A command that ran on a fresh node, which reported STDOUT and STDERR; its ids."""
-    activation_id, code = activation(ssm)
-    node = register(server.endpoint, activation_id, code)
-    command_id = ssm.send_command(
-        DocumentName="AWS-RunShellScript",
-        InstanceIds=[node.instance_id],
-        Parameters={"commands": ["long"]},
-    )["Command"]["CommandId"]
-    (item,) = poll(server.endpoint, node.instance_id, node.secret).json()["work"]
-    report = {**outcome(item, "Failed", code=3, out=STDOUT), "stderr": STDERR}
-    assert results(server.endpoint, node.instance_id, node.secret, report)["acknowledged"] == [
-        command_id
-    ]
-    return command_id, node.instance_id
+    """A command that failed on a fresh node, which reported STDOUT and STDERR; its ids."""
+    command_id, (instance_id,) = reported(ssm, server.endpoint, STDOUT, STDERR, "Failed")
+    return command_id, instance_id
 
 
 def _with(url: str, **changes: str) -> str:
