@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -14,7 +15,13 @@ import pytest
 
 from tests.support.clock import FakeClock
 from tests.support.commands import reported
-from tests.support.servers import ServerProcess
+from tests.support.servers import (
+    ServerProcess,
+    boto3_client,
+    database,
+    free_port,
+    install_test_key,
+)
 from transom.bootstrap import Settings
 from transom.crypto.master_keys import MasterKeys
 from transom.services.output_links import LABEL, OutputLinks, OutputStream
@@ -114,3 +121,20 @@ def test_a_link_to_an_invocation_no_longer_kept_is_not_found(server: ServerProce
     answer = httpx.get(url)
     assert answer.status_code == 404
     assert answer.json()["__type"] == "InvocationDoesNotExist"
+
+
+def test_the_links_name_the_public_url(tmp_path: Path) -> None:
+    port = free_port()
+    public = f"http://localhost:{port}"  # another name than the 127.0.0.1 it listens on
+    with database("sqlite", tmp_path) as db:
+        install_test_key(db)
+        server = ServerProcess(db, args=["--port", str(port), "--public-url", public + "/"])
+        server.start()
+        try:
+            ssm = boto3_client(server.endpoint)
+            command_id, (instance_id,) = reported(ssm, server.endpoint, "out\n", "err\n")
+            got = ssm.get_command_invocation(CommandId=command_id, InstanceId=instance_id)
+            assert got["StandardOutputUrl"].startswith(f"{public}/v1/commands/{command_id}/")
+            assert httpx.get(got["StandardErrorUrl"]).text == "err\n"
+        finally:
+            server.stop()
