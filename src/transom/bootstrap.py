@@ -34,6 +34,7 @@ from transom.services.event_relay import EventRelay
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
+from transom.services.output_links import LABEL, OutputLinks
 from transom.services.overview import OverviewService
 from transom.services.readiness import Readiness
 from transom.services.result_intake import ResultIntake
@@ -69,8 +70,8 @@ class Settings:
     history_retention: timedelta = timedelta(days=30)
     realm: Realm = field(default_factory=Realm)
     public_url: str | None = None
-    """The server's base URL as subscribers reach it (in SubscribeURL, UnsubscribeURL and
-    SigningCertURL); default `SCHEME://HOST:PORT`."""
+    """The server's base URL as clients reach it (in SNS's SubscribeURL, UnsubscribeURL and
+    SigningCertURL, and in the links to commands' output); default `SCHEME://HOST:PORT`."""
     signing_key: Path | None = None
     """The PEM file with the key (and certificate) that signs SNS messages; default
     `sns-signing-key.pem` in the data directory, made on first start. Replicas share one."""
@@ -152,6 +153,7 @@ def build_services(
     cache = CommandCache()
     progress = CommandProgress(clock, cache, realm)
     commands = CommandService(store, clock, wake, progress)
+    master_keys = MasterKeys(settings.master_key_path)
     windows = WindowService(store, clock, settings.quotas, realm)
     schedules = ScheduleService(store, clock)
     return Services(
@@ -160,10 +162,13 @@ def build_services(
         tasks=TaskService(store, clock, settings.quotas, realm),
         tags=TagService(store, settings.quotas),
         documents=DocumentService(store, clock, settings.quotas, realm),
-        keys=KeyService(store, clock, MasterKeys(settings.master_key_path)),
+        keys=KeyService(store, clock, master_keys),
         schedules=schedules,
         nodes=NodeService(store, clock, settings.node_ping_timeout, realm),
         commands=commands,
+        output_links=OutputLinks(
+            commands, lambda: master_keys.derived(LABEL), settings.base_url, clock
+        ),
         dispatch=Dispatcher(store, clock, cache, progress),
         results=ResultIntake(store, clock, progress, wake),
         expiry=CommandExpiry(store, clock, progress),

@@ -15,7 +15,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.commands import command_done
-from tests.support.servers import Database, ServerProcess, boto3_client, install_test_key
+from tests.support.servers import (
+    Database,
+    ServerProcess,
+    aws_cli_env,
+    boto3_client,
+    install_test_key,
+)
 from tests.support.waiting import wait_for
 
 
@@ -128,12 +134,13 @@ def test_up_runs_an_agent_for_this_machine_that_runs_commands_at_once(tmp_path: 
                 "command",
                 "output",
                 command_id,
-                node["InstanceId"],
-                "--data-dir",
-                str(db.data_dir),
+                "--endpoint-url",
+                server.endpoint,
             ],
             capture_output=True,
             text=True,
+            # an API client: the test key, and a data directory that is not the server's
+            env=aws_cli_env(tmp_path) | {"XDG_DATA_HOME": str(tmp_path / "client")},
             timeout=60,
             check=True,
         )

@@ -17,8 +17,16 @@ the pending ones. Each delivery is `{"MessageId", "TopicArn", "SubscriptionArn",
 "NextAttempt" (while Pending, else null), "LastError", "CreatedDate", "FinishedDate"}`, times
 as ISO 8601 UTC strings with milliseconds, like 2024-05-01T12:00:00.000Z.
 
-Requests are SigV4-signed with an access key the server knows, scoped to service `ssm`,
-exactly as for the AWS JSON endpoint. Every error is `{"__type": code, "message": message}`
+`GET /v1/commands/{command_id}/invocations/{instance_id}/{stdout|stderr}?plugin=P&expires=T&
+signature=S` answers `200` with the whole output of that stream as `text/plain;
+charset=utf-8` (never sniffed or rendered: `X-Content-Type-Options: nosniff`, a sandboxing
+CSP, `no-store`). It is the link GetCommandInvocation gives as StandardOutputUrl or
+StandardErrorUrl (`services.output_links`), which is its own authorization, no signed
+request: 403 AccessDeniedException for a link this server did not make, altered or expired,
+404 InvocationDoesNotExist when the invocation is no longer kept.
+
+The other requests are SigV4-signed with an access key the server knows, scoped to service
+`ssm`, exactly as for the AWS JSON endpoint. Every error is `{"__type": code, "message": message}`
 with the `ApiError`'s status; none is a 500 unless the server itself fails.
 """
 
@@ -35,7 +43,7 @@ from typing import Any
 
 import anyio
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from transom.api.edge import StoreCalls, read_body
@@ -47,6 +55,7 @@ from transom.protocol.awsjson.sigv4 import verify_request
 from transom.services.container import Services
 from transom.services.delivery import DeliveryListing, DeliveryView
 from transom.services.event_feed import EventPattern
+from transom.services.output_links import PATH as OUTPUT_PATH
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_WAIT_SECONDS = 20.0
@@ -55,6 +64,11 @@ POLL_SECONDS = 0.2
 DEFAULT_DELIVERIES = 20
 MAX_DELIVERIES = 1000
 _WINDOW_ID = re.compile(r"mw-[0-9a-f]{17}", re.ASCII)
+_OUTPUT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "no-store",
+}
 
 
 def _headers() -> dict[str, str]:
@@ -184,8 +198,9 @@ def rest_routes(
     stopping: Callable[[], bool] = lambda: False,
 ) -> list[Route]:
     """The `/v1` routes, checking signatures against `clock`; their service calls run as
-    `calls` runs them, timed into `metrics` (operations StartWindowExecution, GetEvents,
-    ListDeliveries). A waiting read of the events ends early once `stopping()`."""
+    `calls` runs them, timed into `metrics` (operations GetCommandOutput,
+    StartWindowExecution, GetEvents, ListDeliveries). A waiting read of the events ends
+    early once `stopping()`."""
 
     def authenticate(request: Request, body: bytes) -> None:
         """Verify the request's signature; raises `ApiError` when it does not hold."""
@@ -245,7 +260,23 @@ def rest_routes(
         }
         return JSONResponse(answer, headers=_headers())
 
+    def output(request: Request) -> str:
+        path, query = request.path_params, request.query_params
+        return services.output_links.read(
+            path["command_id"],
+            path["instance_id"],
+            path["stream"],
+            query.get("plugin"),
+            query.get("expires"),
+            query.get("signature"),
+        )
+
+    async def read_output(request: Request) -> Response:
+        text = await calls(output, request)
+        return PlainTextResponse(text, headers=_headers() | _OUTPUT_HEADERS)
+
     return [
+        Route(OUTPUT_PATH, _timed(metrics, "GetCommandOutput", read_output), methods=["GET"]),
         Route(
             "/v1/windows/{window_id}/executions",
             _timed(metrics, "StartWindowExecution", start_execution),

@@ -15,6 +15,7 @@ import click
 
 from transom.cli.agent import agent
 from transom.cli.backup import backup_command, restore_command
+from transom.cli.commands import command
 from transom.cli.documents import documents
 from transom.cli.events import events
 from transom.cli.logs import configure_logging, log_options, process_log
@@ -116,8 +117,9 @@ def server_options(command: F) -> F:
     command = click.option(
         "--public-url",
         envvar="TRANSOM_PUBLIC_URL",
-        help="The server's URL as subscribers reach it, in the links and SigningCertURL of "
-        "SNS messages.  [default: http://HOST:PORT]",
+        help="The server's URL as subscribers and clients reach it, in the links and "
+        "SigningCertURL of SNS messages and the links to commands' output.  "
+        "[default: http://HOST:PORT]",
     )(command)
     command = click.option(
         "--signing-key",
@@ -352,6 +354,7 @@ main.add_command(schedule)
 main.add_command(agent)
 main.add_command(window)
 main.add_command(documents)
+main.add_command(command)
 main.add_command(events)
 main.add_command(store_options(backup_command))
 main.add_command(store_options(restore_command))
@@ -503,34 +506,6 @@ def _announce_key(key: AccessKey, settings: Settings, ca: Path | None, as_log: b
         f"region_name='{DEFAULT_REGION}'{verify})",
         err=True,
     )
-
-
-@main.group()
-def command() -> None:
-    """Run Command history kept by this server's database."""
-
-
-@command.command("output")
-@store_options
-@click.argument("command_id")
-@click.argument("instance_id")
-def command_output(
-    data_dir: Path, database_url: str | None, command_id: str, instance_id: str
-) -> None:
-    """Print a command's whole output on one node: its stdout to stdout, its stderr to
-    stderr (the API shows only the first 24,000 and 8,000 characters)."""
-    from transom.bootstrap import build_services
-    from transom.domain.clock import SystemClock
-    from transom.domain.errors import ApiError
-
-    settings = _settings(data_dir, database_url)
-    services = build_services(_open(settings), SystemClock(), settings)
-    try:
-        invocation, _ = services.commands.invocation(command_id, instance_id)
-    except ApiError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(invocation.stdout, nl=False)
-    click.echo(invocation.stderr, nl=False, err=True)
 
 
 @main.group()

@@ -143,18 +143,28 @@ def call(
         response = client.request(method, url, content=b"", headers=dict(request.headers))
     except httpx.HTTPError as exc:
         raise Fatal(f"cannot reach {endpoint}: {exc}") from exc
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        answer = {}
+    answer = _json_object(response)
     status, member = expect
     if response.status_code == status and member in answer:
         return answer
+    raise refusal(response, url)
+
+
+def refusal(response: Any, url: str) -> Fatal:
+    """The `Fatal` for an httpx `response` from `url` that is not the answer wanted: the
+    API's error when it is one (`__type` and `message`), else what came back."""
+    answer = _json_object(response)
     if "__type" in answer:
-        raise Fatal(f"{answer['__type']}: {answer.get('message', '')}")
-    raise Fatal(f"{url} answered HTTP {response.status_code}: {response.text[:200]}")
+        return Fatal(f"{answer['__type']}: {answer.get('message', '')}")
+    return Fatal(f"{url} answered HTTP {response.status_code}: {response.text[:200]}")
+
+
+def _json_object(response: Any) -> dict[str, Any]:
+    try:
+        answer = response.json()
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
 
 
 @contextmanager

@@ -13,6 +13,9 @@ new key first (`add_new`), re-seals every secret under it (the key service, one 
 then writes the file with the new key alone (`retire_old`): at every step the file opens
 every secret the database holds. The file is re-read when it changes, so running servers
 seal with the current key and open secrets a rotation re-sealed.
+
+The same file yields keys for other uses (`derived`): HMAC-SHA256 of a label under each master
+key, so replicas that share the file share them, with no file of their own.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +53,7 @@ class MasterKeys:
         """The keys of `path`, read (or made there: one new key, mode 0600) on first use;
         `ValueError` saying what is wrong with a file that holds no valid key."""
         self.path = path
-        self._state = _Keys(None, {}, "")
+        self._state = _Keys(None, {}, "", ())
 
     @property
     def current_id(self) -> str:
@@ -85,6 +89,11 @@ class MasterKeys:
                 f"{sealed.master_key_id}: the database row was altered"
             ) from None
 
+    def derived(self, label: bytes) -> list[bytes]:
+        """32-byte keys for the use `label` names, one per master key, the current one's
+        first: sign with the first, accept any (a rotation under way keeps older ones valid)."""
+        return [hmac.digest(key, label, "sha256") for key in self._reload().keys]
+
     def add_new(self) -> str:
         """Make a new key the current one, keeping the others (rotation's first step); its
         id."""
@@ -115,7 +124,8 @@ class MasterKeys:
         if not lines:
             raise ValueError(f"{self.path} holds no master key")
         keys = [_decode(line, self.path) for line in lines]
-        self._state = _Keys(seen, {key_id(key): AESGCM(key) for key in keys}, key_id(keys[0]))
+        ciphers = {key_id(key): AESGCM(key) for key in keys}
+        self._state = _Keys(seen, ciphers, key_id(keys[0]), tuple(keys))
         return self._state
 
 
@@ -125,6 +135,8 @@ class _Keys:
     """The file's inode, modification time and size when read."""
     ciphers: dict[str, AESGCM]
     current: str
+    keys: tuple[bytes, ...]
+    """The raw keys, the current one first."""
 
 
 def _line(key: bytes) -> bytes:

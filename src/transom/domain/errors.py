@@ -203,6 +203,19 @@ class InvalidPluginNameError(ClientError):
     code = "InvalidPluginName"
 
 
+class OutputLinkRefusedError(ClientError):
+    """A link to an invocation's output that this server did not sign, or that expired."""
+
+    code = "AccessDeniedException"
+    status = 403
+
+
+class OutputGoneError(InvocationDoesNotExistError):
+    """A signed link to the output of an invocation the server no longer keeps."""
+
+    status = 404
+
+
 # EventBridge (rules): the codes of botocore's `events` model.
 
 

@@ -15,6 +15,7 @@ from transom.services.event_feed import EventFeed
 from transom.services.history import HistoryService
 from transom.services.keys import KeyService
 from transom.services.nodes import NodeService
+from transom.services.output_links import OutputLinks
 from transom.services.overview import OverviewService
 from transom.services.readiness import Readiness
 from transom.services.result_intake import ResultIntake
@@ -40,6 +41,7 @@ class Services:
     schedules: ScheduleService
     nodes: NodeService
     commands: CommandService
+    output_links: OutputLinks
     documents: DocumentService
     dispatch: Dispatcher
     results: ResultIntake

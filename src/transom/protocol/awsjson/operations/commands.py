@@ -12,6 +12,7 @@ from transom.protocol.awsjson.registry import Params, operation
 from transom.schedule import parse_iso_datetime
 from transom.services.commands import CommandView
 from transom.services.container import Services
+from transom.services.output_links import OutputStream
 
 STDOUT_LIMIT = 24_000
 STDERR_LIMIT = 8_000
@@ -136,7 +137,17 @@ def list_commands(services: Services, params: Params) -> Params:
     }
 
 
-def _plugin(invocation: Invocation, name: str) -> Params:
+def _output_urls(services: Services, invocation: Invocation, plugin: str) -> Params:
+    """StandardOutputUrl and StandardErrorUrl: links to `plugin`'s whole output."""
+    links = services.output_links
+    ids = (invocation.command_id, invocation.instance_id, plugin)
+    return {
+        "StandardOutputUrl": links.url(*ids, OutputStream.STDOUT),
+        "StandardErrorUrl": links.url(*ids, OutputStream.STDERR),
+    }
+
+
+def _plugin(services: Services, invocation: Invocation, name: str) -> Params:
     return {
         "Name": name,
         "Status": invocation.status,
@@ -147,8 +158,7 @@ def _plugin(invocation: Invocation, name: str) -> Params:
             {"ResponseFinishDateTime": invocation.finished_date} if invocation.finished_date else {}
         ),
         "Output": (invocation.stdout + invocation.stderr)[:PLUGIN_OUTPUT_LIMIT],
-        "StandardOutputUrl": "",
-        "StandardErrorUrl": "",
+        **_output_urls(services, invocation, name),
         "OutputS3Region": "",
         "OutputS3BucketName": "",
         "OutputS3KeyPrefix": "",
@@ -169,7 +179,11 @@ def list_command_invocations(services: Services, params: Params) -> Params:
     ]
     page, token = page_of("ListCommandInvocations", params, chosen, 50)
     out = []
+    steps_of: dict[str, list[str]] = {}  # the page's invocations share few commands
     for invocation, command in page:
+        if command.command_id not in steps_of:
+            steps_of[command.command_id] = services.documents.step_names(command)
+        steps = steps_of[command.command_id]
         item: Params = {
             "CommandId": command.command_id,
             "InstanceId": invocation.instance_id,
@@ -180,14 +194,17 @@ def list_command_invocations(services: Services, params: Params) -> Params:
             "RequestedDateTime": command.requested_date,
             "Status": invocation.status,
             "StatusDetails": invocation.details,
-            "StandardOutputUrl": "",
-            "StandardErrorUrl": "",
+            # as AWS: the invocation's own links when the document has one step
+            **(
+                _output_urls(services, invocation, steps[0])
+                if len(steps) == 1
+                else {"StandardOutputUrl": "", "StandardErrorUrl": ""}
+            ),
             "CommandPlugins": [],
             **_notification_members(command),
         }
         if params.get("Details"):
-            steps = services.documents.step_names(command)
-            item["CommandPlugins"] = [_plugin(invocation, steps[0] if steps else "")]
+            item["CommandPlugins"] = [_plugin(services, invocation, steps[0] if steps else "")]
         out.append(item)
     return {"CommandInvocations": out, **({"NextToken": token} if token else {})}
 
@@ -231,9 +248,8 @@ def get_command_invocation(services: Services, params: Params) -> Params:
         "Status": invocation.status,
         "StatusDetails": invocation.details,
         "StandardOutputContent": invocation.stdout[:STDOUT_LIMIT],
-        "StandardOutputUrl": "",
         "StandardErrorContent": invocation.stderr[:STDERR_LIMIT],
-        "StandardErrorUrl": "",
+        **_output_urls(services, invocation, step),
         "CloudWatchOutputConfig": _notification_members(command)["CloudWatchOutputConfig"],
     }
 
