@@ -10,13 +10,16 @@ import httpx
 
 from transom.agent.channel import Channel
 from transom.agent.loop import Agent
-from transom.agent.script import OUTPUT_LIMIT, _cut
+from transom.agent.script import OUTPUT_LIMIT, _Budget
 from transom.agent.spool import Spool
 from transom.wire import (
     MAX_OUTPUT_CHARS,
+    MAX_PLUGINS,
     MAX_REPORT_BYTES,
     InvocationResult,
     PlatformFacts,
+    PluginResult,
+    PluginStatus,
     ResultsRequest,
     ResultStatus,
     report_batches,
@@ -39,8 +42,30 @@ def encoded(results: list[InvocationResult]) -> int:
 
 def test_the_agent_cuts_output_at_the_limit_the_wire_allows_for() -> None:
     assert OUTPUT_LIMIT == MAX_OUTPUT_CHARS
-    cut = _cut("x" * (OUTPUT_LIMIT + 1))
+    cut = _Budget().cut("x" * (OUTPUT_LIMIT + 1))
     assert len(cut) < MAX_OUTPUT_CHARS + 1024
+
+
+def test_the_limit_holds_over_all_the_steps_of_an_item() -> None:
+    budget = _Budget()
+    kept = [budget.cut("x" * (OUTPUT_LIMIT // 3)) for _ in range(5)]
+    assert [len(k) for k in kept[:3]] == [OUTPUT_LIMIT // 3] * 3
+    assert "output cut" in kept[3]
+    assert kept[4] == ""
+    assert sum(len(k) for k in kept) < MAX_OUTPUT_CHARS + 1024
+
+
+def test_a_result_of_the_most_plugins_at_the_largest_fits_one_request() -> None:
+    name = "n" * 100
+    plugins = [PluginResult(name, PluginStatus.SKIPPED, 0, "", "", 1.0, 2.0)] * MAX_PLUGINS
+    largest = "x" * (MAX_OUTPUT_CHARS + 1023)
+    plugins[0] = PluginResult(name, PluginStatus.SUCCESS, 0, largest, largest, 1.0, 2.0)
+    sample = InvocationResult("c-1", "lease", ResultStatus.SUCCESS, 0, "", "", 1.0, 2.0, plugins)
+    assert sample.size_bound() <= MAX_REPORT_BYTES - 4096
+    for char in WORST:
+        small = [PluginResult(name, PluginStatus.FAILED, -1, char * 500, char, 1.0, 2.0)] * 3
+        each = InvocationResult("c-1", "lease", ResultStatus.FAILED, 1, "", "", 1.0, 2.0, small)
+        assert encoded([each]) <= each.size_bound()
 
 
 def test_a_result_takes_no_more_bytes_than_its_bound() -> None:

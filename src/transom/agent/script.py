@@ -1,5 +1,22 @@
-"""Running one work item: the document's commands as one script in its own process group,
-with the execution timeout and cancellation enforced by killing the whole group."""
+"""Running one work item: its steps in order, each step's commands as one script in its own
+process group, with the step's execution timeout and cancellation enforced by killing the
+whole group.
+
+What runs, step by step (SSM's rule for Command documents):
+
+- A step whose precondition names another platform type than this node's is Skipped.
+- After a step fails (or times out), the next steps run unless its `onFailure` is `exit` or
+  `successAndExit` (then the step counts as a Success, exit code kept); after a success, they
+  run unless its `onSuccess` is `exit`. The steps an exit passes over are Skipped, except a
+  `finallyStep`. Once cancelled, the step running and the steps after it are Cancelled.
+- An exit code of `REBOOT_EXIT_CODE` asks for a reboot. Only an agent started with
+  `--allow-reboot` reboots (the step is a Success, the steps after it are skipped, and the
+  node reboots once the result is spooled); any other ends the step Failed, saying so.
+- The invocation's status is the worst of its steps' (Skipped < Success < Failed <
+  Cancelled < TimedOut; all Skipped is Success), its exit code the last run step's.
+- Each stream's output is cut at `OUTPUT_LIMIT` characters over all steps together: the
+  steps after the cut keep none of it.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +24,48 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from transom.wire import MAX_OUTPUT_CHARS, InvocationResult, ResultStatus, WorkItem
+from transom.wire import (
+    MAX_OUTPUT_CHARS,
+    InvocationResult,
+    PluginResult,
+    PluginStatus,
+    ResultStatus,
+    StepItem,
+    WorkItem,
+)
 
 OUTPUT_LIMIT = MAX_OUTPUT_CHARS
 """Characters kept per stream; more is cut with a note (the API shows 24,000/8,000 anyway)."""
 _POLL = 0.2
 _KILL_GRACE = 2.0
+REBOOT_EXIT_CODE = 3010 if sys.platform == "win32" else 194
+"""The exit code by which a script asks for a reboot (Run Command's: 194 on Linux and macOS,
+3010 on Windows)."""
+_WORST = (
+    PluginStatus.SKIPPED,
+    PluginStatus.SUCCESS,
+    PluginStatus.FAILED,
+    PluginStatus.CANCELLED,
+    PluginStatus.TIMED_OUT,
+)
+_STATUS_OF_PLUGIN = {
+    PluginStatus.SKIPPED: ResultStatus.SUCCESS,
+    PluginStatus.SUCCESS: ResultStatus.SUCCESS,
+    PluginStatus.FAILED: ResultStatus.FAILED,
+    PluginStatus.CANCELLED: ResultStatus.CANCELLED,
+    PluginStatus.TIMED_OUT: ResultStatus.TIMED_OUT,
+}
 
 
-def _command_line(item: WorkItem, script: Path) -> list[str] | str:
+def _command_line(step: StepItem, script: Path) -> list[str] | str:
     """The argv that runs the script, or a reason it cannot run here."""
-    if item.plugin_name == "aws:runPowerShellScript":
+    if step.plugin_name == "aws:runPowerShellScript":
         pwsh = shutil.which("pwsh")
         if pwsh is None:
             return (
@@ -31,10 +75,21 @@ def _command_line(item: WorkItem, script: Path) -> list[str] | str:
     return ["/bin/sh", str(script)]
 
 
-def _cut(text: str) -> str:
-    if len(text) <= OUTPUT_LIMIT:
-        return text
-    return text[:OUTPUT_LIMIT] + f"\n[output cut at {OUTPUT_LIMIT} characters]\n"
+class _Budget:
+    """What is left of one stream's `OUTPUT_LIMIT` over the steps of an item."""
+
+    def __init__(self) -> None:
+        self.left = OUTPUT_LIMIT
+        self.spent = False  # the cut was made: later steps keep nothing
+
+    def cut(self, text: str) -> str:
+        if self.spent:
+            return ""
+        if len(text) <= self.left:
+            self.left -= len(text)
+            return text
+        self.spent = True
+        return text[: self.left] + f"\n[output cut at {OUTPUT_LIMIT} characters over the steps]\n"
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
@@ -54,30 +109,103 @@ def _kill_group(process: subprocess.Popen[str]) -> None:
             continue
 
 
-def run_item(item: WorkItem, workdir: Path, cancel: threading.Event) -> InvocationResult:
-    """Run `item` to its end, its timeout or `cancel`; the final result."""
+@dataclass(frozen=True)
+class Ran:
+    """An item's final result, and whether a step asked for a reboot this agent allows."""
+
+    result: InvocationResult
+    reboot: bool = False
+
+
+def run_item(
+    item: WorkItem,
+    workdir: Path,
+    cancel: threading.Event,
+    platform_type: str = "Linux",
+    allow_reboot: bool = False,
+) -> Ran:
+    """Run `item`'s steps by the rule above on a node of `platform_type`; the final result."""
     started = time.time()
-    workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    suffix = ".ps1" if item.plugin_name == "aws:runPowerShellScript" else ".sh"
-    script = workdir / f"script{suffix}"
-    script.write_text("\n".join(item.commands) + "\n")
-
-    def result(status: ResultStatus, code: int, stdout: str, stderr: str) -> InvocationResult:
-        return InvocationResult(
-            item.command_id,
-            item.lease,
-            status,
-            code,
-            _cut(stdout),
-            _cut(stderr),
-            started,
-            time.time(),
+    plugins: list[PluginResult] = []
+    out, err = _Budget(), _Budget()
+    exited_by = ""  # the step whose onFailure or onSuccess skips the rest
+    reboot = False
+    for index, step in enumerate(item.steps):
+        now = time.time()
+        if cancel.is_set():
+            plugins.append(PluginResult(step.name, PluginStatus.CANCELLED, -1, "", "", now, now))
+            continue
+        skip = _skip_reason(step, exited_by, platform_type)
+        if skip:
+            plugins.append(PluginResult(step.name, PluginStatus.SKIPPED, 0, skip, "", now, now))
+            continue
+        status, code, stdout, stderr = _run_step(step, workdir / str(index), cancel)
+        if code == REBOOT_EXIT_CODE and status in (PluginStatus.SUCCESS, PluginStatus.FAILED):
+            if allow_reboot:
+                status, reboot = PluginStatus.SUCCESS, True
+                exited_by = exited_by or step.name
+                stderr += f"\nExit code {code} asks for a reboot: the node reboots now.\n"
+            else:
+                status = PluginStatus.FAILED
+                stderr += (
+                    f"\nExit code {code} asks for a reboot, and this agent reboots only when "
+                    "started with --allow-reboot (transom agent run --allow-reboot); "
+                    "the node was not rebooted.\n"
+                )
+        if status in (PluginStatus.FAILED, PluginStatus.TIMED_OUT):
+            if step.on_failure == "successAndExit" and status is PluginStatus.FAILED:
+                status = PluginStatus.SUCCESS
+            if step.on_failure in ("exit", "successAndExit"):
+                exited_by = exited_by or step.name
+        elif status is PluginStatus.SUCCESS and step.exit_on_success:
+            exited_by = exited_by or step.name
+        finished = time.time()
+        plugins.append(
+            PluginResult(step.name, status, code, out.cut(stdout), err.cut(stderr), now, finished)
         )
+    ran = [p for p in plugins if p.status is not PluginStatus.SKIPPED]
+    worst = max((p.status for p in plugins), key=_WORST.index, default=PluginStatus.SKIPPED)
+    result = InvocationResult(
+        item.command_id,
+        item.lease,
+        _STATUS_OF_PLUGIN[worst],
+        ran[-1].response_code if ran else 0,
+        "",
+        "",
+        started,
+        time.time(),
+        plugins,
+    )
+    return Ran(result, reboot)
 
-    argv = _command_line(item, script)
+
+def _skip_reason(step: StepItem, exited_by: str, platform_type: str) -> str:
+    """Why `step` is skipped ("" when it runs)."""
+    if exited_by and not step.finally_step:
+        return (
+            f"Step execution skipped: step {exited_by} ended the run "
+            "(its onFailure or onSuccess says exit)."
+        )
+    if step.platform_type and step.platform_type.lower() != platform_type.lower():
+        return (
+            f"Step execution skipped due to its precondition: platformType {step.platform_type}, "
+            f"and this node is {platform_type}."
+        )
+    return ""
+
+
+def _run_step(
+    step: StepItem, workdir: Path, cancel: threading.Event
+) -> tuple[PluginStatus, int, str, str]:
+    """Run one step to its end, its timeout or `cancel`: (status, exit code, stdout, stderr)."""
+    workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    suffix = ".ps1" if step.plugin_name == "aws:runPowerShellScript" else ".sh"
+    script = workdir / f"script{suffix}"
+    script.write_text("\n".join(step.commands) + "\n")
+    argv = _command_line(step, script)
     if isinstance(argv, str):
-        return result(ResultStatus.FAILED, -1, "", argv)
-    cwd = item.working_directory or str(workdir)
+        return PluginStatus.FAILED, -1, "", argv
+    cwd = step.working_directory or str(workdir)
     try:
         process = subprocess.Popen(
             argv,
@@ -90,31 +218,42 @@ def run_item(item: WorkItem, workdir: Path, cancel: threading.Event) -> Invocati
             start_new_session=True,
         )
     except OSError as exc:
-        return result(
-            ResultStatus.FAILED, -1, "", f"could not start {argv[0]} in {cwd}: {exc.strerror}"
-        )
-    deadline = time.monotonic() + item.execution_timeout
-    outcome: ResultStatus | None = None  # Cancelled or TimedOut once the script is stopped
+        return PluginStatus.FAILED, -1, "", f"could not start {argv[0]} in {cwd}: {exc.strerror}"
+    deadline = time.monotonic() + step.execution_timeout
+    outcome: PluginStatus | None = None  # Cancelled or TimedOut once the script is stopped
     while True:
         try:
             stdout, stderr = process.communicate(timeout=_POLL)
             break
         except subprocess.TimeoutExpired:
             if cancel.is_set():
-                outcome = ResultStatus.CANCELLED
+                outcome = PluginStatus.CANCELLED
             elif time.monotonic() >= deadline:
-                outcome = ResultStatus.TIMED_OUT
+                outcome = PluginStatus.TIMED_OUT
             else:
                 continue
             _kill_group(process)
             stdout, stderr = process.communicate()
             break
-    if outcome is ResultStatus.TIMED_OUT:
-        note = (
-            f"\nExecution timed out after {item.execution_timeout} seconds; "
+    if outcome is PluginStatus.TIMED_OUT:
+        stderr += (
+            f"\nExecution timed out after {step.execution_timeout} seconds; "
             "the command was stopped.\n"
         )
-        return result(outcome, process.returncode, stdout, stderr + note)
     if outcome is None:
-        outcome = ResultStatus.SUCCESS if process.returncode == 0 else ResultStatus.FAILED
-    return result(outcome, process.returncode, stdout, stderr)
+        outcome = PluginStatus.SUCCESS if process.returncode == 0 else PluginStatus.FAILED
+    return outcome, process.returncode, stdout, stderr
+
+
+def stopped(result: InvocationResult, note: str) -> InvocationResult:
+    """`result` of an item cancelled because the agent stopped: Failed, and its cancelled
+    steps Failed too, the first saying `note`."""
+    plugins: list[PluginResult] = []
+    noted = False
+    for plugin in result.plugins:
+        changed = plugin
+        if plugin.status is PluginStatus.CANCELLED:
+            stderr = plugin.stderr + ("" if noted else note)
+            changed, noted = replace(plugin, status=PluginStatus.FAILED, stderr=stderr), True
+        plugins.append(changed)
+    return replace(result, status=ResultStatus.FAILED, plugins=plugins)
