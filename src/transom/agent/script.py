@@ -139,7 +139,7 @@ def run_item(
         if skip:
             plugins.append(PluginResult(step.name, PluginStatus.SKIPPED, 0, skip, "", now, now))
             continue
-        status, code, stdout, stderr = _run_step(step, workdir / str(index), cancel)
+        status, code, stdout, stderr = _run_step(step, workdir, index, cancel)
         if code == REBOOT_EXIT_CODE and status in (PluginStatus.SUCCESS, PluginStatus.FAILED):
             if allow_reboot:
                 status, reboot = PluginStatus.SUCCESS, True
@@ -195,12 +195,14 @@ def _skip_reason(step: StepItem, exited_by: str, platform_type: str) -> str:
 
 
 def _run_step(
-    step: StepItem, workdir: Path, cancel: threading.Event
+    step: StepItem, workdir: Path, index: int, cancel: threading.Event
 ) -> tuple[PluginStatus, int, str, str]:
-    """Run one step to its end, its timeout or `cancel`: (status, exit code, stdout, stderr)."""
-    workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Run step `index` to its end, its timeout or `cancel`: (status, exit code, stdout,
+    stderr). Its script is `workdir/<index>/script.*`; it runs in its working directory, by
+    default `workdir` (the item's, for every step)."""
+    (workdir / str(index)).mkdir(parents=True, exist_ok=True, mode=0o700)
     suffix = ".ps1" if step.plugin_name == "aws:runPowerShellScript" else ".sh"
-    script = workdir / f"script{suffix}"
+    script = workdir / str(index) / f"script{suffix}"
     script.write_text("\n".join(step.commands) + "\n")
     argv = _command_line(step, script)
     if isinstance(argv, str):
