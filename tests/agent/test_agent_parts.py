@@ -21,6 +21,7 @@ from transom.agent.state import (
 )
 from transom.wire import (
     InvocationResult,
+    PluginResult,
     ResultsRequest,
     ResultsResponse,
     ResultStatus,
@@ -29,20 +30,30 @@ from transom.wire import (
 
 
 def item(*commands: str, timeout: int = 30, plugin: str = "aws:runShellScript") -> WorkItem:
-    return WorkItem("c-1", "lease-1", "AWS-RunShellScript", plugin, list(commands), "", timeout)
+    old = WorkItem("c-1", "lease-1", "AWS-RunShellScript", plugin, list(commands), "", timeout)
+    return WorkItem.from_json(old.to_json())  # as an agent reads it: one step
+
+
+def run_one(work: WorkItem, workdir: Path, cancel: threading.Event) -> PluginResult:
+    """Run a one-step item; its one plugin, whose status and code the item's are too."""
+    result = run_item(work, workdir, cancel).result
+    (plugin,) = result.plugins
+    assert (str(result.status), result.response_code) == (str(plugin.status), plugin.response_code)
+    assert (result.stdout, result.stderr) == ("", "")  # the server joins the plugins'
+    return plugin
 
 
 def test_the_runner_reports_exit_codes_and_both_streams(tmp_path: Path) -> None:
-    result = run_item(item("echo out", "echo err >&2", "exit 4"), tmp_path, threading.Event())
+    result = run_one(item("echo out", "echo err >&2", "exit 4"), tmp_path, threading.Event())
     assert (result.status, result.response_code) == ("Failed", 4)
     assert (result.stdout, result.stderr) == ("out\n", "err\n")
-    ok = run_item(item("true"), tmp_path / "ok", threading.Event())
+    ok = run_one(item("true"), tmp_path / "ok", threading.Event())
     assert (ok.status, ok.response_code) == ("Success", 0)
 
 
 def test_the_runner_kills_a_script_at_its_execution_timeout(tmp_path: Path) -> None:
     started = time.monotonic()
-    result = run_item(item("echo begun", "sleep 30", timeout=1), tmp_path, threading.Event())
+    result = run_one(item("echo begun", "sleep 30", timeout=1), tmp_path, threading.Event())
     assert time.monotonic() - started < 10
     assert result.status == "TimedOut"
     assert result.stdout == "begun\n"
@@ -52,7 +63,7 @@ def test_the_runner_kills_a_script_at_its_execution_timeout(tmp_path: Path) -> N
 def test_the_runner_stops_when_cancelled(tmp_path: Path) -> None:
     cancel = threading.Event()
     threading.Timer(0.5, cancel.set).start()
-    result = run_item(item("sleep 30"), tmp_path, cancel)
+    result = run_one(item("sleep 30"), tmp_path, cancel)
     assert result.status == "Cancelled"
 
 
@@ -60,7 +71,7 @@ def test_powershell_documents_fail_clearly_without_pwsh(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    result = run_item(
+    result = run_one(
         item("Get-Date", plugin="aws:runPowerShellScript"), tmp_path, threading.Event()
     )
     assert (result.status, result.response_code) == ("Failed", -1)

@@ -234,7 +234,7 @@ def test_a_command_that_ends_at_once_reports_with_the_next_poll_alone(tmp_path: 
     server = Recorder("echo hi", stop)
     _serve(tmp_path, server, stop)
     assert server.results() == [("/agent/v1/poll", COMMAND_ID, "Success")]
-    assert server.requests[1][1]["results"][0]["stdout"] == "hi\n"
+    assert server.requests[1][1]["results"][0]["plugins"][0]["stdout"] == "hi\n"
     assert not list((tmp_path / "spool" / "results").iterdir())  # acknowledged
 
 
@@ -248,5 +248,5 @@ def test_a_longer_command_is_accepted_by_the_next_poll_and_reports_on_its_own(
         ("/agent/v1/poll", COMMAND_ID, "InProgress"),
         ("/agent/v1/results", COMMAND_ID, "Success"),
     ]
-    assert server.requests[-1][1]["results"][0]["stdout"] == "done\n"
+    assert server.requests[-1][1]["results"][0]["plugins"][0]["stdout"] == "done\n"
     assert not list((tmp_path / "spool" / "results").iterdir())

@@ -15,11 +15,15 @@ from transom.agent.script import OUTPUT_LIMIT, run_item
 from transom.agent.spool import Spool
 from transom.wire import (
     MAX_OUTPUT_CHARS,
+    MAX_PLUGINS,
     MAX_REPORT_BYTES,
     InvocationResult,
     PlatformFacts,
+    PluginResult,
+    PluginStatus,
     ResultsRequest,
     ResultStatus,
+    StepItem,
     WorkItem,
     report_batches,
 )
@@ -42,10 +46,47 @@ def encoded(results: list[InvocationResult]) -> int:
 def test_the_agent_cuts_output_at_the_limit_the_wire_allows_for(tmp_path: Path) -> None:
     assert OUTPUT_LIMIT == MAX_OUTPUT_CHARS
     command = f"head -c {OUTPUT_LIMIT + 1} /dev/zero | tr '\\0' x"
-    item = WorkItem("c-1", "lease", "AWS-RunShellScript", "aws:runShellScript", [command], "", 60)
-    cut = run_item(item, tmp_path, threading.Event()).stdout
+    cut = run_item(_item(command), tmp_path, threading.Event()).result.plugins[0].stdout
     assert cut.startswith("x" * OUTPUT_LIMIT)
     assert len(cut) < MAX_OUTPUT_CHARS + 1024
+
+
+def test_the_limit_holds_over_all_the_steps_of_an_item(tmp_path: Path) -> None:
+    command = f"head -c {OUTPUT_LIMIT // 3} /dev/zero | tr '\\0' x"
+    plugins = run_item(_item(*[command] * 5), tmp_path, threading.Event()).result.plugins
+    kept = [p.stdout for p in plugins]
+    assert [len(k) for k in kept[:3]] == [OUTPUT_LIMIT // 3] * 3
+    assert "output cut" in kept[3]
+    assert kept[4] == ""
+    assert sum(len(k) for k in kept) < MAX_OUTPUT_CHARS + 1024
+
+
+def _item(*commands: str) -> WorkItem:
+    """Work of one step per command, each printing to stdout."""
+    steps = [StepItem(f"s{n}", "aws:runShellScript", [c], "", 60) for n, c in enumerate(commands)]
+    return WorkItem(
+        "00000000-0000-4000-8000-000000000001",
+        "lease",
+        "Runbook",
+        "aws:runShellScript",
+        [commands[0]],
+        "",
+        60,
+        steps,
+    )
+
+
+def test_a_result_of_the_most_plugins_at_the_largest_fits_one_request() -> None:
+    name = "n" * 100
+    plugins = [PluginResult(name, PluginStatus.SKIPPED, 0, "", "", 1.0, 2.0)] * MAX_PLUGINS
+    largest = "x" * (MAX_OUTPUT_CHARS + 1023)
+    plugins[0] = PluginResult(name, PluginStatus.SUCCESS, 0, largest, largest, 1.0, 2.0)
+    sample = InvocationResult("c-1", "lease", ResultStatus.SUCCESS, 0, "", "", 1.0, 2.0, plugins)
+    assert sample.size_bound() <= MAX_REPORT_BYTES - 4096
+    for char in WORST:
+        small = [PluginResult(name, PluginStatus.FAILED, -1, char * 500, char, 1.0, 2.0)] * 3
+        each = InvocationResult("c-1", "lease", ResultStatus.FAILED, 1, "", "", 1.0, 2.0, small)
+        assert encoded([each]) <= each.size_bound()
 
 
 def test_a_result_takes_no_more_bytes_than_its_bound() -> None:

@@ -12,6 +12,8 @@ from transom.domain.commands import (
     CommandStatus,
     Invocation,
     InvocationDetails,
+    PluginDetails,
+    PluginRun,
 )
 from transom.store.ports.commands import InvocationMove, InvocationUpdate
 from transom.store.sql import SqlStore
@@ -33,6 +35,22 @@ def test_commands_round_trip_newest_first(store: SqlStore) -> None:
         assert tx.list_commands() == [third, second, first]
         assert tx.list_invocations(first.command_id) == invocations(first)
         assert tx.list_invocations(third.command_id) == []
+
+
+@covers("insert_plugins", "list_plugins")
+def test_the_plugins_of_invocations_round_trip_by_node_in_document_order(store: SqlStore) -> None:
+    first = command(1, (A, B))
+    ran = PluginRun("one", PluginDetails.FAILED, 3, "out", "err", NOW, NOW + timedelta(seconds=1))
+    skipped = PluginRun("two", PluginDetails.SKIPPED, 0, "why", "", NOW, NOW, position=1)
+    with store.write() as tx:
+        tx.insert_commands([(first, invocations(first))])
+        tx.insert_plugins([])
+        tx.insert_plugins([(first.command_id, B, [skipped, ran]), (first.command_id, A, [ran])])
+    with store.read() as tx:
+        assert tx.list_plugins(first.command_id) == {A: [ran], B: [ran, skipped]}
+        assert tx.list_plugins(first.command_id, B) == {B: [ran, skipped]}
+        assert tx.list_plugins(first.command_id, C) == {}
+        assert tx.list_plugins(command(9).command_id) == {}
 
 
 @covers("get_command_status", "set_command_status", "mark_command_started")

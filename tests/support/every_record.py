@@ -24,6 +24,7 @@ from tests.support.servers import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Database, bo
 from tests.support.shell_window import shell_window
 from tests.support.signing import signed_get
 from tests.support.waiting import wait_for
+from transom.domain.commands import STATUS_OF_PLUGIN, PluginDetails
 from transom.store import schema
 from transom.store.engine import create_engine
 from transom.store.migrate import upgrade
@@ -42,8 +43,9 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
     wait until what it started has ended: a window (tagged, one target, one task) run on a
     real agent, a command, a topic with a confirmed HTTP subscription that a rule and a
     publish deliver to, a window made with a ClientToken, a tagged document of two versions
-    that the command runs, and a calendar feed (through the console). Yields the tag value of
-    the agent's node (`Fleet`), whose agent runs until the block ends."""
+    and two steps (one skipped) that the command runs, and a calendar feed (through the
+    console). Yields the tag value of the agent's node (`Fleet`), whose agent runs until the
+    block ends."""
     ssm, sns, events = (boto3_client(endpoint, s) for s in ("ssm", "sns", "events"))
     marker = f"rec-{uuid.uuid4().hex[:8]}"
     activation_id, code = activation(ssm, Tags=[{"Key": "Fleet", "Value": marker}])
@@ -94,7 +96,13 @@ def _document(ssm: Any, marker: str) -> str:
             "action": "aws:runShellScript",
             "name": "say",
             "inputs": {"runCommand": ["echo {{ words }}"]},
-        }
+        },
+        {
+            "action": "aws:runShellScript",
+            "name": "elsewhere",
+            "precondition": {"StringEquals": ["platformType", "Windows"]},
+            "inputs": {"runCommand": ["echo never"]},
+        },
     ]
     content = {
         "schemaVersion": "2.2",
@@ -174,10 +182,18 @@ def assert_served(endpoint: str, found: Rows) -> None:
         for tag in ssm.list_tags_for_resource(ResourceType=kind, ResourceId=resource)["TagList"]
     }
     served["commands"] = {c["CommandId"] for c in _all(ssm.list_commands, "Commands")}
-    served["invocations"] = {
-        (i["CommandId"], i["InstanceId"])
+    listed = [
+        i
         for command in served["commands"]
-        for i in _all(ssm.list_command_invocations, "CommandInvocations", CommandId=command)
+        for i in _all(
+            ssm.list_command_invocations, "CommandInvocations", CommandId=command, Details=True
+        )
+    ]
+    served["invocations"] = {(i["CommandId"], i["InstanceId"]) for i in listed}
+    served["invocation_plugins"] = {
+        (i["CommandId"], i["InstanceId"], p["Name"], p["Status"], p["Output"])
+        for i in listed
+        for p in i["CommandPlugins"]
     }
     served["activations"] = {
         a["ActivationId"] for a in _all(ssm.describe_activations, "ActivationList")
@@ -218,6 +234,16 @@ def assert_served(endpoint: str, found: Rows) -> None:
         "task_invocations": ids(found, "task_invocations", "invocation_id"),
         "commands": ids(found, "commands", "command_id"),
         "invocations": set(found["invocations"]),
+        "invocation_plugins": {
+            (
+                p["command_id"],
+                p["instance_id"],
+                p["name"],
+                STATUS_OF_PLUGIN[PluginDetails(p["details"])],
+                p["stdout"] + p["stderr"],
+            )
+            for p in found["invocation_plugins"].values()
+        },
         "activations": ids(found, "activations", "activation_id"),
         "nodes": {
             n["instance_id"] for n in found["nodes"].values() if n["deregistered_date"] is None

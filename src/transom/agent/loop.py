@@ -21,13 +21,13 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from transom.agent.channel import Channel, ChannelDown
-from transom.agent.script import run_item
+from transom.agent.script import run_item, stopped
 from transom.agent.spool import Spool
 from transom.wire import (
+    WIRE_VERSION,
     AgentError,
     InvocationResult,
     PlatformFacts,
@@ -62,12 +62,17 @@ class Agent:
         state_dir: Path,
         facts: Callable[[], PlatformFacts],
         wait_seconds: float = 20.0,
+        allow_reboot: bool = False,
+        reboot: Callable[[], None] | None = None,
     ) -> None:
+        """`reboot` reboots the host when a step asks and `allow_reboot` is set."""
         self._channel = channel
         self._state_dir = state_dir
         self._spool = Spool(state_dir / "spool")
         self._facts = facts
         self._wait = wait_seconds
+        self._allow_reboot = allow_reboot
+        self._reboot = reboot
         self._lock = threading.Lock()
         self._running: dict[str, tuple[threading.Event, threading.Thread]] = {}
         self._accepted: dict[str, InvocationResult] = {}  # acceptances not yet sent
@@ -97,7 +102,9 @@ class Agent:
                 wait = self._wait if sent_facts is not None and not failures else 0.0
                 try:
                     response = self._channel.poll(
-                        PollRequest(wait, None if facts == sent_facts else facts, results)
+                        PollRequest(
+                            wait, None if facts == sent_facts else facts, results, WIRE_VERSION
+                        )
                     )
                 except ChannelDown as exc:
                     self._sent(results, None)
@@ -189,14 +196,23 @@ class Agent:
         return thread
 
     def _execute(self, item: WorkItem, cancel: threading.Event) -> None:
-        result = run_item(item, self._state_dir / "run" / item.command_id, cancel)
+        workdir = self._state_dir / "run" / item.command_id
+        platform_type = self._facts().platform_type
+        ran = run_item(item, workdir, cancel, platform_type, self._allow_reboot)
+        result = ran.result
         if self._stopping and result.status == ResultStatus.CANCELLED:
-            result = replace(result, status=ResultStatus.FAILED, stderr=result.stderr + STOPPED)
+            result = stopped(result, STOPPED)
         with self._lock:
             self._spool.finish(result)
             self._running.pop(item.command_id, None)
             polling = self._polling
-        if polling:
+        if ran.reboot and self._reboot is not None:
+            log.warning(
+                "a step asked for a reboot; rebooting", extra={"command_id": result.command_id}
+            )
+            self.flush(timeout=SHUTDOWN_SEND_SECONDS)
+            self._reboot()
+        elif polling:
             self.flush()
 
     def cancel(self, command_id: str) -> None:

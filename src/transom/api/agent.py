@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from transom.api.coalesce import Coalescer
 from transom.api.edge import StoreCalls, read_body, send_reply
-from transom.domain.commands import InvocationDetails, Outcome
+from transom.domain.commands import InvocationDetails, Outcome, PluginDetails, PluginRun
 from transom.domain.nodes import Node, NodeFacts
 from transom.protocol.edge import JsonBodyError, as_api_error, decode_json
 from transom.services.container import Services
@@ -29,6 +29,7 @@ from transom.wire import (
     AgentError,
     InvocationResult,
     PlatformFacts,
+    PluginStatus,
     PollRequest,
     PollResponse,
     RegisterRequest,
@@ -36,6 +37,7 @@ from transom.wire import (
     ResultsRequest,
     ResultsResponse,
     ResultStatus,
+    StepItem,
     WorkItem,
     parse_node_authorization,
 )
@@ -145,14 +147,47 @@ def _instant(epoch: float | None) -> datetime | None:
 
 def _item(work: Work) -> WorkItem:
     command = work.command
+    first = work.runs[0]
     return WorkItem(
         command_id=command.command_id,
         lease=work.invocation.lease or "",
         document_name=command.document_name,
-        plugin_name=work.run.action,
-        commands=work.run.commands,
-        working_directory=work.run.working_directory,
-        execution_timeout=work.run.timeout_seconds,
+        plugin_name=first.action,
+        commands=first.commands,
+        working_directory=first.working_directory,
+        execution_timeout=first.timeout_seconds,
+        steps=[
+            StepItem(
+                name=run.name,
+                plugin_name=run.action,
+                commands=run.commands,
+                working_directory=run.working_directory,
+                execution_timeout=run.timeout_seconds,
+                platform_type=run.platform_type or "",
+                on_failure=run.on_failure,
+                exit_on_success=run.exit_on_success,
+                finally_step=run.finally_step,
+            )
+            for run in work.runs
+        ],
+    )
+
+
+def _beyond_version_1(work: Work) -> InvocationResult | None:
+    """The Failed result of `work` when an agent of wire version 1 cannot run it as the
+    document says (it runs one step, without a precondition); None when it can."""
+    runs = work.runs
+    if len(runs) == 1 and runs[0].platform_type is None:
+        return None
+    now = time.time()
+    reason = (
+        f"The agent on this node is too old to run {work.command.document_name}, a document of "
+        f"{len(runs)} steps or with a precondition; upgrade the agent to one of this server's "
+        "version and send the command again. Nothing ran."
+    )
+    lease = work.invocation.lease or ""
+    return InvocationResult(
+        work.command.command_id, lease, ResultStatus.FAILED, -1, "", reason, now, now
     )
 
 
@@ -166,16 +201,41 @@ _DETAILS_OF_RESULT = {
 """The details an invocation moves to when its agent reports it in this status."""
 
 
+_DETAILS_OF_PLUGIN = {
+    PluginStatus.SUCCESS: PluginDetails.SUCCESS,
+    PluginStatus.FAILED: PluginDetails.FAILED,
+    PluginStatus.TIMED_OUT: PluginDetails.EXECUTION_TIMED_OUT,
+    PluginStatus.CANCELLED: PluginDetails.CANCELLED,
+    PluginStatus.SKIPPED: PluginDetails.SKIPPED,
+}
+
+
 def _outcome(result: InvocationResult) -> Outcome:
+    """The outcome `result` reports; with plugins, the invocation's outputs are theirs
+    joined (in order)."""
+    plugins = tuple(
+        PluginRun(
+            name=p.name,
+            details=_DETAILS_OF_PLUGIN[p.status],
+            response_code=p.response_code,
+            stdout=p.stdout,
+            stderr=p.stderr,
+            started_date=_instant(p.started_at),
+            finished_date=_instant(p.finished_at),
+            position=position,
+        )
+        for position, p in enumerate(result.plugins)
+    )
     return Outcome(
         command_id=result.command_id,
         lease=result.lease,
         details=_DETAILS_OF_RESULT[result.status],
         response_code=result.response_code,
-        stdout=result.stdout,
-        stderr=result.stderr,
+        stdout=result.stdout + "".join(p.stdout for p in result.plugins),
+        stderr=result.stderr + "".join(p.stderr for p in result.plugins),
         started_at=_instant(result.started_at),
         finished_at=_instant(result.finished_at),
+        plugins=plugins,
     )
 
 
@@ -311,6 +371,12 @@ class AgentChannel:
                             await woken.wait()
                     if not woken.is_set():
                         break  # the wait is over: nothing came
+        if message.wire_version < 2:
+            refused = [r for w in work if (r := _beyond_version_1(w)) is not None]
+            if refused:
+                await self._apply(instance_id, refused)
+                gone = {r.command_id for r in refused}
+                work = [w for w in work if w.command.command_id not in gone]
         items = [_item(w) for w in work]
         return PollResponse(time.time(), items, cancel, acknowledged).to_json()
 

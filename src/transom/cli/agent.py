@@ -124,8 +124,20 @@ def register(
     hidden=True,
     help="Stop when process PID is no longer this agent's parent (the agent of `transom up`).",
 )
+@click.option(
+    "--allow-reboot",
+    is_flag=True,
+    help="Reboot this host when a step exits with 194 (Run Command's reboot request). Without "
+    "it such a step ends Failed and the host is not rebooted.",
+)
 @log_options
-def run(state_dir: Path | None, parent_pid: int | None, log_level: str, log_format: str) -> None:
+def run(
+    state_dir: Path | None,
+    parent_pid: int | None,
+    allow_reboot: bool,
+    log_level: str,
+    log_format: str,
+) -> None:
     """Serve the server's commands until SIGTERM or SIGINT (a foreground process)."""
     from transom.agent.channel import Channel, InsecureServer, check_server_url
     from transom.agent.facts import collect_facts
@@ -150,7 +162,8 @@ def run(state_dir: Path | None, parent_pid: int | None, log_level: str, log_form
         "agent serving",
         extra={"instance_id": registration.instance_id, "server": channel.server},
     )
-    code = _serve(Agent(channel, folder, collect_facts), wake, parent_pid)
+    worker = Agent(channel, folder, collect_facts, allow_reboot=allow_reboot, reboot=_reboot)
+    code = _serve(worker, wake, parent_pid)
     process_log.info("agent stopped")
     sys.stdout.flush()
     sys.stderr.flush()
@@ -158,6 +171,19 @@ def run(state_dir: Path | None, parent_pid: int | None, log_level: str, log_form
     # needs finishing (shutdown sent or spooled every result; spool files are replaced
     # atomically), and interpreter shutdown could trip over it writing to stderr.
     os._exit(code)
+
+
+REBOOT_COMMAND = ("shutdown", "-r", "now")
+
+
+def _reboot() -> None:
+    """Reboot this host (a step asked, and the agent was started with --allow-reboot)."""
+    import subprocess
+
+    try:
+        subprocess.run(REBOOT_COMMAND, check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        process_log.error("could not reboot: %s", exc)
 
 
 PARENT_CHECK_SECONDS = 1.0

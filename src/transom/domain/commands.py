@@ -145,11 +145,51 @@ class Invocation:
         return self.details in FINAL_DETAILS
 
 
+class PluginDetails(StrEnum):
+    """How one step (plugin) of an invocation ended on its node, as stored: its
+    StatusDetails. A Skipped step's Status is Success, as in SSM."""
+
+    SUCCESS = "Success"
+    FAILED = "Failed"
+    EXECUTION_TIMED_OUT = "Execution Timed Out"
+    CANCELLED = "Cancelled"
+    SKIPPED = "Skipped"
+
+
+STATUS_OF_PLUGIN: dict[PluginDetails, CommandStatus] = {
+    PluginDetails.SUCCESS: CommandStatus.SUCCESS,
+    PluginDetails.FAILED: CommandStatus.FAILED,
+    PluginDetails.EXECUTION_TIMED_OUT: CommandStatus.TIMED_OUT,
+    PluginDetails.CANCELLED: CommandStatus.CANCELLED,
+    PluginDetails.SKIPPED: CommandStatus.SUCCESS,
+}
+
+
+@dataclass(frozen=True)
+class PluginRun:
+    """One step's end on a node, as its agent reported it (`position` is its place in the
+    document, from 0)."""
+
+    name: str
+    details: PluginDetails
+    response_code: int
+    stdout: str
+    stderr: str
+    started_date: datetime | None
+    finished_date: datetime | None
+    position: int = 0
+
+    @property
+    def status(self) -> CommandStatus:
+        return STATUS_OF_PLUGIN[self.details]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What an agent reports about one invocation it was handed (see `transom.wire`): the
     `details` it moves to, In Progress when the agent accepted it, else a final one (Success,
-    Failed, Execution Timed Out or Cancelled)."""
+    Failed, Execution Timed Out or Cancelled), with each step's end in `plugins` (none from
+    an agent that reports the invocation as one plugin)."""
 
     command_id: str
     lease: str
@@ -159,3 +199,4 @@ class Outcome:
     stderr: str
     started_at: datetime | None
     finished_at: datetime | None
+    plugins: tuple[PluginRun, ...] = ()

@@ -17,6 +17,12 @@ The rule, as SSM applies it to Command documents:
   lines, or one `{{ placeholder }}`) and optional `workingDirectory` and `timeoutSeconds`.
   Every `{{ name }}` in the inputs names a declared parameter (`{{ ssm:... }}` references
   are left as they are).
+- A schema 2.2 step may have a `precondition` of `StringEquals: [platformType, <platform>]`
+  (either order; a node of another platform type skips the step), and in its inputs the
+  controls of what runs next: `onFailure` (`exit`: the steps after a failed one are skipped;
+  `successAndExit`: the same, and the step counts as a success; `continue`, the default:
+  the next steps run), `onSuccess: exit` (the steps after a successful one are skipped) and
+  `finallyStep: true` (only on the last step: it runs even when an earlier step exited).
 - A document's platform types are those of its steps' actions, in order of first use.
 """
 
@@ -59,6 +65,17 @@ ACTION_PLATFORMS = {
 }
 """The actions Transom runs, with the platform types each runs on."""
 SCHEMA_VERSIONS = ("2.2", "1.2")
+PLATFORM_TYPES = ("Linux", "MacOS", "Windows")
+"""The platform types a precondition may name."""
+
+
+class OnFailure(StrEnum):
+    """What a failed step's `onFailure` makes of the steps after it (CONTINUE by default)."""
+
+    EXIT = "exit"
+    SUCCESS_AND_EXIT = "successAndExit"
+    CONTINUE = "continue"
+
 
 _NO_DEFAULT = object()
 
@@ -233,10 +250,34 @@ def _main_steps(data: dict[str, Any]) -> tuple[Step, ...]:
         if any(s.name == name for s in steps):
             raise InvalidDocumentContentError(f"Two steps are named {name}; names must differ.")
         precondition = step.get("precondition")
-        if precondition is not None and not isinstance(precondition, dict):
-            raise InvalidDocumentContentError(f"Step {name}: precondition must be an object.")
+        if precondition is not None:
+            _precondition_platform(name, precondition)
         steps.append(_step(name, step.get("action"), step.get("inputs"), precondition))
+    finals = [s.name for s in steps[:-1] if s.inputs.get("finallyStep") is True]
+    if finals:
+        raise InvalidDocumentContentError(
+            f"Step {finals[0]} has finallyStep; only the last step may have it."
+        )
     return tuple(steps)
+
+
+def _precondition_platform(name: str, precondition: Any) -> str:
+    """The platform type a step's precondition names; `InvalidDocumentContentError` unless
+    it is `{"StringEquals": ["platformType", <platform>]}` (either order)."""
+    operands = precondition.get("StringEquals") if isinstance(precondition, dict) else None
+    if (
+        isinstance(operands, list)
+        and len(precondition) == 1
+        and len(operands) == 2
+        and operands.count("platformType") == 1
+    ):
+        (platform,) = [o for o in operands if o != "platformType"]
+        if platform in PLATFORM_TYPES:
+            return str(platform)
+    raise InvalidDocumentContentError(
+        f"Step {name}: precondition must be StringEquals: [platformType, P] with P one of "
+        f"{', '.join(PLATFORM_TYPES)}."
+    )
 
 
 def _runtime_config(data: dict[str, Any]) -> tuple[Step, ...]:
@@ -274,6 +315,17 @@ def _step(name: str, action: Any, inputs: Any, precondition: Any = None) -> Step
         raise InvalidDocumentContentError(
             f"Step {name}: inputs.runCommand must be a list of lines or one {{{{ parameter }}}}."
         )
+    on_failure = inputs.get("onFailure", OnFailure.CONTINUE)
+    if on_failure not in tuple(OnFailure):
+        raise InvalidDocumentContentError(
+            f"Step {name}: onFailure must be one of {', '.join(OnFailure)}, not {on_failure!r}."
+        )
+    if inputs.get("onSuccess", "exit") != "exit":
+        raise InvalidDocumentContentError(
+            f"Step {name}: onSuccess may only be exit, not {inputs['onSuccess']!r}."
+        )
+    if not isinstance(inputs.get("finallyStep", False), bool):
+        raise InvalidDocumentContentError(f"Step {name}: finallyStep must be true or false.")
     return Step(name, str(action), dict(inputs), precondition)
 
 
@@ -283,13 +335,19 @@ DEFAULT_TIMEOUT_SECONDS = 3600
 
 @dataclass(frozen=True)
 class StepRun:
-    """A step with the parameters substituted: what a node runs for it."""
+    """A step with the parameters substituted: what a node runs for it. `platform_type` is
+    the one its precondition names (None: any); `exit_on_success`, `on_failure` and
+    `finally_step` are its controls (see the rule above)."""
 
     name: str
     action: str
     commands: list[str]
     working_directory: str
     timeout_seconds: int
+    platform_type: str | None = None
+    on_failure: OnFailure = OnFailure.CONTINUE
+    exit_on_success: bool = False
+    finally_step: bool = False
 
 
 def step_runs(content: DocumentContent, values: Mapping[str, Any]) -> tuple[StepRun, ...]:
@@ -319,5 +377,21 @@ def step_runs(content: DocumentContent, values: Mapping[str, Any]) -> tuple[Step
                 f"Step {step.name}: timeoutSeconds must be 1 to {MAX_TIMEOUT_SECONDS}, "
                 f"not {timeout!r}."
             )
-        runs.append(StepRun(step.name, step.action, flat, directory, int(text)))
+        runs.append(
+            StepRun(
+                step.name,
+                step.action,
+                flat,
+                directory,
+                int(text),
+                platform_type=(
+                    None
+                    if step.precondition is None
+                    else _precondition_platform(step.name, step.precondition)
+                ),
+                on_failure=OnFailure(inputs.get("onFailure", OnFailure.CONTINUE)),
+                exit_on_success=inputs.get("onSuccess") == "exit",
+                finally_step=inputs.get("finallyStep") is True,
+            )
+        )
     return tuple(runs)

@@ -22,11 +22,11 @@ from transom.domain.commands import (
     CommandStatus,
     Invocation,
     InvocationDetails,
+    PluginRun,
 )
 from transom.domain.errors import (
     DuplicateInstanceIdError,
     InvalidCommandIdError,
-    InvalidDocumentError,
     InvalidInstanceIdError,
     InvalidNotificationConfigError,
     InvocationDoesNotExistError,
@@ -152,12 +152,7 @@ class CommandService:
     ) -> tuple[Command, list[Invocation]]:
         """A new command and its invocations, validated, for the caller to store. Nodes the
         caller `named` must be registered and of a platform the document runs on."""
-        steps = document.runs(parameters)  # refuses what the document does not take
-        if len(steps) > 1:
-            raise InvalidDocumentError(
-                f"{document.name} has {len(steps)} steps; Transom runs documents of one step "
-                "for now (several steps are to come)."
-            )
+        document.runs(parameters)  # refuses what the document does not take
         platform_types = document.content.platform_types
         _refuse_duplicates(instance_ids)
         nodes = {i: n for i in instance_ids if (n := node_of(i)) is not None}
@@ -285,6 +280,15 @@ class CommandService:
             found = tx.list_invocations(command_id, instance_id)
             commands = {c: tx.get_command(c) for c in {i.command_id for i in found}}
         return [(i, c) for i in found if (c := commands[i.command_id]) is not None]
+
+    def plugins(
+        self, command_id: str, instance_id: str | None = None
+    ) -> dict[str, list[PluginRun]]:
+        """The steps' results the agents reported for the command's invocations (on one node
+        when given), by node, in document order; an invocation without (not ended, ended by
+        the server, or reported by an agent of wire version 1) is absent."""
+        with self._store.read() as tx:
+            return tx.list_plugins(command_id, instance_id)
 
     def invocation(self, command_id: str, instance_id: str) -> tuple[Invocation, Command]:
         """Raises InvocationDoesNotExistError until the invocation exists (waiters retry)."""

@@ -29,11 +29,11 @@ from transom.store.ports.commands import InvocationMove
 @dataclasses.dataclass(frozen=True)
 class Work:
     """An invocation handed to its node, with what the agent needs to run it: the
-    document's step with the command's parameters (and the document's defaults) in it."""
+    document's steps with the command's parameters (and the document's defaults) in them."""
 
     invocation: Invocation
     command: Command
-    run: StepRun
+    runs: tuple[StepRun, ...]
 
 
 class Dispatcher:
@@ -68,7 +68,7 @@ class Dispatcher:
             now = self._clock.now()
             taken = self._take(tx, found, commands, now)
             events: list[Event] = []
-            runs: dict[str, StepRun] = {}
+            runs: dict[str, tuple[StepRun, ...]] = {}
             for invocation in found:
                 work, cancels = answers[invocation.instance_id]
                 if (
@@ -90,7 +90,7 @@ class Dispatcher:
                     handed = invocation  # handed out before but not accepted: the same lease
                 if command.command_id not in runs:  # once per command, not per node
                     document = find_in(tx, command.document_name, command.document_version)
-                    runs[command.command_id] = document.runs(command.parameters)[0]
+                    runs[command.command_id] = document.runs(command.parameters)
                 work.append(Work(handed, command, runs[command.command_id]))
             tx.append_events(events)
         return [answers[i] for i in instance_ids]

@@ -114,9 +114,12 @@ class OutputLinks:
             raise OutputGoneError(
                 f"The invocation of command {command_id} on {instance_id} is no longer kept."
             ) from exc
-        # One plugin per invocation: its output is the invocation's. A signed `stream` is
-        # one of OutputStream's.
-        return invocation.stdout if stream == OutputStream.STDOUT else invocation.stderr
+        # A signed `stream` is one of OutputStream's. The plugin's own output when its agent
+        # reported the steps apart; else (one step, or the invocation as a whole) the
+        # invocation's.
+        reported = self._commands.plugins(command_id, instance_id).get(instance_id, [])
+        source = next((p for p in reported if p.name == plugin), invocation)
+        return source.stdout if stream == OutputStream.STDOUT else source.stderr
 
 
 def _sign(

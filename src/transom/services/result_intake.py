@@ -1,7 +1,8 @@
 """Taking in what agents report about the invocations they were handed.
 
 A report applies by compare-and-set on the invocation's details and lease, so a late,
-repeated or stale report never applies twice. A final result changes the invocation's
+repeated or stale report never applies twice; a final one's steps (plugins) are stored with
+it. A final result changes the invocation's
 status: its event is appended with it (an acceptance leaves it In Progress: no event).
 """
 
@@ -47,9 +48,11 @@ class ResultIntake:
             tx.lock_all({command_lock(c) for c in final})
             moves = [self._move(instance_id, o) for instance_id, o in outcomes]
             applied = tx.transition_many(_RUNNING, moves)
+            plugins = []
             for (instance_id, outcome), ok in zip(outcomes, applied, strict=True):
                 if ok and outcome.details != InvocationDetails.IN_PROGRESS:
                     finished.add(outcome.command_id)
+                    plugins.append((outcome.command_id, instance_id, outcome.plugins))
                     events.append(
                         self._progress.invocation_event(
                             tx,
@@ -59,6 +62,7 @@ class ResultIntake:
                             self._clock.now(),
                         )
                     )
+            tx.insert_plugins(plugins)
             tx.append_events(events)
             for command_id in sorted(finished):
                 woken |= self._progress.after_final(tx, command_id)

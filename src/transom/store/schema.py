@@ -233,6 +233,21 @@ invocations = sa.Table(
 sa.Index("ix_invocations_node", invocations.c.instance_id, invocations.c.details)
 sa.Index("ix_invocations_command_details", invocations.c.command_id, invocations.c.details)
 
+invocation_plugins = sa.Table(
+    "invocation_plugins",
+    metadata,
+    sa.Column("command_id", sa.String(36), primary_key=True),
+    sa.Column("instance_id", sa.String(20), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("details", sa.String(32), nullable=False),
+    sa.Column("response_code", sa.Integer, nullable=False),
+    sa.Column("stdout", sa.Text, nullable=False),
+    sa.Column("stderr", sa.Text, nullable=False),
+    sa.Column("started_date", UtcDateTime),
+    sa.Column("finished_date", UtcDateTime),
+)
+
 window_executions = sa.Table(
     "window_executions",
     metadata,

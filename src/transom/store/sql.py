@@ -26,6 +26,8 @@ from transom.domain.commands import (
     CommandStatus,
     Invocation,
     InvocationDetails,
+    PluginDetails,
+    PluginRun,
 )
 from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import (
@@ -328,6 +330,13 @@ def _invocation(row: sa.Row[Any]) -> Invocation:
     m = dict(row._mapping)
     m["details"] = InvocationDetails(m["details"])
     return Invocation(**m)
+
+
+def _plugin(row: sa.Row[Any]) -> PluginRun:
+    m = dict(row._mapping)
+    del m["command_id"], m["instance_id"]
+    m["details"] = PluginDetails(m["details"])
+    return PluginRun(**m)
 
 
 def _node(row: sa.Row[Any]) -> Node:
@@ -728,6 +737,31 @@ class SqlTransaction(
         if instance_id is not None:
             query = query.where(t.invocations.c.instance_id == instance_id)
         return [_invocation(r) for r in self._conn.execute(query)]
+
+    def insert_plugins(self, plugins: Sequence[tuple[str, str, Sequence[PluginRun]]]) -> None:
+        rows = [
+            {"command_id": command_id, "instance_id": instance_id, **_fields(p)}
+            for command_id, instance_id, runs in plugins
+            for p in runs
+        ]
+        if rows:
+            self._conn.execute(t.invocation_plugins.insert(), rows)
+
+    def list_plugins(
+        self, command_id: str, instance_id: str | None = None
+    ) -> dict[str, list[PluginRun]]:
+        table = t.invocation_plugins
+        query = (
+            sa.select(table)
+            .where(table.c.command_id == command_id)
+            .order_by(table.c.instance_id, table.c.position)
+        )
+        if instance_id is not None:
+            query = query.where(table.c.instance_id == instance_id)
+        found: dict[str, list[PluginRun]] = {}
+        for row in self._conn.execute(query):
+            found.setdefault(row.instance_id, []).append(_plugin(row))
+        return found
 
     def count_invocations(self, command_id: str) -> dict[InvocationDetails, int]:
         rows = self._conn.execute(_COUNT_INVOCATIONS, {"c": command_id})

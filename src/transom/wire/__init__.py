@@ -1,4 +1,4 @@
-"""The agent <-> server protocol (version 1): message types shared by both sides.
+"""The agent <-> server protocol (version 2): message types shared by both sides.
 
 Standard library only, so the agent installs and starts light. JSON over HTTP under
 `/agent/v1/`; field names are snake_case. Every call but `register` carries
@@ -17,6 +17,14 @@ Errors are 4xx/5xx with a body `{"error": CODE, "message": TEXT}` (`AgentError`)
   final results. An agent keeps each final result on disk until it is acknowledged, and
   sends it again after a restart or a lost answer; the server applies each once.
 
+Versions: an agent says the version it speaks in each poll (`PollRequest.wire_version`,
+absent: 1). Version 2 added the steps of a work item (`WorkItem.steps`, each a plugin with
+its own precondition and controls) and each step's result (`InvocationResult.plugins`); every
+field it added may be absent, so each side reads the other's version-1 messages. A
+version-1 agent runs one script per item: the server hands it work of one step without a
+precondition as before, and ends any other invocation for it as Failed, saying to upgrade the
+agent (it never runs part of a document).
+
 The server reads a registration of at most 8 KiB and a poll or results body of at most
 `MAX_REPORT_BYTES`, room for one result at the largest an agent sends (413 beyond); an agent
 splits its results over several requests so each fits (`report_batches`).
@@ -25,11 +33,15 @@ splits its results over several requests so each fits (`report_batches`).
 from transom.wire.messages import (
     AUTH_SCHEME,
     MAX_OUTPUT_CHARS,
+    MAX_PLUGINS,
     MAX_REPORT_BYTES,
     MAX_WAIT_SECONDS,
+    WIRE_VERSION,
     AgentError,
     InvocationResult,
     PlatformFacts,
+    PluginResult,
+    PluginStatus,
     PollRequest,
     PollResponse,
     RegisterRequest,
@@ -37,6 +49,7 @@ from transom.wire.messages import (
     ResultsRequest,
     ResultsResponse,
     ResultStatus,
+    StepItem,
     WorkItem,
     node_authorization,
     parse_node_authorization,
@@ -46,11 +59,15 @@ from transom.wire.messages import (
 __all__ = [
     "AUTH_SCHEME",
     "MAX_OUTPUT_CHARS",
+    "MAX_PLUGINS",
     "MAX_REPORT_BYTES",
     "MAX_WAIT_SECONDS",
+    "WIRE_VERSION",
     "AgentError",
     "InvocationResult",
     "PlatformFacts",
+    "PluginResult",
+    "PluginStatus",
     "PollRequest",
     "PollResponse",
     "RegisterRequest",
@@ -58,6 +75,7 @@ __all__ = [
     "ResultStatus",
     "ResultsRequest",
     "ResultsResponse",
+    "StepItem",
     "WorkItem",
     "node_authorization",
     "parse_node_authorization",

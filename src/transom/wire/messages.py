@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any, Self, TypeGuard
 
 AUTH_SCHEME = "TransomNode"
+WIRE_VERSION = 2
+"""The protocol version this side speaks (see `transom.wire`)."""
 MAX_WAIT_SECONDS = 30.0
 MAX_OUTPUT_CHARS = 8 * 1024 * 1024
 """Characters of each output stream a result carries; an agent cuts the rest (with a note of
 less than `_NOTE_CHARS`)."""
 _NOTE_CHARS = 1024
 _RESULT_OVERHEAD_BYTES = 4 * 1024
-MAX_REPORT_BYTES = 2 * 6 * (MAX_OUTPUT_CHARS + _NOTE_CHARS) + 2 * _RESULT_OVERHEAD_BYTES
+MAX_PLUGINS = 100
+"""The most steps a result reports (a document of 64 KiB has fewer)."""
+MAX_PLUGIN_NAME = 100  # characters: a step's name in a document
+_PLUGIN_OVERHEAD_BYTES = 1024  # a plugin's fields but its outputs, with its name at 6 bytes each
+MAX_REPORT_BYTES = (
+    2 * 6 * (MAX_OUTPUT_CHARS + _NOTE_CHARS)
+    + 2 * _RESULT_OVERHEAD_BYTES
+    + MAX_PLUGINS * _PLUGIN_OVERHEAD_BYTES
+)
 """The largest poll or results body the server reads (~96 MiB): room for one result with both
-streams at `MAX_OUTPUT_CHARS`, every character JSON-encoded in the most bytes any takes (6, a
-control character as `\\u00XX`). An agent sends more results than fit as several requests
-(`report_batches`)."""
+streams at `MAX_OUTPUT_CHARS` (over all its plugins) and `MAX_PLUGINS` plugins, every character
+JSON-encoded in the most bytes any takes (6, a control character as `\\u00XX`). An agent sends
+more results than fit as several requests (`report_batches`)."""
 
 
 class AgentError(Exception):
@@ -68,14 +78,16 @@ def _output(value: str) -> str:
 
 
 def _from_json(cls: type[Any], data: object) -> Any:
-    """Build dataclass `cls` from a JSON object, refusing missing or mistyped fields."""
+    """Build dataclass `cls` from a JSON object, refusing missing fields (a field with a
+    default, added by a later version, may be missing: it takes its default)."""
     if not isinstance(data, dict):
         raise AgentError("InvalidRequest", f"{cls.__name__} must be a JSON object")
     values = {}
     for f in fields(cls):
-        if f.name not in data:
+        if f.name in data:
+            values[f.name] = data[f.name]
+        elif f.default is MISSING and f.default_factory is MISSING:
             raise AgentError("InvalidRequest", f"{cls.__name__}.{f.name} is missing")
-        values[f.name] = data[f.name]
     return cls(**values)
 
 
@@ -143,6 +155,8 @@ class PollRequest:
     wait_seconds: float
     facts: PlatformFacts | None = None
     results: list[InvocationResult] = field(default_factory=list)
+    wire_version: int = WIRE_VERSION
+    """The protocol version the agent speaks: what work it can be given (absent: 1)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -157,16 +171,51 @@ class PollRequest:
                 "InvalidRequest", "PollRequest.wait_seconds must be a number of seconds"
             )
         facts = data.get("facts")
+        version = data.get("wire_version", 1)
+        if type(version) is not int:
+            raise AgentError("InvalidRequest", "PollRequest.wire_version must be an integer")
         return cls(
             float(wait),
             None if facts is None else PlatformFacts.from_json(facts),
             _results("PollRequest", data.get("results", [])),
+            version,
         )
 
 
 @dataclass(frozen=True)
+class StepItem:
+    """One step of a work item (version 2): run `commands` as one script with `plugin_name`.
+
+    `platform_type` is the platform its precondition names ("" for none: a node of another
+    platform type skips the step). After a step fails, `on_failure` says what comes next:
+    "exit" skips the later steps, "successAndExit" too and the step counts as a success,
+    "continue" runs them; `exit_on_success` skips them after a success. A `finally_step`
+    (the last) runs even when an earlier step exited."""
+
+    name: str
+    plugin_name: str  # aws:runShellScript | aws:runPowerShellScript
+    commands: list[str]
+    working_directory: str
+    execution_timeout: int  # seconds
+    platform_type: str = ""
+    on_failure: str = "continue"
+    exit_on_success: bool = False
+    finally_step: bool = False
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        step: Self = _from_json(cls, data)
+        return step
+
+
+@dataclass(frozen=True)
 class WorkItem:
-    """One command invocation for this node: run `commands` as one script.
+    """One command invocation for this node: run its `steps` in order, each a plugin with
+    its own result.
+
+    The fields from `plugin_name` on are the first step, for agents of version 1 (which run
+    only that); the server gives such an agent no work of more than one step, or with a
+    precondition. An item without `steps` (from a server of version 1) is that one step.
 
     `lease` identifies this dispatch; results must carry it. The server sends an item again
     until the agent has reported it InProgress, so an agent must ignore a `command_id` it
@@ -180,17 +229,31 @@ class WorkItem:
     commands: list[str]
     working_directory: str
     execution_timeout: int  # seconds
+    steps: list[StepItem] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _WORK_ITEM_FIELDS}
+        data = {name: getattr(self, name) for name in _WORK_ITEM_FIELDS}
+        data["steps"] = [asdict(step) for step in self.steps]
+        return data
 
     @classmethod
     def from_json(cls, data: object) -> Self:
         item: Self = _from_json(cls, data)
-        return item
+        if not isinstance(item.steps, list):
+            raise AgentError("InvalidRequest", "WorkItem.steps must be a list")
+        steps = [StepItem.from_json(step) for step in item.steps] or [
+            StepItem(
+                item.plugin_name,
+                item.plugin_name,
+                item.commands,
+                item.working_directory,
+                item.execution_timeout,
+            )
+        ]
+        return replace(item, steps=steps)
 
 
-_WORK_ITEM_FIELDS = tuple(f.name for f in fields(WorkItem))
+_WORK_ITEM_FIELDS = tuple(f.name for f in fields(WorkItem) if f.name != "steps")
 
 
 @dataclass(frozen=True)
@@ -241,12 +304,58 @@ class ResultStatus(StrEnum):
     CANCELLED = "Cancelled"
 
 
+class PluginStatus(StrEnum):
+    """How one step ended on the node (`PluginResult.status`)."""
+
+    SUCCESS = "Success"
+    FAILED = "Failed"
+    TIMED_OUT = "TimedOut"
+    CANCELLED = "Cancelled"
+    SKIPPED = "Skipped"
+
+
+@dataclass(frozen=True)
+class PluginResult:
+    """One step's end (version 2): its exit code (-1 when its script never ran, 0 when
+    skipped) and outputs; a skipped step says why in `stdout`."""
+
+    name: str
+    status: PluginStatus
+    response_code: int
+    stdout: str
+    stderr: str
+    started_at: float | None
+    finished_at: float | None
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        plugin: Self = _from_json(cls, data)
+        try:
+            status = PluginStatus(plugin.status)
+        except ValueError:
+            allowed = ", ".join(PluginStatus)
+            raise AgentError("InvalidRequest", f"status must be one of {allowed}") from None
+        if not isinstance(plugin.name, str) or len(plugin.name) > MAX_PLUGIN_NAME:
+            raise AgentError(
+                "InvalidRequest", f"PluginResult.name must be a string of {MAX_PLUGIN_NAME} or less"
+            )
+        _check_result_types(plugin)
+        return replace(
+            plugin, status=status, stdout=_output(plugin.stdout), stderr=_output(plugin.stderr)
+        )
+
+
 @dataclass(frozen=True)
 class InvocationResult:
     """The state of one invocation on the node. InProgress says the agent accepted the item
     (and `started_at` is set), the other statuses are final: `response_code` is the exit code
     (-1 when the script never ran), outputs are whole. TimedOut means the execution timeout
     killed the script.
+
+    Version 2: a final result carries `plugins`, each step's own result in order; then its
+    own `stdout` and `stderr` are empty (the server joins the steps'), and the outputs of
+    all its plugins together keep within `MAX_OUTPUT_CHARS` a stream. A result without
+    `plugins` (from an agent of version 1) is one plugin's.
     """
 
     command_id: str
@@ -257,6 +366,7 @@ class InvocationResult:
     stderr: str
     started_at: float | None
     finished_at: float | None
+    plugins: list[PluginResult] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -270,31 +380,43 @@ class InvocationResult:
             allowed = ", ".join(ResultStatus)
             raise AgentError("InvalidRequest", f"status must be one of {allowed}") from None
         _check_result_types(result)
+        if not isinstance(result.plugins, list) or len(result.plugins) > MAX_PLUGINS:
+            raise AgentError(
+                "InvalidRequest",
+                f"InvocationResult.plugins must be a list of at most {MAX_PLUGINS}",
+            )
+        plugins = [PluginResult.from_json(p) for p in result.plugins]
         return replace(
-            result, status=status, stdout=_output(result.stdout), stderr=_output(result.stderr)
+            result,
+            status=status,
+            stdout=_output(result.stdout),
+            stderr=_output(result.stderr),
+            plugins=plugins,
         )
 
     def size_bound(self) -> int:
         """Bytes this result takes at most in a request body (see `MAX_REPORT_BYTES`)."""
-        return 6 * (len(self.stdout) + len(self.stderr)) + _RESULT_OVERHEAD_BYTES
+        chars = len(self.stdout) + len(self.stderr)
+        chars += sum(len(p.stdout) + len(p.stderr) for p in self.plugins)
+        return 6 * chars + _RESULT_OVERHEAD_BYTES + _PLUGIN_OVERHEAD_BYTES * len(self.plugins)
 
 
 _INT32 = (-(2**31), 2**31 - 1)
 _EPOCH_SECONDS = (-62135596800, 253402300799)  # the years 1 to 9999
 
 
-def _check_result_types(result: InvocationResult) -> None:
-    """Refuse an `InvocationResult` whose fields have the wrong JSON types or ranges."""
-    for name in ("command_id", "lease"):
-        _text(f"InvocationResult.{name}", getattr(result, name), _ID_CHARS)
+def _check_result_types(result: InvocationResult | PluginResult) -> None:
+    """Refuse a result whose fields have the wrong JSON types or ranges."""
+    kind = type(result).__name__
+    if isinstance(result, InvocationResult):
+        for name in ("command_id", "lease"):
+            _text(f"{kind}.{name}", getattr(result, name), _ID_CHARS)
     for name in ("stdout", "stderr"):
         if not isinstance(getattr(result, name), str):
-            raise AgentError("InvalidRequest", f"InvocationResult.{name} must be a string")
+            raise AgentError("InvalidRequest", f"{kind}.{name} must be a string")
     code = result.response_code
     if type(code) is not int or not _INT32[0] <= code <= _INT32[1]:
-        raise AgentError(
-            "InvalidRequest", "InvocationResult.response_code must be a 32-bit integer"
-        )
+        raise AgentError("InvalidRequest", f"{kind}.response_code must be a 32-bit integer")
     for name in ("started_at", "finished_at"):
         value = getattr(result, name)
         if value is None:
@@ -302,7 +424,7 @@ def _check_result_types(result: InvocationResult) -> None:
         if not _is_number(value) or not _EPOCH_SECONDS[0] <= value <= _EPOCH_SECONDS[1]:
             raise AgentError(
                 "InvalidRequest",
-                f"InvocationResult.{name} must be null or epoch seconds of the years 1 to 9999",
+                f"{kind}.{name} must be null or epoch seconds of the years 1 to 9999",
             )
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
-from transom.api.agent import _outcome
-from transom.domain.commands import STATUS_OF_DETAILS
+from tests.store.records import NOW
+from tests.store.records import command as command_record
+from transom.api.agent import _beyond_version_1, _outcome
+from transom.domain.commands import STATUS_OF_DETAILS, Invocation, InvocationDetails
+from transom.domain.document_content import StepRun
+from transom.services.dispatch import Work
 from transom.wire import AgentError, InvocationResult, ResultStatus
 
 # result status on the wire -> invocation details (SPEC.md §e.2)
@@ -52,3 +57,40 @@ def test_an_unknown_result_status_is_refused(status: object) -> None:
         InvocationResult.from_json(_result(status))
     assert refused.value.code == "InvalidRequest"
     assert "InProgress, Success, Failed, TimedOut, Cancelled" in refused.value.message
+
+
+def test_the_plugins_of_a_result_are_its_steps_and_their_outputs_joined() -> None:
+    plugins = [
+        {**_result("Failed"), "name": "one", "stdout": "a\n", "stderr": "x\n"},
+        {**_result("Skipped"), "name": "two", "stdout": "why\n"},
+    ]
+    for plugin in plugins:
+        del plugin["command_id"], plugin["lease"]
+    outcome = _outcome(InvocationResult.from_json({**_result("Failed"), "plugins": plugins}))
+    assert [(p.name, p.details, p.status, p.position) for p in outcome.plugins] == [
+        ("one", "Failed", "Failed", 0),
+        ("two", "Skipped", "Success", 1),
+    ]
+    assert (outcome.stdout, outcome.stderr) == ("a\nwhy\n", "x\n")
+
+
+def _work(*runs: StepRun) -> Work:
+    command = command_record(1, ("mi-0123456789abcdef0",))
+    invocation = Invocation(
+        command.command_id, "mi-0123456789abcdef0", InvocationDetails.IN_PROGRESS, NOW, lease="l"
+    )
+    return Work(invocation, command, runs)
+
+
+def test_an_agent_of_wire_version_1_gets_only_what_it_can_run() -> None:
+    plain = StepRun("s", "aws:runShellScript", ["true"], "", 60)
+    assert _beyond_version_1(_work(plain)) is None
+    for work in (
+        _work(plain, dataclasses.replace(plain, name="t")),
+        _work(dataclasses.replace(plain, platform_type="Linux")),
+    ):
+        refused = _beyond_version_1(work)
+        assert refused is not None
+        assert (refused.status, refused.lease, refused.response_code) == ("Failed", "l", -1)
+        assert "too old" in refused.stderr
+        assert "Nothing ran" in refused.stderr

@@ -61,6 +61,7 @@ def test_a_yaml_runbook_says_its_parameters_steps_and_platforms() -> None:
     assert content.platform_types == ("Linux", "MacOS", "Windows")
     values = resolve("Runbook", content.parameters, {"paths": ["/var/log/a", "/var/log/b"]})
     first, second = step_runs(content, values)
+    assert (first.platform_type, second.platform_type) == ("Linux", None)
     assert first.commands == ["echo keep 7 dry false", "/var/log/a", "/var/log/b"]
     assert (first.working_directory, first.timeout_seconds) == ("/tmp", 60)
     assert (second.commands, second.timeout_seconds) == (["Write-Output 7"], 3600)
@@ -172,6 +173,30 @@ MALFORMED: list[tuple[str, DocumentFormat, str, str]] = [
         DocumentFormat.JSON,
         "InvalidDocumentContent",
         "maxChars must be a whole number",
+    ),
+    (
+        _doc(mainSteps=_step(precondition={"StringEquals": ["platformType", "Solaris"]})),
+        DocumentFormat.JSON,
+        "InvalidDocumentContent",
+        "precondition must be StringEquals: [platformType, P]",
+    ),
+    (
+        _doc(mainSteps=_step(inputs={"runCommand": ["x"], "onFailure": "retry"})),
+        DocumentFormat.JSON,
+        "InvalidDocumentContent",
+        "onFailure must be one of exit, successAndExit, continue, not 'retry'",
+    ),
+    (
+        _doc(mainSteps=_step(inputs={"runCommand": ["x"], "onSuccess": "continue"})),
+        DocumentFormat.JSON,
+        "InvalidDocumentContent",
+        "onSuccess may only be exit",
+    ),
+    (
+        _doc(mainSteps=_step(inputs={"runCommand": ["x"], "finallyStep": True}) + _step(name="t")),
+        DocumentFormat.JSON,
+        "InvalidDocumentContent",
+        "Step s has finallyStep; only the last step may have it",
     ),
     (
         json.dumps({"schemaVersion": "1.2", "runtimeConfig": {}}),

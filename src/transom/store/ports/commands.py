@@ -12,6 +12,7 @@ from transom.domain.commands import (
     CommandStatus,
     Invocation,
     InvocationDetails,
+    PluginRun,
 )
 
 
@@ -115,6 +116,16 @@ class CommandPort(Protocol):
     ) -> list[str]:
         """`transition` for every invocation of the command in `from_details`, whatever its
         lease; the nodes of those that changed, in no particular order."""
+
+    def insert_plugins(self, plugins: Sequence[tuple[str, str, Sequence[PluginRun]]]) -> None:
+        """Add each (command id, node, its steps' results) (an invocation's, once: when its
+        final result applies); none: a no-op."""
+
+    def list_plugins(
+        self, command_id: str, instance_id: str | None = None
+    ) -> dict[str, list[PluginRun]]:
+        """The steps' results of the command's invocations (on one node when given), by
+        node, each in document order; a node with none is absent."""
 
     def undelivered(self, expired_by: datetime) -> list[Invocation]:
         """Invocations not final and never accepted by their agent (no `started_date`) whose

@@ -4,8 +4,9 @@ CancelCommand."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from transom.domain.commands import FINAL_STATUSES, Command, Invocation
+from transom.domain.commands import FINAL_STATUSES, Command, Invocation, PluginRun
 from transom.domain.errors import InvalidFilterKeyError, InvalidPluginNameError
 from transom.protocol.awsjson.members import page_of
 from transom.protocol.awsjson.registry import Params, operation
@@ -147,18 +148,63 @@ def _output_urls(services: Services, invocation: Invocation, plugin: str) -> Par
     }
 
 
-def _plugin(services: Services, invocation: Invocation, name: str) -> Params:
+class _Plugin(NamedTuple):
+    """One plugin (step) of an invocation as the API shows it."""
+
+    name: str
+    status: str
+    details: str
+    response_code: int
+    stdout: str
+    stderr: str
+    started: datetime | None
+    finished: datetime | None
+
+
+def _plugins(invocation: Invocation, steps: list[str], reported: list[PluginRun]) -> list[_Plugin]:
+    """The invocation's plugins: the steps' results its agent reported, or else each step
+    as the invocation stands (Pending, In Progress, or ended as a whole: by the server, or
+    reported by an agent of wire version 1, whose one step has the invocation's output)."""
+    if reported:
+        return [
+            _Plugin(
+                p.name,
+                p.status,
+                p.details,
+                p.response_code,
+                p.stdout,
+                p.stderr,
+                p.started_date,
+                p.finished_date,
+            )
+            for p in reported
+        ]
+    one = len(steps) <= 1
+    return [
+        _Plugin(
+            name,
+            invocation.status,
+            invocation.details,
+            invocation.response_code,
+            invocation.stdout if one else "",
+            invocation.stderr if one else "",
+            invocation.started_date,
+            invocation.finished_date,
+        )
+        for name in steps or [""]
+    ]
+
+
+def _plugin_members(services: Services, invocation: Invocation, plugin: _Plugin) -> Params:
     return {
-        "Name": name,
-        "Status": invocation.status,
-        "StatusDetails": invocation.details,
-        "ResponseCode": invocation.response_code,
-        **({"ResponseStartDateTime": invocation.started_date} if invocation.started_date else {}),
-        **(
-            {"ResponseFinishDateTime": invocation.finished_date} if invocation.finished_date else {}
-        ),
-        "Output": (invocation.stdout + invocation.stderr)[:PLUGIN_OUTPUT_LIMIT],
-        **_output_urls(services, invocation, name),
+        "Name": plugin.name,
+        "Status": plugin.status,
+        "StatusDetails": plugin.details,
+        "ResponseCode": plugin.response_code,
+        **({"ResponseStartDateTime": plugin.started} if plugin.started else {}),
+        **({"ResponseFinishDateTime": plugin.finished} if plugin.finished else {}),
+        "Output": (plugin.stdout + plugin.stderr)[:PLUGIN_OUTPUT_LIMIT],
+        **_output_urls(services, invocation, plugin.name),
         "OutputS3Region": "",
         "OutputS3BucketName": "",
         "OutputS3KeyPrefix": "",
@@ -180,6 +226,7 @@ def list_command_invocations(services: Services, params: Params) -> Params:
     page, token = page_of("ListCommandInvocations", params, chosen, 50)
     out = []
     steps_of: dict[str, list[str]] = {}  # the page's invocations share few commands
+    reported: dict[str, dict[str, list[PluginRun]]] = {}
     for invocation, command in page:
         if command.command_id not in steps_of:
             steps_of[command.command_id] = services.documents.step_names(command)
@@ -204,7 +251,12 @@ def list_command_invocations(services: Services, params: Params) -> Params:
             **_notification_members(command),
         }
         if params.get("Details"):
-            item["CommandPlugins"] = [_plugin(services, invocation, steps[0] if steps else "")]
+            if command.command_id not in reported:
+                reported[command.command_id] = services.commands.plugins(command.command_id)
+            plugins = _plugins(
+                invocation, steps, reported[command.command_id].get(invocation.instance_id, [])
+            )
+            item["CommandPlugins"] = [_plugin_members(services, invocation, p) for p in plugins]
         out.append(item)
     return {"CommandInvocations": out, **({"NextToken": token} if token else {})}
 
@@ -223,33 +275,46 @@ def _duration(span: timedelta | None) -> str:
 def get_command_invocation(services: Services, params: Params) -> Params:
     invocation, command = services.commands.invocation(params["CommandId"], params["InstanceId"])
     steps = services.documents.step_names(command)
-    step = steps[0] if steps else ""
-    plugin = params.get("PluginName")
-    if plugin not in (None, step):
-        raise InvalidPluginNameError(
-            f"{command.document_name} has one step, {step}; leave PluginName out."
+    reported = services.commands.plugins(command.command_id, invocation.instance_id)
+    plugins = _plugins(invocation, steps, reported.get(invocation.instance_id, []))
+    wanted = params.get("PluginName")
+    if wanted is None:
+        # the invocation as a whole; its one plugin's name when it has one
+        shown = _Plugin(
+            plugins[0].name if len(plugins) == 1 else "",
+            invocation.status,
+            invocation.details,
+            invocation.response_code,
+            invocation.stdout,
+            invocation.stderr,
+            invocation.started_date,
+            invocation.finished_date,
         )
-    span = (
-        invocation.finished_date - invocation.started_date
-        if invocation.finished_date and invocation.started_date
-        else None
-    )
+    else:
+        found = [p for p in plugins if p.name == wanted]
+        if not found:
+            raise InvalidPluginNameError(
+                f"{command.document_name} has no step {wanted}; its steps are "
+                f"{', '.join(p.name for p in plugins)}."
+            )
+        shown = found[0]
+    span = shown.finished - shown.started if shown.finished and shown.started else None
     return {
         "CommandId": command.command_id,
         "InstanceId": invocation.instance_id,
         "Comment": command.comment,
         "DocumentName": command.document_name,
         "DocumentVersion": "",
-        "PluginName": step,
-        "ResponseCode": invocation.response_code,
-        "ExecutionStartDateTime": _iso_string(invocation.started_date),
+        "PluginName": shown.name,
+        "ResponseCode": shown.response_code,
+        "ExecutionStartDateTime": _iso_string(shown.started),
         "ExecutionElapsedTime": _duration(span),
-        "ExecutionEndDateTime": _iso_string(invocation.finished_date),
-        "Status": invocation.status,
-        "StatusDetails": invocation.details,
-        "StandardOutputContent": invocation.stdout[:STDOUT_LIMIT],
-        "StandardErrorContent": invocation.stderr[:STDERR_LIMIT],
-        **_output_urls(services, invocation, step),
+        "ExecutionEndDateTime": _iso_string(shown.finished),
+        "Status": shown.status,
+        "StatusDetails": shown.details,
+        "StandardOutputContent": shown.stdout[:STDOUT_LIMIT],
+        "StandardErrorContent": shown.stderr[:STDERR_LIMIT],
+        **_output_urls(services, invocation, shown.name),
         "CloudWatchOutputConfig": _notification_members(command)["CloudWatchOutputConfig"],
     }
 
