@@ -1,7 +1,8 @@
 """The agent channel in process: N simulated agents polling the channel's ASGI app directly
-(no HTTP), with the event relay running, as the server runs them on SQLite (store calls inline
-on one uvloop event loop). The fast loop for the server's CPU on the Run Command hot path,
-without the HTTP stack: compare CPU time, not wall time, on a shared machine.
+(no HTTP), with the event relay running, as the server runs them on SQLite (store calls
+inline on one uvloop event loop, the garbage collector tuned alike). The fast loop for the
+server's CPU on the Run Command hot path, without the HTTP stack: compare CPU time, not wall
+time, on a shared machine.
 
 Two figures, each this process's CPU time (the agents' side is a prebuilt request per poll,
 a small share): per idle poll (long polls of `--wait` s, nothing to do) over `--idle` s, and
@@ -33,6 +34,7 @@ from transom.api.agent import AgentChannel, Signals
 from transom.api.edge import StoreCalls
 from transom.api.metrics import RequestMetrics
 from transom.bootstrap import Settings, build_services
+from transom.cli.serve import tune_garbage_collector
 from transom.domain.clock import SystemClock
 from transom.domain.commands import CommandStatus
 from transom.domain.events import Realm
@@ -184,6 +186,7 @@ def main() -> None:
             store, SystemClock(), Settings(data_dir=Path(tmp)), signals.notify
         )
         nodes = register(services, args.nodes)
+        tune_garbage_collector()  # as `transom server` does
         uvloop.run(measure(args, services, store, signals, nodes))
         store.close()
 
