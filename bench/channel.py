@@ -5,9 +5,10 @@ server's CPU on the Run Command hot path, without the HTTP stack: compare CPU ti
 time, on a shared machine.
 
 Two figures, each this process's CPU time (the agents' side is a prebuilt request per poll,
-a small share): per idle poll (long polls of `--wait` s, nothing to do) over `--idle` s, and
-per invocation of one SendCommand `true` to all (MaxConcurrency 100%; each agent answers
-Success in its next poll) until the command is Success and the relay has caught up.
+a small share): per minute while idle (long polls of `--wait` s, nothing to do) over
+`--idle` s, and per invocation of one SendCommand `true` to all (MaxConcurrency 100%; each
+agent answers Success in its next poll) until the command is Success and the relay has
+caught up.
 `--profile FILE` writes a cProfile of the command phase.
 
 Run: python -m bench.channel [--nodes 2000] [--rounds 3] [--idle 20] [--wait 20]
@@ -161,8 +162,8 @@ async def measure(
         status = services.commands.view(command.command_id).command.status
         assert status == CommandStatus.SUCCESS, status
         print(
-            f"round {round_ + 1}: idle {idle_cpu / max(idle_polls, 1) * 1e6:.0f} us CPU per poll "
-            f"({idle_polls} polls); command {used / len(agents) * 1e6:.0f} us CPU per "
+            f"round {round_ + 1}: idle {idle_cpu / args.idle * 60:.2f} s CPU per minute "
+            f"({idle_polls} polls answered); command {used / len(agents) * 1e6:.0f} us CPU per "
             f"invocation, {wall:.2f} s",
             flush=True,
         )
