@@ -18,7 +18,7 @@ import pytest
 from transom.agent.channel import Channel
 from transom.agent.loop import Agent
 from transom.agent.script import OUTPUT_LIMIT, run_item
-from transom.wire import AgentError, PlatformFacts, PollResponse, WorkItem
+from transom.wire import AgentError, PlatformFacts, PollResponse, StepItem, WorkItem
 
 FACTS = PlatformFacts("host", "10.0.0.5", "Linux", "Ubuntu", "22.04", "0.1.0")
 COMMAND_ID = "00000000-0000-4000-8000-00000000000a"
@@ -28,19 +28,31 @@ MEASURE = """
 import json, resource, sys, threading
 from pathlib import Path
 from transom.agent.script import run_item
-from transom.wire import WorkItem
+from transom.wire import StepItem, WorkItem
 command = "head -c 200000000 /dev/zero | tr '\\\\0' x; echo done >&2"
-item = WorkItem(sys.argv[2], "l", "AWS-RunShellScript", "aws:runShellScript", [command], "", 300)
-result = run_item(item, Path(sys.argv[1]), threading.Event())
+step = StepItem("run", "aws:runShellScript", [command], "", 300)
+item = WorkItem(
+    sys.argv[2], "l", "AWS-RunShellScript", "aws:runShellScript", [command], "", 300, [step]
+)
+result = run_item(item, Path(sys.argv[1]), threading.Event()).result
+out = result.plugins[0]
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"peak": peak, "stdout": len(result.stdout), "tail": result.stdout[-80:],
-                  "stderr": result.stderr, "status": result.status}))
+print(json.dumps({"peak": peak, "stdout": len(out.stdout), "tail": out.stdout[-80:],
+                  "stderr": out.stderr, "status": result.status}))
 """
 
 
 def item(*commands: str, timeout: int = 30) -> WorkItem:
+    step = StepItem("run", "aws:runShellScript", list(commands), "", timeout)
     return WorkItem(
-        COMMAND_ID, "lease", "AWS-RunShellScript", "aws:runShellScript", list(commands), "", timeout
+        COMMAND_ID,
+        "lease",
+        "AWS-RunShellScript",
+        "aws:runShellScript",
+        list(commands),
+        "",
+        timeout,
+        [step],
     )
 
 
@@ -56,7 +68,7 @@ def test_a_200_megabyte_output_costs_the_agent_no_more_than_its_cap(tmp_path: Pa
     assert measured["status"] == "Success"
     assert measured["stderr"] == "done\n"
     assert OUTPUT_LIMIT <= measured["stdout"] < OUTPUT_LIMIT + 1024
-    assert f"[output cut at {OUTPUT_LIMIT} bytes of 200000000]" in measured["tail"]
+    assert f"[output cut at {OUTPUT_LIMIT} bytes over the steps]" in measured["tail"]
     assert measured["peak"] < PEAK_ALLOWED
 
 
@@ -74,8 +86,8 @@ def test_the_script_and_its_output_files_are_removed_when_the_step_ends(
     cancel = threading.Event()
     if cancel_after is not None:
         threading.Timer(cancel_after, cancel.set).start()
-    result = run_item(item(*commands), workdir, cancel)
-    assert result.stdout == "secret-in-a-command\n"
+    result = run_item(item(*commands), workdir, cancel).result
+    assert result.plugins[0].stdout == "secret-in-a-command\n"
     assert not workdir.exists()
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 

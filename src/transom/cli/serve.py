@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import signal
 import socket
@@ -24,6 +25,23 @@ from transom.store.sql import SqlStore
 log = logging.getLogger(__name__)
 CHILD_STOP_SECONDS = 30.0
 """How long the companion may take to stop after SIGTERM before it is killed."""
+YOUNG_COLLECTION_EVERY = 50_000
+"""Container objects allocated (net) between two young collections of the cyclic garbage
+collector: Python's 700 suits a small heap, not a server holding thousands of long polls."""
+
+
+def tune_garbage_collector() -> None:
+    """Spare the server collections that find nothing: the objects of its start (modules,
+    botocore's model, the app) leave the collector's view, and young collections run every
+    `YOUNG_COLLECTION_EVERY` allocations instead of 700. At 700, a batch of hand-outs or
+    results survives several young collections while it runs, its short-lived objects reach
+    the old generation and soon bring on a full collection, which walks every waiting poll:
+    with 5,000 agents in process, 5 full collections during one command, a quarter of the
+    CPU it took; at 50,000, 3 young collections and none full. Cyclic garbage is still
+    collected, only later."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, 20, 10)
 
 
 class _Server(uvicorn.Server):
@@ -111,6 +129,7 @@ def serve(
         if companion is not None:  # on this host: through loopback if listening on all
             child = companion(f"{settings.scheme}://{_where(_LOOPBACK.get(host, host), port)}")
         server = _Server(config, signals)
+        tune_garbage_collector()
         if stop_requested:
             server.should_exit = True  # uvicorn then skips its main loop
         server.run(sockets=[sock])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import secrets
-import uuid
 
 
 def new_window_id() -> str:
@@ -12,8 +12,12 @@ def new_window_id() -> str:
 
 
 def new_uuid() -> str:
-    """A lower-case random UUID, the id of targets, tasks and executions."""
-    return str(uuid.uuid4())
+    """A lower-case random (version 4) UUID, the id of targets, tasks, executions, events and
+    leases: as `str(uuid.uuid4())`, from the same source, in half the time (it names every
+    event and lease of the Run Command hot path)."""
+    h = os.urandom(16).hex()
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
 
 def new_instance_id() -> str:

@@ -7,7 +7,7 @@ detail field whose value is not known yet (an end time before the end) is left o
 
 from __future__ import annotations
 
-import uuid
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from transom.domain.commands import Command, CommandStatus, Invocation
 from transom.domain.events import AWS_SSM, Event, Realm
 from transom.domain.executions import TaskExecution, TaskInvocation, WindowExecution
+from transom.domain.ids import new_uuid
 
 WINDOW_STATE = "Maintenance Window State-change Notification"
 TARGET_REGISTRATION = "Maintenance Window Target Registration Notification"
@@ -26,8 +27,10 @@ COMMAND = "EC2 Command Status-change Notification"
 COMMAND_INVOCATION = "EC2 Command Invocation Status-change Notification"
 
 
+@functools.lru_cache(maxsize=256)
 def instant(at: datetime) -> str:
-    """A detail's date-time, as AWS writes them: UTC to the millisecond, `Z`."""
+    """A detail's date-time, as AWS writes them: UTC to the millisecond, `Z`. Remembered for
+    the last instants given: a batch's events share a few (their command's request, now)."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
@@ -49,7 +52,7 @@ def new_event(
 ) -> Event:
     """An event with a new random id; detail members whose value is None are left out."""
     return Event(
-        event_id=str(uuid.uuid4()),
+        event_id=new_uuid(),
         time=at,
         source=source,
         detail_type=detail_type,

@@ -75,7 +75,7 @@ class EventRelay:
             messages: list[Message] = []
             for stored in batch:
                 event = stored.event
-                document = envelope(event, self._realm)
+                document = envelope(event, self._realm) if routes else {}
                 for route in routes:
                     if route.pattern.matches(document):
                         for target in route.targets:

@@ -9,6 +9,7 @@ status: its event is appended with it (an acceptance leaves it In Progress: no e
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from transom.domain.clock import Clock
 from transom.domain.commands import STATUS_OF_DETAILS, InvocationDetails, Outcome
@@ -39,6 +40,7 @@ class ResultIntake:
             key=lambda pair: pair[1].command_id,
         )
         events: list[Event] = []
+        now = self._clock.now()
         with self._store.write() as tx:
             # one statement, in key order: results are counted one batch at a time across
             # replicas, and two batches cannot deadlock
@@ -46,7 +48,7 @@ class ResultIntake:
                 o.command_id for _, o in outcomes if o.details != InvocationDetails.IN_PROGRESS
             }
             tx.lock_all({command_lock(c) for c in final})
-            moves = [self._move(instance_id, o) for instance_id, o in outcomes]
+            moves = [self._move(instance_id, o, now) for instance_id, o in outcomes]
             applied = tx.transition_many(_RUNNING, moves)
             plugins = []
             for (instance_id, outcome), ok in zip(outcomes, applied, strict=True):
@@ -59,7 +61,7 @@ class ResultIntake:
                             outcome.command_id,
                             instance_id,
                             STATUS_OF_DETAILS[outcome.details],
-                            self._clock.now(),
+                            now,
                         )
                     )
             tx.insert_plugins(plugins)
@@ -71,11 +73,11 @@ class ResultIntake:
         self._wake(woken)
         return [[o.command_id for o in batch] for _, batch in reports]
 
-    def _move(self, instance_id: str, outcome: Outcome) -> InvocationMove:
-        """The compare-and-set that applies `outcome`: an acceptance (In Progress) notes
-        when the command started; a final result ends the invocation."""
+    def _move(self, instance_id: str, outcome: Outcome, now: datetime) -> InvocationMove:
+        """The compare-and-set that applies `outcome` (reported `now`): an acceptance (In
+        Progress) notes when the command started; a final result ends the invocation."""
         if outcome.details == InvocationDetails.IN_PROGRESS:
-            started = outcome.started_at or self._clock.now()
+            started = outcome.started_at or now
             return InvocationMove(
                 outcome.command_id, instance_id, outcome.lease, {"started_date": started}
             )
@@ -89,6 +91,6 @@ class ResultIntake:
                 "stdout": outcome.stdout,
                 "stderr": outcome.stderr,
                 "started_date": outcome.started_at,
-                "finished_date": outcome.finished_at or self._clock.now(),
+                "finished_date": outcome.finished_at or now,
             },
         )

@@ -15,22 +15,23 @@ from transom.store import schema as t
 _e = t.events
 
 
-def _stored(row: sa.Row[Any]) -> StoredEvent:
-    m = row._mapping
-    return StoredEvent(
-        seq=m["seq"],
-        event=Event(
-            event_id=m["event_id"],
-            time=m["time"],
-            source=m["source"],
-            detail_type=m["detail_type"],
-            resources=tuple(m["resources"]),
-            detail=m["detail"],
-        ),
-    )
+_SELECT = sa.select(
+    _e.c.seq, _e.c.event_id, _e.c.time, _e.c.source, _e.c.detail_type, _e.c.resources, _e.c.detail
+)
+# built once: the relay runs these every 50 ms and for every batch
+_UNRELAYED = _SELECT.where(sa.text("NOT relayed")).order_by(_e.c.seq).limit(sa.bindparam("n"))
+_HAS_UNRELAYED = sa.select(_e.c.seq).where(sa.text("NOT relayed")).limit(1)
+_MARK_RELAYED = (
+    _e.update()
+    .where(_e.c.seq.in_(sa.bindparam("seqs", expanding=True)), sa.text("NOT relayed"))
+    .values(relayed=True)
+)
 
 
-_SELECT = sa.select(_e)
+def _stored(row: sa.Row[Any, Any, Any, Any, Any, Any, Any]) -> StoredEvent:
+    """A row of `_SELECT`, by position (a relayed batch reads hundreds)."""
+    seq, event_id, time, source, detail_type, resources, detail = row
+    return StoredEvent(seq, Event(event_id, time, source, detail_type, tuple(resources), detail))
 
 
 class EventQueries:
@@ -56,22 +57,18 @@ class EventQueries:
         )
 
     def unrelayed_events(self, limit: int) -> list[StoredEvent]:
-        query = _SELECT.where(sa.text("NOT relayed")).order_by(_e.c.seq).limit(limit)
+        query = _UNRELAYED
         if self._conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        return [_stored(row) for row in self._conn.execute(query)]
+        return [_stored(row) for row in self._conn.execute(query, {"n": limit})]
 
     def has_unrelayed(self) -> bool:
-        query = sa.select(_e.c.seq).where(sa.text("NOT relayed")).limit(1)
-        return self._conn.execute(query).first() is not None
+        return self._conn.execute(_HAS_UNRELAYED).first() is not None
 
     def mark_relayed(self, seqs: Sequence[int]) -> int:
         if not seqs:
             return 0
-        statement = (
-            _e.update().where(_e.c.seq.in_(list(seqs)), sa.text("NOT relayed")).values(relayed=True)
-        )
-        return int(self._conn.execute(statement).rowcount)
+        return int(self._conn.execute(_MARK_RELAYED, {"seqs": list(seqs)}).rowcount)
 
     def events_after(self, seq: int, limit: int) -> list[StoredEvent]:
         query = _SELECT.where(_e.c.seq > seq).order_by(_e.c.seq).limit(limit)
