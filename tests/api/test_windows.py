@@ -273,7 +273,7 @@ def test_tagging_refuses_unknown_resources_and_too_many_tags(ssm: Any) -> None:
         )
     assert _code(error) == "InvalidResourceId"
     with pytest.raises(ClientError) as error:
-        ssm.list_tags_for_resource(ResourceType="Document", ResourceId="AWS-RunShellScript")
+        ssm.list_tags_for_resource(ResourceType="PatchBaseline", ResourceId="pb-0123456789abcdef0")
     assert _code(error) == "InvalidResourceType"
     with pytest.raises(ClientError) as error:
         ssm.add_tags_to_resource(
