@@ -19,11 +19,15 @@ from transom.services.output_links import LABEL, OutputLinks, OutputStream
 
 
 class _Commands:
-    """The one call the links make: every invocation printed `out` and `err`."""
+    """The calls the links make: every invocation printed `out` and `err`, its steps
+    not reported apart."""
 
     def invocation(self, command_id: str, instance_id: str) -> tuple[Invocation, None]:
         found = Invocation(command_id, instance_id, InvocationDetails.SUCCESS, datetime.now(UTC))
         return replace(found, stdout="out", stderr="err"), None
+
+    def plugins(self, _command_id: str, _instance_id: str) -> dict[str, list[Any]]:
+        return {}  # no step reported apart: a plugin's output is the invocation's
 
 
 def _read(links: OutputLinks, url: str) -> str:
