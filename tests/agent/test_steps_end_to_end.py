@@ -1,7 +1,7 @@
 """Documents of several steps on real agents: a runbook of two steps and three typed
 parameters made and sent with the real `aws` CLI, each step's status and output shown per
 plugin; a failed step with onFailure: exit skipping the next; a precondition of another
-platform skipping its step."""
+platform skipping its step; the runbook as a window task, each step in the run's history."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from tests.agent.test_windows_end_to_end import ended_execution
 from tests.support.agents import AgentProcess
 from tests.support.cli import AwsCli
 from tests.support.commands import command_done
+from tests.support.schedules import at_in
 from tests.support.servers import ServerProcess
 from tests.support.waiting import wait_for
 
@@ -173,3 +175,49 @@ def test_on_failure_exit_and_a_precondition_skip_their_steps(
     assert "step check ended the run" in change["Output"]
     found = ssm.get_command_invocation(CommandId=command_id, InstanceId=node)
     assert (found["Status"], found["ResponseCode"]) == ("Failed", 5)
+
+
+def test_a_window_task_runs_the_runbook_and_its_history_shows_each_step(
+    ssm: Any, fleet: tuple[str, list[AgentProcess]]
+) -> None:
+    marker, agents = fleet
+    name = f"runbook-{uuid.uuid4().hex[:8]}"
+    ssm.create_document(Name=name, Content=json.dumps(RUNBOOK))
+    window = ssm.create_maintenance_window(
+        Name=f"steps-{marker}",
+        Schedule=at_in(4),
+        Duration=1,
+        Cutoff=0,
+        AllowUnassociatedTargets=False,
+    )["WindowId"]
+    target = ssm.register_target_with_maintenance_window(
+        WindowId=window,
+        ResourceType="INSTANCE",
+        Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
+    )["WindowTargetId"]
+    ssm.register_task_with_maintenance_window(
+        WindowId=window,
+        TaskArn=name,
+        TaskType="RUN_COMMAND",
+        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
+        TaskInvocationParameters={"RunCommand": {"Parameters": {"who": ["ops"]}}},
+        MaxConcurrency="100%",
+        MaxErrors="100%",
+    )
+
+    execution = ended_execution(ssm, window)
+
+    assert execution["Status"] == "FAILED"  # the report step exits 2 on every node
+    (task,) = ssm.describe_maintenance_window_execution_tasks(
+        WindowExecutionId=execution["WindowExecutionId"]
+    )["WindowExecutionTaskIdentities"]
+    invocations = ssm.describe_maintenance_window_execution_task_invocations(
+        WindowExecutionId=execution["WindowExecutionId"], TaskId=task["TaskExecutionId"]
+    )["WindowExecutionTaskInvocationIdentities"]
+    assert len(invocations) == len(agents)
+    for invocation in invocations:
+        rotate, report = _plugins(ssm, invocation["ExecutionId"])
+        assert (rotate["Name"], rotate["Status"]) == ("rotate", "Success")
+        assert rotate["Output"] == "rotating for ops keeping 3 in /tmp\n"
+        assert (report["Name"], report["Status"], report["ResponseCode"]) == ("report", "Failed", 2)
+        assert report["Output"] == "paths [a, b]\nwarned\n"
