@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.servers import ServerProcess
+from transom.wire import MAX_REPORT_BYTES
 
 HUNDRED_MB = 100 * 1024 * 1024
 CHUNK = b"x" * (256 * 1024)
@@ -77,4 +78,4 @@ def test_a_nodes_report_declared_past_its_limit_is_refused_unread(
     answer = stream(server, "/agent/v1/results", node, chunked=False)
     assert resident_bytes(server.process.pid) - before < GROWTH_ALLOWED
     assert answer.startswith(b"HTTP/1.1 413 ")
-    assert b"larger than 100683776 bytes" in answer
+    assert b"larger than %d bytes" % MAX_REPORT_BYTES in answer
