@@ -128,6 +128,17 @@ class _Console:
             secure=request.url.scheme == "https",
         )
 
+    async def posted(self, request: Request, session: Session) -> dict[str, str] | Response:
+        """The form of a signed-in POST, or the page that refuses it: the form unreadable, or
+        its CSRF token not the session's (403)."""
+        try:
+            form = await read_form(request)
+        except Exception as exc:
+            return self.failed(request, exc, session)
+        if not csrf_holds(session, form.get("csrf")):
+            return self.render(request, "error.html", {"error": STALE_FORM}, session, 403)
+        return form
+
     def failed(self, request: Request, exc: Exception, session: Session | None) -> Response:
         error = as_api_error(exc)
         return self.render(request, "error.html", {"error": error.message}, session, error.status)
@@ -184,12 +195,9 @@ class _Console:
             session = await self.session_of(request)
             if session is None:
                 return self.to_sign_in(request)
-            try:
-                form = await read_form(request)
-            except Exception as exc:
-                return self.failed(request, exc, session)
-            if not csrf_holds(session, form.get("csrf")):
-                return self.render(request, "error.html", {"error": STALE_FORM}, session, 403)
+            form = await self.posted(request, session)
+            if isinstance(form, Response):
+                return form
             request.state.session = session
             try:
                 target = await self.calls(act, self.services, request, form)
@@ -215,12 +223,9 @@ class _Console:
         session = await self.session_of(request)
         if session is None:
             return self.to_sign_in(request)
-        try:
-            form = await read_form(request)
-        except Exception as exc:
-            return self.failed(request, exc, session)
-        if not csrf_holds(session, form.get("csrf")):
-            return self.render(request, "error.html", {"error": STALE_FORM}, session, 403)
+        form = await self.posted(request, session)
+        if isinstance(form, Response):
+            return form
         request.state.session = session
         request.state.feed_token = await self.calls(
             self.services.calendar_feeds.issue, session.access_key_id
@@ -297,12 +302,9 @@ class _Console:
     async def sign_out(self, request: Request) -> Response:
         session = await self.session_of(request)
         if session is not None:
-            try:
-                form = await read_form(request)
-            except Exception as exc:
-                return self.failed(request, exc, session)
-            if not csrf_holds(session, form.get("csrf")):
-                return self.render(request, "error.html", {"error": STALE_FORM}, session, 403)
+            form = await self.posted(request, session)
+            if isinstance(form, Response):
+                return form
         response = RedirectResponse(PREFIX + "/sign-in", 303, headers=HEADERS)
         response.delete_cookie(COOKIE, path=PREFIX)
         return response
