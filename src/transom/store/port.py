@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from transom.store.ports.audit import AuditPort
 from transom.store.ports.changes import ChangePort
 from transom.store.ports.commands import CommandPort
 from transom.store.ports.configuration import ConfigurationPort
@@ -42,6 +43,7 @@ class Transaction(
     TopicPort,
     DeliveryPort,
     DocumentPort,
+    AuditPort,
     Protocol,
 ):
     """One unit of work over every aggregate."""

@@ -452,3 +452,27 @@ document_versions = sa.Table(
     sa.Column("created_date", UtcDateTime, nullable=False),
     sa.Column("version_name", sa.String(128)),
 )
+
+audit_records = sa.Table(
+    "audit_records",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("access_key_id", sa.String(128)),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("api", sa.String(16), nullable=False),
+    sa.Column("operation", sa.String(128), nullable=False),
+    sa.Column("outcome", sa.String(128), nullable=False),
+    sa.Column("parameters", sa.JSON, nullable=False),
+)
+sa.Index("ix_audit_records_at", audit_records.c.at)
+sa.Index("ix_audit_records_key", audit_records.c.access_key_id, audit_records.c.seq)
+
+audit_resources = sa.Table(
+    "audit_resources",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("resource", sa.String(256), nullable=False),
+)
+sa.Index("ix_audit_resources_resource", audit_resources.c.resource, audit_resources.c.seq)

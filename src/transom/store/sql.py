@@ -53,6 +53,7 @@ from transom.store.ports.changes import Change
 from transom.store.ports.commands import InvocationMove, InvocationUpdate
 from transom.store.ports.configuration import IdempotencyRecord
 from transom.store.ports.paging import Page
+from transom.store.sql_audit import AuditQueries
 from transom.store.sql_counts import CountQueries
 from transom.store.sql_deliveries import DeliveryQueries
 from transom.store.sql_documents import DocumentQueries
@@ -372,6 +373,7 @@ def _node(row: Sequence[Any]) -> Node:
 
 
 class SqlTransaction(
+    AuditQueries,
     ExecutionQueries,
     EventQueries,
     RuleQueries,
