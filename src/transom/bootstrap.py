@@ -19,6 +19,7 @@ from transom.domain.clock import Clock, SystemClock
 from transom.domain.delivery_policy import RetryPolicy
 from transom.domain.events import Realm
 from transom.domain.quotas import Quotas
+from transom.services.audit import AuditTrail
 from transom.services.calendar import CalendarService
 from transom.services.calendar_feeds import CalendarFeeds
 from transom.services.command_cache import CommandCache
@@ -68,6 +69,11 @@ class Settings:
     quotas: Quotas = field(default_factory=Quotas)
     node_ping_timeout: timedelta = timedelta(minutes=5)
     history_retention: timedelta = timedelta(days=30)
+    audit_retention: timedelta = timedelta(days=90)
+    """How long the audit trail keeps its records."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses of the reverse proxies whose `X-Forwarded-For` names the client (in the
+    audit trail); none: the client is the socket's peer."""
     realm: Realm = field(default_factory=Realm)
     public_url: str | None = None
     """The server's base URL as clients reach it (in SNS's SubscribeURL, UnsubscribeURL and
@@ -191,6 +197,7 @@ def build_services(
         overview=OverviewService(store, clock, windows, schedules, settings.node_ping_timeout),
         calendar=CalendarService(store, clock),
         calendar_feeds=CalendarFeeds(store, clock),
+        audit=AuditTrail(store, clock, settings.audit_retention),
     )
 
 
@@ -250,8 +257,13 @@ def build_app(
     relay = EventRelay(store, settings.realm, services.rules, doorbell.ring)
 
     async def reap() -> int:
-        """Expire undeliverable invocations, and report nodes that have gone quiet."""
-        return await calls(services.expiry.expire) + await calls(services.nodes.report_lost)
+        """Expire undeliverable invocations, report nodes that have gone quiet, and prune
+        the audit trail past its retention."""
+        return (
+            await calls(services.expiry.expire)
+            + await calls(services.nodes.report_lost)
+            + await calls(services.audit.prune_if_due)
+        )
 
     async def pending() -> bool:
         return await calls(relay.pending)

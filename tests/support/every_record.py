@@ -262,8 +262,15 @@ def assert_served(endpoint: str, found: Rows) -> None:
         "document_versions": set(found["document_versions"]),
     }
     # the scheduler's cursors, the idempotency tokens and the calendar feeds (only their
-    # tokens' hashes are kept) no API shows
-    assert set(found) - set(expected) == {"window_cursors", "idempotency_tokens", "calendar_feeds"}
+    # tokens' hashes are kept) no API shows; the audit trail is read by GET /v1/audit
+    # (tests/api/test_audit.py)
+    assert set(found) - set(expected) == {
+        "window_cursors",
+        "idempotency_tokens",
+        "calendar_feeds",
+        "audit_records",
+        "audit_resources",
+    }
     missing = {name: want - served[name] for name, want in expected.items() if want - served[name]}
     assert missing == {}, "records the server does not show"
 

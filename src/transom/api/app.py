@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from transom.api.edge import StoreCalls, read_body, send_reply
+from transom.api.edge import StoreCalls, read_body, send_reply, source_of
 from transom.api.metrics import UNKNOWN, RequestMetrics
 from transom.domain.errors import UnknownOperationError
 from transom.protocol.awsjson import framing
@@ -93,6 +93,7 @@ class _Front:
                     scope["query_string"].decode("latin-1"),
                     [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
                     body,
+                    source_of(scope),
                 )
             )
             status, answer = reply.status, reply.body
@@ -120,6 +121,7 @@ class _Front:
                     scope["query_string"].decode("latin-1"),
                     [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
                     body,
+                    source_of(scope),
                 )
             )
         except Exception as exc:

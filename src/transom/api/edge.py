@@ -54,6 +54,14 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
+def source_of(scope: Scope) -> str:
+    """The client's address: the socket's peer, or the address in `X-Forwarded-For` when the
+    peer is a proxy the server trusts (uvicorn's `forwarded_allow_ips` puts it in the
+    scope); empty when unknown."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""
+
+
 def _too_large(limit: int) -> RequestTooLargeError:
     return RequestTooLargeError(f"The request body is larger than {limit} bytes; send less data.")
 

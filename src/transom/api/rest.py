@@ -25,6 +25,15 @@ StandardErrorUrl (`services.output_links`), which is its own authorization, no s
 request: 403 AccessDeniedException for a link this server did not make, altered or expired,
 404 InvocationDoesNotExist when the invocation is no longer kept.
 
+`GET /v1/audit?since=ISO&key=AKID&resource=ID&limit=N&next_token=T` answers `200 {"records":
+[...], "next_token": T}`: the audit trail's records (`transom.protocol.audit` says which calls
+have one) made at or after `since` (an ISO 8601 time; UTC when it names no offset), of the
+access key `key`, naming `resource`, newest first, `limit` of them (default
+`DEFAULT_AUDIT_RECORDS`, at most `MAX_AUDIT_RECORDS`); `next_token`, when not null, reads the
+next page. Each record is `{"Time", "AccessKeyId" (null: unsigned), "SourceAddress", "Api",
+"Operation", "Resources", "Outcome" ("Success" or the error code), "Parameters" (secrets as
+"***")}`, times as below.
+
 The other requests are SigV4-signed with an access key the server knows, scoped to service
 `ssm`, exactly as for the AWS JSON endpoint. Every error is `{"__type": code, "message": message}`
 with the `ApiError`'s status; none is a 500 unless the server itself fails.
@@ -32,6 +41,7 @@ with the `ApiError`'s status; none is a 500 unless the server itself fails.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -46,12 +56,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from transom.api.edge import StoreCalls, read_body
+from transom.api.edge import StoreCalls, read_body, source_of
 from transom.api.metrics import RequestMetrics
+from transom.domain.audit import SUCCESS, AuditQuery, AuditRecord
 from transom.domain.clock import Clock
-from transom.domain.errors import ValidationError
+from transom.domain.errors import InvalidNextTokenError, ValidationError
+from transom.protocol.audit import AuditedCall, Caller, audited, record
 from transom.protocol.awsjson.framing import decode_request, error_reply
-from transom.protocol.awsjson.sigv4 import verify_request
+from transom.protocol.awsjson.sigv4 import claimed_access_key, verify_request
 from transom.services.container import Services
 from transom.services.delivery import DeliveryListing, DeliveryView
 from transom.services.event_feed import EventPattern
@@ -63,6 +75,8 @@ POLL_SECONDS = 0.2
 """How often a waiting `GET /v1/events` looks at the outbox again (holding no connection)."""
 DEFAULT_DELIVERIES = 20
 MAX_DELIVERIES = 1000
+DEFAULT_AUDIT_RECORDS = 50
+MAX_AUDIT_RECORDS = 1000
 _WINDOW_ID = re.compile(r"mw-[0-9a-f]{17}", re.ASCII)
 _OUTPUT_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -75,11 +89,18 @@ def _headers() -> dict[str, str]:
     return {"x-amzn-RequestId": str(uuid.uuid4())}
 
 
+Audit = Callable[[Request, str, "str | None"], Awaitable[None]]
+"""Records a call of the operation with its error code (None: success) when it is audited."""
+
+
 def _timed(
-    metrics: RequestMetrics, operation: str, handle: Callable[[Request], Awaitable[Response]]
+    metrics: RequestMetrics,
+    operation: str,
+    handle: Callable[[Request], Awaitable[Response]],
+    audit: Audit,
 ) -> Callable[[Request], Awaitable[Response]]:
     """The route's endpoint: `handle`, with any exception it raises answered in AWS JSON's
-    error shape (`framing.error_reply`), timed into `metrics` as api `rest`."""
+    error shape (`framing.error_reply`), timed into `metrics` as api `rest`, and `audit`ed."""
 
     async def endpoint(request: Request) -> Response:
         started, error = time.perf_counter(), None
@@ -88,6 +109,7 @@ def _timed(
         except Exception as exc:
             status, body, error = error_reply(exc)
             response = Response(body, status, headers=_headers(), media_type="application/json")
+        await audit(request, operation, error)
         metrics.observe("rest", operation, time.perf_counter() - started, error)
         return response
 
@@ -168,6 +190,57 @@ def _deliveries_query(params: Mapping[str, str]) -> _DeliveriesQuery:
     return _DeliveriesQuery(limit=int(limit_text), failing=failing_text == "true")
 
 
+def _whole_number(name: str, text: str, low: int, high: int) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 9 and low <= int(text) <= high):
+        raise ValidationError(f"{name}={text[:32]!r} must be a whole number from {low} to {high}.")
+    return int(text)
+
+
+def _audit_query(params: Mapping[str, str]) -> AuditQuery:
+    """The audit query the query string asks for; `ValidationError` or `InvalidNextToken`
+    saying what to fix."""
+    unknown = sorted(set(params) - {"since", "key", "resource", "limit", "next_token"})
+    if unknown:
+        raise ValidationError(
+            f"Unknown query parameter {unknown[0]!r}: GET /v1/audit takes since, key, "
+            "resource, limit, next_token."
+        )
+    since = None
+    if "since" in params:
+        try:
+            since = datetime.fromisoformat(params["since"])
+        except ValueError:
+            raise ValidationError(
+                f"since={params['since'][:40]!r} is not an ISO 8601 time, like "
+                "2024-05-01T12:00:00Z."
+            ) from None
+        since = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+    token = params.get("next_token")
+    if token is not None and not (token.isascii() and token.isdigit() and len(token) <= 18):
+        raise InvalidNextTokenError("The next_token is not one this server gave.")
+    limit = params.get("limit", str(DEFAULT_AUDIT_RECORDS))
+    return AuditQuery(
+        since=since,
+        access_key_id=params.get("key"),
+        resource=params.get("resource"),
+        before=None if token is None else int(token),
+        limit=_whole_number("limit", limit, 1, MAX_AUDIT_RECORDS),
+    )
+
+
+def _audit_record(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "Time": _time(record.at),
+        "AccessKeyId": record.access_key_id,
+        "SourceAddress": record.source,
+        "Api": record.api,
+        "Operation": record.operation,
+        "Resources": list(record.resources),
+        "Outcome": record.outcome,
+        "Parameters": record.parameters,
+    }
+
+
 def _time(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -190,6 +263,34 @@ def _delivery_record(view: DeliveryView) -> dict[str, Any]:
     }
 
 
+async def _audit(
+    services: Services, calls: StoreCalls, request: Request, operation: str, error: str | None
+) -> None:
+    """Record the call when it is audited: its resources are the path's ids and the id it
+    made (`request.state.created`); its query is not recorded (an output link's holds its
+    signature)."""
+    if not audited("rest", operation, error):
+        return
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+    caller = Caller(claimed_access_key(headers), source_of(request.scope))
+    resources = [*request.path_params.values(), *getattr(request.state, "created", ())]
+    call = AuditedCall(caller, "rest", operation, error or SUCCESS, None, None, resources)
+    await calls(record, services, call)
+
+
+def _authenticate(services: Services, clock: Clock, request: Request, body: bytes) -> None:
+    """Verify the request's signature; raises `ApiError` when it does not hold."""
+    verify_request(
+        method=request.method,
+        path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
+        query=request.scope["query_string"].decode("latin-1"),
+        headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
+        body=body,
+        secret_for=services.keys.secret_for,
+        now=clock.now(),
+    )
+
+
 def rest_routes(
     services: Services,
     clock: Clock,
@@ -199,20 +300,11 @@ def rest_routes(
 ) -> list[Route]:
     """The `/v1` routes, checking signatures against `clock`; their service calls run as
     `calls` runs them, timed into `metrics` (operations GetCommandOutput,
-    StartWindowExecution, GetEvents, ListDeliveries). A waiting read of the events ends
-    early once `stopping()`."""
+    StartWindowExecution, GetEvents, ListDeliveries, GetAuditRecords) and audited. A waiting
+    read of the events ends early once `stopping()`."""
 
-    def authenticate(request: Request, body: bytes) -> None:
-        """Verify the request's signature; raises `ApiError` when it does not hold."""
-        verify_request(
-            method=request.method,
-            path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
-            query=request.scope["query_string"].decode("latin-1"),
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
-            body=body,
-            secret_for=services.keys.secret_for,
-            now=clock.now(),
-        )
+    authenticate = functools.partial(_authenticate, services, clock)
+    audit = functools.partial(_audit, services, calls)
 
     def run_now(request: Request, body: bytes) -> str:
         """Authenticate, validate and start the run; raises `ApiError` for any refusal."""
@@ -225,6 +317,7 @@ def rest_routes(
     async def start_execution(request: Request) -> Response:
         body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
         execution_id = await calls(run_now, request, body)
+        request.state.created = (execution_id,)
         return JSONResponse({"WindowExecutionId": execution_id}, 201, headers=_headers())
 
     def feed_query(request: Request, body: bytes) -> _FeedQuery:
@@ -260,6 +353,20 @@ def rest_routes(
         }
         return JSONResponse(answer, headers=_headers())
 
+    def audit_page(request: Request, body: bytes) -> tuple[list[AuditRecord], int | None]:
+        authenticate(request, body)
+        page = services.audit.search(_audit_query(request.query_params))
+        return page.items, page.next_after
+
+    async def read_audit(request: Request) -> Response:
+        body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
+        records, after = await calls(audit_page, request, body)
+        answer = {
+            "records": [_audit_record(record) for record in records],
+            "next_token": None if after is None else str(after),
+        }
+        return JSONResponse(answer, headers=_headers())
+
     def output(request: Request) -> str:
         path, query = request.path_params, request.query_params
         return services.output_links.read(
@@ -276,14 +383,19 @@ def rest_routes(
         return PlainTextResponse(text, headers=_headers() | _OUTPUT_HEADERS)
 
     return [
-        Route(OUTPUT_PATH, _timed(metrics, "GetCommandOutput", read_output), methods=["GET"]),
+        Route(
+            OUTPUT_PATH, _timed(metrics, "GetCommandOutput", read_output, audit), methods=["GET"]
+        ),
         Route(
             "/v1/windows/{window_id}/executions",
-            _timed(metrics, "StartWindowExecution", start_execution),
+            _timed(metrics, "StartWindowExecution", start_execution, audit),
             methods=["POST"],
         ),
-        Route("/v1/events", _timed(metrics, "GetEvents", read_events), methods=["GET"]),
+        Route("/v1/audit", _timed(metrics, "GetAuditRecords", read_audit, audit), methods=["GET"]),
+        Route("/v1/events", _timed(metrics, "GetEvents", read_events, audit), methods=["GET"]),
         Route(
-            "/v1/deliveries", _timed(metrics, "ListDeliveries", list_deliveries), methods=["GET"]
+            "/v1/deliveries",
+            _timed(metrics, "ListDeliveries", list_deliveries, audit),
+            methods=["GET"],
         ),
     ]

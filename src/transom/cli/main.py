@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from transom.cli.agent import agent
+from transom.cli.audit import audit
 from transom.cli.backup import backup_command, restore_command
 from transom.cli.commands import command
 from transom.cli.documents import documents
@@ -96,6 +97,24 @@ def server_options(command: F) -> F:
         default=30,
         show_default=True,
         help="Days window executions and commands are kept before they are purged.",
+    )(command)
+    command = click.option(
+        "--audit-retention-days",
+        envvar="TRANSOM_AUDIT_RETENTION_DAYS",
+        type=click.IntRange(min=1),
+        default=90,
+        show_default=True,
+        help="Days the audit trail keeps its records before they are pruned.",
+    )(command)
+    command = click.option(
+        "--trust-proxy",
+        "trusted_proxies",
+        envvar="TRANSOM_TRUST_PROXY",
+        multiple=True,
+        metavar="ADDRESS",
+        help="A reverse proxy (IP address or CIDR; repeat for several) whose X-Forwarded-For "
+        "header names the client in the audit trail; without it the client is the socket's "
+        "peer and X-Forwarded-For is ignored.",
     )(command)
     command = click.option(
         "--account-id",
@@ -294,6 +313,8 @@ def _settings(
         ),
         node_ping_timeout=timedelta(seconds=server["node_ping_timeout"]),
         history_retention=timedelta(days=server["history_retention_days"]),
+        audit_retention=timedelta(days=server["audit_retention_days"]),
+        trusted_proxies=tuple(server["trusted_proxies"]),
         realm=Realm(server["account_id"], server["region"]),
         public_url=server["public_url"],
         signing_key=server["signing_key"],
@@ -355,6 +376,7 @@ main.add_command(agent)
 main.add_command(window)
 main.add_command(documents)
 main.add_command(command)
+main.add_command(audit)
 main.add_command(events)
 main.add_command(store_options(backup_command))
 main.add_command(store_options(restore_command))

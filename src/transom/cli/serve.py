@@ -117,6 +117,9 @@ def serve(
         ssl_keyfile=settings.tls_key,
         http=limits.protocol(),
         timeout_keep_alive=limits.keep_alive_seconds,
+        # X-Forwarded-For names the client only when a trusted proxy sends it
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
     )
     process_log.info(
         "server listening on %s://%s",

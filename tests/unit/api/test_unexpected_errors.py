@@ -42,11 +42,17 @@ class Broken:
         return fail
 
 
+class Unaudited:
+    """An audit trail that keeps nothing (a failing one logs its own error)."""
+
+    def record(self, _record: object) -> int:
+        return 0
+
+
 def app() -> Any:
     broken = Broken()
-    services = Services(
-        **cast(dict[str, Any], {f.name: broken for f in dataclasses.fields(Services)})
-    )
+    fields = {f.name: broken for f in dataclasses.fields(Services)} | {"audit": Unaudited()}
+    services = Services(**cast(dict[str, Any], fields))
     calls, clock = StoreCalls(inline=True), SystemClock()
     metrics = RequestMetrics(CollectorRegistry())
     return create_app(

@@ -16,8 +16,11 @@ from typing import Any
 from starlette.requests import Request
 
 from transom.api.console import ical
+from transom.api.edge import source_of
 from transom.domain.errors import DoesNotExistError, InvocationDoesNotExistError, ValidationError
 from transom.domain.executions import ACTIVE
+from transom.protocol.audit import Caller, audit_call
+from transom.protocol.awsjson.invoke import invoke
 from transom.services.container import Services
 from transom.services.overview import explain
 from transom.services.schedules import ScheduleSpan
@@ -86,6 +89,12 @@ def execution(services: Services, request: Request) -> dict[str, Any]:
     return {"execution": found, "window_name": name, "tasks": shown, "active": active}
 
 
+def caller_of(request: Request) -> Caller:
+    """Who a form's change is recorded for in the audit trail: the signed-in key, from the
+    client's address."""
+    return Caller(request.state.session.access_key_id, source_of(request.scope))
+
+
 def nodes(services: Services, _request: Request) -> dict[str, Any]:
     return {"nodes": services.nodes.describe({})}
 
@@ -125,8 +134,16 @@ def calendar_ics(services: Services, request: Request) -> bytes | None:
 
 
 def run_now(services: Services, request: Request, _form: Mapping[str, str]) -> str:
-    execution_id = services.scheduler.run_now(request.path_params["window_id"])
-    return f"{PREFIX}/executions/{execution_id}"
+    """Start the window now, audited as the REST call that does it."""
+    window_id = request.path_params["window_id"]
+
+    def act() -> dict[str, str]:
+        return {"WindowExecutionId": services.scheduler.run_now(window_id)}
+
+    answer = audit_call(
+        services, caller_of(request), "rest", "StartWindowExecution", {}, act, (window_id,)
+    )
+    return f"{PREFIX}/executions/{answer['WindowExecutionId']}"
 
 
 def set_enabled(services: Services, request: Request, form: Mapping[str, str]) -> str:
@@ -134,11 +151,13 @@ def set_enabled(services: Services, request: Request, form: Mapping[str, str]) -
     wanted = form.get("enabled")
     if wanted not in ("true", "false"):
         raise ValidationError("Enabled must be true or false.")
-    services.windows.update(window_id, {"enabled": wanted == "true"}, replace=False)
+    params = {"WindowId": window_id, "Enabled": wanted == "true"}
+    invoke(services, caller_of(request), "UpdateMaintenanceWindow", params)
     return f"{PREFIX}/windows/{window_id}"
 
 
 def cancel(services: Services, request: Request, _form: Mapping[str, str]) -> str:
     execution_id = request.path_params["execution_id"]
-    services.history.cancel(execution_id)
+    params = {"WindowExecutionId": execution_id}
+    invoke(services, caller_of(request), "CancelMaintenanceWindowExecution", params)
     return f"{PREFIX}/executions/{execution_id}"

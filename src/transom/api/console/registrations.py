@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from transom.api.console.pages import PREFIX
+from transom.api.console.pages import PREFIX, caller_of
 from transom.domain.errors import ValidationError
 from transom.protocol.awsjson.invoke import invoke
 from transom.protocol.awsjson.registry import Params
@@ -62,14 +62,14 @@ def register_target(services: Services, request: Request, form: Mapping[str, str
         "Targets": targets,
         **_optional(form, {"name": "Name", "owner_information": "OwnerInformation"}),
     }
-    invoke(services, "RegisterTargetWithMaintenanceWindow", params)
+    invoke(services, caller_of(request), "RegisterTargetWithMaintenanceWindow", params)
     return f"{PREFIX}/windows/{window_id}#targets-h"
 
 
 def deregister_target(services: Services, request: Request, form: Mapping[str, str]) -> str:
     window_id = request.path_params["window_id"]
     params = {"WindowId": window_id, "WindowTargetId": form.get("target", ""), "Safe": True}
-    invoke(services, "DeregisterTargetFromMaintenanceWindow", params)
+    invoke(services, caller_of(request), "DeregisterTargetFromMaintenanceWindow", params)
     return f"{PREFIX}/windows/{window_id}#targets-h"
 
 
@@ -101,12 +101,12 @@ def register_task(services: Services, request: Request, form: Mapping[str, str])
     }
     if priority:
         params["Priority"] = int(priority) if priority.isdigit() else priority
-    invoke(services, "RegisterTaskWithMaintenanceWindow", params)
+    invoke(services, caller_of(request), "RegisterTaskWithMaintenanceWindow", params)
     return f"{PREFIX}/windows/{window_id}#tasks-h"
 
 
 def deregister_task(services: Services, request: Request, form: Mapping[str, str]) -> str:
     window_id = request.path_params["window_id"]
     params = {"WindowId": window_id, "WindowTaskId": form.get("task", "")}
-    invoke(services, "DeregisterTaskFromMaintenanceWindow", params)
+    invoke(services, caller_of(request), "DeregisterTaskFromMaintenanceWindow", params)
     return f"{PREFIX}/windows/{window_id}#tasks-h"

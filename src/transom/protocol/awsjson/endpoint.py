@@ -5,6 +5,9 @@ One endpoint serves every API of `transom.protocol.awsjson.apis`, chosen by the 
 service and validated against that API's model. A target no API claims is authenticated (for
 any of the signing services) before it is refused as an unknown operation.
 
+Every call `transom.protocol.audit` audits is recorded in the audit trail once answered,
+with the claimed access key and the `source` address the HTTP adapter gives.
+
 `AwsJsonEndpoint.handle` never raises: every outcome is an HTTP status and a body, errors in
 the AWS shape. It is synchronous and framework-free; the HTTP adapter runs it inline or in a
 worker thread (`transom.api.edge.StoreCalls`).
@@ -15,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from transom.domain.audit import SUCCESS
 from transom.domain.clock import Clock
 from transom.domain.errors import (
     ClientError,
     UnknownOperationError,
 )
+from transom.protocol.audit import AuditedCall, Caller, audited, record
 from transom.protocol.awsjson import framing, sigv4
 from transom.protocol.awsjson.apis import APIS, AwsJsonApi
 from transom.protocol.awsjson.model import operation_names
@@ -70,8 +75,15 @@ class AwsJsonEndpoint:
         self._targets = " or ".join(f"{api.target_prefix}.<Operation>" for api in apis)
 
     def handle(
-        self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: bytes
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        source: str = "",
     ) -> Reply:
+        """The answer to the request; `source` is the client's address, for the audit."""
         pairs = list(headers)
         lookup = {name.lower(): value for name, value in pairs}
         target = lookup.get("x-amz-target", "")
@@ -79,12 +91,23 @@ class AwsJsonEndpoint:
         route = self._routes.get(prefix)
         api = None if route is None else route.signing_name
         known = operation if route is not None and operation in route.known else None
+        result = None
         try:
             result = self._dispatch(method, path, query, pairs, lookup, body, route, operation)
-            return Reply(200, framing.encode_response(result), api, known)
+            reply = Reply(200, framing.encode_response(result), api, known)
         except Exception as exc:
             status, answer, code = framing.error_reply(exc)
-            return Reply(status, answer, api, known, code)
+            reply = Reply(status, answer, api, known, code)
+        if audited(api, known, reply.error):
+            try:
+                params = framing.decode_request(body)
+            except Exception:
+                params = None
+            caller = Caller(sigv4.claimed_access_key(pairs), source)
+            outcome = reply.error or SUCCESS
+            call = AuditedCall(caller, api or "unknown", operation, outcome, params, result)
+            record(self._services, call)
+        return reply
 
     def _dispatch(
         self,

@@ -40,6 +40,7 @@ _TERMINATOR = "aws4_request"
 _AMZ_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z", re.ASCII)
 _AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _AUTH_PARAMETERS = ("Credential", "SignedHeaders", "Signature")
+_CREDENTIAL = re.compile(r"Credential\s*=\s*([^/,\s]+)", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,17 @@ def verify_request(
     if not (signature.isascii() and hmac.compare_digest(expected, signature)):
         raise InvalidSignatureError(SIGNATURE_MISMATCH)
     return VerifiedCaller(access_key_id=access_key_id, region=region)
+
+
+def claimed_access_key(headers: Iterable[tuple[str, str]]) -> str | None:
+    """The access key id the request's Authorization header names (cut to 128 characters),
+    whether or not its signature holds; None when it names none. For the record of a
+    refused request, never for authentication."""
+    for name, value in headers:
+        if name.lower() == "authorization":
+            found = _CREDENTIAL.search(value)
+            return None if found is None else found.group(1)[:128]
+    return None
 
 
 def _collect(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, list[str]]:

@@ -20,8 +20,10 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from transom.domain.audit import SUCCESS
 from transom.domain.clock import Clock
 from transom.domain.errors import MissingAuthenticationTokenError, UnknownOperationError
+from transom.protocol.audit import AuditedCall, Caller, audited, record
 from transom.protocol.awsjson import sigv4
 from transom.protocol.awsjson.validation import validate_input
 from transom.protocol.query import decoding, encoding
@@ -55,16 +57,48 @@ class QueryEndpoint:
         self.namespace: str = service_model().metadata["xmlNamespace"]
 
     def handle(
-        self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: bytes
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        source: str = "",
     ) -> Reply:
+        """The answer to the request; `source` is the client's address, for the audit (every
+        call `transom.protocol.audit` audits is recorded once answered)."""
         request_id = str(uuid.uuid4())
         known = None
+        pairs = list(headers)
+        form: dict[str, str] = {}
+        result: dict[str, object] = {}
         try:
             form = decoding.parse_form(query if method == "GET" else body)
             known = form.get("Action") if form.get("Action") in OPERATIONS else None
-            return self._dispatch(method, path, query, list(headers), body, form, request_id)
+            reply = self._dispatch(method, path, query, pairs, body, form, request_id, result)
         except Exception as exc:
-            return self.error_reply(exc, request_id, known)
+            reply = self.error_reply(exc, request_id, known)
+        if audited("sns", known, reply.error):
+            self._record(pairs, source, form, reply, result)
+        return reply
+
+    def _record(
+        self,
+        headers: list[tuple[str, str]],
+        source: str,
+        form: dict[str, str],
+        reply: Reply,
+        result: dict[str, object],
+    ) -> None:
+        action = form.get("Action", "")
+        model = operation_model(action)
+        try:
+            params = None if model is None else decoding.decode(model.input_shape, form)
+        except Exception:
+            params = None
+        caller = Caller(sigv4.claimed_access_key(headers), source)
+        outcome = reply.error or SUCCESS
+        record(self._services, AuditedCall(caller, "sns", action, outcome, params, result))
 
     def error_reply(
         self, exc: Exception, request_id: str | None = None, action: str | None = None
@@ -83,7 +117,10 @@ class QueryEndpoint:
         body: bytes,
         form: dict[str, str],
         request_id: str,
+        answered: dict[str, object],
     ) -> Reply:
+        """The reply to a request whose form is `form`; the handler's result is put into
+        `answered` (for the audit)."""
         signed = any(name.lower() == "authorization" for name, _ in headers)
         action = form.get("Action", "")
         if signed or method != "GET" or action not in UNSIGNED_ACTIONS:
@@ -116,6 +153,7 @@ class QueryEndpoint:
         params = decoding.decode(model.input_shape, form)
         validate_input(model.input_shape, params)
         result = handler(self._services, Call(params, signed, form))
+        answered.update(result)
         return Reply(
             200,
             encoding.encode_response(model, self.namespace, result, request_id),
