@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from tests.store.contract import ON_EVERY_BACKEND, covers
 from tests.store.records import NOW
+from tests.support.clock import FakeClock
 from transom.domain.audit import SUCCESS, AuditQuery, AuditRecord
+from transom.services.audit import AuditTrail
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
@@ -97,3 +99,20 @@ def test_pruning_deletes_records_made_before_the_cutoff(store: SqlStore) -> None
     assert _read(store, resource="mw-1") == ([kept], None)
     with store.write() as tx:
         assert tx.prune_audit_records(NOW + timedelta(minutes=10)) == 0
+
+
+def test_the_trail_prunes_records_past_its_retention_when_the_reaper_calls(
+    store: SqlStore,
+) -> None:
+    clock = FakeClock(NOW)
+    trail = AuditTrail(store, clock, timedelta(days=90))
+    trail.record(_record(0))
+    clock.advance(timedelta(days=60))
+    recent = trail.record(_record(0))
+    assert trail.prune_if_due() == 0  # nothing is 90 days old yet
+    clock.advance(timedelta(days=31))
+    assert trail.prune_if_due() == 1  # the first record is 91 days old
+    assert [r.seq for r in trail.search(AuditQuery()).items] == [recent]
+    assert [r.at for r in trail.search(AuditQuery()).items] == [NOW + timedelta(days=60)]
+    clock.advance(timedelta(days=60))
+    assert trail.prune_if_due() == 1
