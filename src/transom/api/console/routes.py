@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from transom.api.console import pages, registrations, window_forms
+from transom.api.console import commands, pages, registrations, window_forms
 from transom.api.console.calendar import calendar
 from transom.api.console.pages import PREFIX
 from transom.api.console.rendering import Templates
@@ -322,6 +322,7 @@ def console_routes(
     window = PREFIX + "/windows/{window_id}"
     execution = PREFIX + "/executions/{execution_id}"
     feed_page = PREFIX + "/calendar/feed"
+    command = PREFIX + "/commands/{command_id}"
     new_window_page = console.page("window_form.html", window_forms.new_window)
     edit_page = console.page("window_form.html", window_forms.edit_window)
     on_new = functools.partial(
@@ -334,6 +335,9 @@ def console_routes(
     on_execution = functools.partial(
         console.action, template="execution.html", load=pages.execution
     )
+    on_commands = functools.partial(console.action, template="commands.html", load=commands.history)
+    commands_page = console.page("commands.html", commands.history)
+    on_command = functools.partial(console.action, template="command.html", load=commands.command)
     return [
         Route("/", _to_console, methods=["GET"]),
         Route(PREFIX, _to_console, methods=["GET"]),
@@ -363,6 +367,10 @@ def console_routes(
         Route(execution, console.page("execution.html", pages.execution), methods=["GET"]),
         Route(execution + "/cancel", on_execution(pages.cancel), methods=["POST"]),
         Route(PREFIX + "/nodes", console.page("nodes.html", pages.nodes), methods=["GET"]),
+        Route(PREFIX + "/commands", commands_page, methods=["GET"]),
+        Route(PREFIX + "/commands", on_commands(commands.send), methods=["POST"]),
+        Route(command, console.page("command.html", commands.command), methods=["GET"]),
+        Route(command + "/cancel", on_command(commands.cancel), methods=["POST"]),
         Route(PREFIX + "/calendar", console.page("calendar.html", calendar), methods=["GET"]),
         Route(feed_page, console.page("calendar_feed.html", pages.calendar_feed), methods=["GET"]),
         Route(feed_page, console.new_feed, methods=["POST"]),
