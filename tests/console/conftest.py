@@ -41,6 +41,16 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def shots(page: Page, name: str) -> None:
+    """Screenshots of the page at 1280 and at 768 px wide (`NAME-1280`, `NAME-768`)."""
+    size = page.viewport_size
+    for width in (1280, 768):
+        page.set_viewport_size({"width": width, "height": 900})
+        shot(page, f"{name}-{width}")
+    if size is not None:
+        page.set_viewport_size(size)
+
+
 def sign_in(page: Page, endpoint: str, secret: str = SECRET_ACCESS_KEY) -> None:
     page.goto(endpoint + "/")
     page.get_by_label("Access key ID").fill(ACCESS_KEY_ID)

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from playwright.sync_api import Locator, Page, expect
 
-from tests.console.conftest import shot, sign_in
+from tests.console.conftest import shots, sign_in
 from tests.support.servers import ServerProcess, boto3_client
 
 
@@ -38,14 +38,6 @@ def nav(page: Page, name: str) -> Locator:
 def parameter(page: Page, name: str) -> Locator:
     """The field of the chosen document's parameter `name`."""
     return page.locator("fieldset[data-document]:not([hidden])").get_by_label(name)
-
-
-def shots(page: Page, name: str) -> None:
-    """Screenshots of the page at 1280 and at 768 px wide."""
-    shot(page, f"{name}-1280")
-    page.set_viewport_size({"width": 768, "height": 900})
-    shot(page, f"{name}-768")
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_a_command_sent_from_the_form_reaches_success_live_with_its_output(

@@ -78,8 +78,17 @@ def history(services: Services, request: Request) -> dict[str, Any]:
         "nodes": services.nodes.describe({}),
         "field_name": field_name,
         "shown_types": SHOWN_TYPES,
-        "form": dict(FORM_DEFAULTS),
+        "form": _preset(request),
     }
+
+
+def _preset(request: Request) -> dict[str, str]:
+    """The form's first values: the defaults, with the node in `node` picked."""
+    form = dict(FORM_DEFAULTS)
+    picked_node = request.query_params.get("node")
+    if picked_node:
+        form |= {"by": "nodes", f"node:{picked_node}": "on"}
+    return form
 
 
 def send(services: Services, _request: Request, form: Mapping[str, str]) -> str:

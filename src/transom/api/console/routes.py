@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from transom.api.console import commands, pages, registrations, window_forms
+from transom.api.console import commands, node_page, pages, registrations, window_forms
 from transom.api.console.calendar import calendar
 from transom.api.console.pages import PREFIX
 from transom.api.console.rendering import Templates
@@ -323,6 +323,7 @@ def console_routes(
     execution = PREFIX + "/executions/{execution_id}"
     feed_page = PREFIX + "/calendar/feed"
     command = PREFIX + "/commands/{command_id}"
+    node = PREFIX + "/nodes/{instance_id}"
     new_window_page = console.page("window_form.html", window_forms.new_window)
     edit_page = console.page("window_form.html", window_forms.edit_window)
     on_new = functools.partial(
@@ -336,6 +337,7 @@ def console_routes(
         console.action, template="execution.html", load=pages.execution
     )
     on_commands = functools.partial(console.action, template="commands.html", load=commands.history)
+    on_node = functools.partial(console.action, template="node.html", load=node_page.node)
     commands_page = console.page("commands.html", commands.history)
     on_command = functools.partial(console.action, template="command.html", load=commands.command)
     return [
@@ -367,6 +369,9 @@ def console_routes(
         Route(execution, console.page("execution.html", pages.execution), methods=["GET"]),
         Route(execution + "/cancel", on_execution(pages.cancel), methods=["POST"]),
         Route(PREFIX + "/nodes", console.page("nodes.html", pages.nodes), methods=["GET"]),
+        Route(node, console.page("node.html", node_page.node), methods=["GET"]),
+        Route(node + "/tags", on_node(node_page.add_tag), methods=["POST"]),
+        Route(node + "/tags/remove", on_node(node_page.remove_tag), methods=["POST"]),
         Route(PREFIX + "/commands", commands_page, methods=["GET"]),
         Route(PREFIX + "/commands", on_commands(commands.send), methods=["POST"]),
         Route(command, console.page("command.html", commands.command), methods=["GET"]),
