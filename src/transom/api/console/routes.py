@@ -23,7 +23,14 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from transom.api.console import commands, node_page, pages, registrations, window_forms
+from transom.api.console import (
+    activations,
+    commands,
+    node_page,
+    pages,
+    registrations,
+    window_forms,
+)
 from transom.api.console.calendar import calendar
 from transom.api.console.pages import PREFIX
 from transom.api.console.rendering import Templates
@@ -62,7 +69,9 @@ SIGNED_OUT = "You are signed out: reload the page to sign in."
 NO_FEED = "No such calendar feed: its URL was revoked, or its access key deleted."
 
 Load = Callable[[Services, Request], dict[str, Any]]
-Act = Callable[[Services, Request, Mapping[str, str]], str]
+Act = Callable[[Services, Request, Mapping[str, str]], str | dict[str, Any]]
+"""A form's change: the path to show next, or the context of a page to answer with at once
+(what it made is shown this once, such as an activation's code)."""
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -189,7 +198,8 @@ class _Console:
         return endpoint
 
     def action(self, act: Act, template: str, load: Load) -> Endpoint:
-        """A form's POST; when refused, `template` again with `load`'s context."""
+        """A form's POST; when refused, `template` again with `load`'s context, and when `act`
+        answers a context, `template` with it."""
 
         async def endpoint(request: Request) -> Response:
             session = await self.session_of(request)
@@ -209,6 +219,8 @@ class _Console:
                     return self.failed(request, exc, session)
                 context = {**context, "error": error.message, "form": form}
                 return self.render(request, template, context, session, error.status)
+            if isinstance(target, dict):
+                return self.render(request, template, target, session)
             response = RedirectResponse(target, 303, headers=HEADERS)
             self.keep(request, response, session)
             return response
@@ -338,6 +350,9 @@ def console_routes(
     )
     on_commands = functools.partial(console.action, template="commands.html", load=commands.history)
     on_node = functools.partial(console.action, template="node.html", load=node_page.node)
+    on_activations = functools.partial(
+        console.action, template="activations.html", load=activations.activations
+    )
     commands_page = console.page("commands.html", commands.history)
     on_command = functools.partial(console.action, template="command.html", load=commands.command)
     return [
@@ -369,6 +384,13 @@ def console_routes(
         Route(execution, console.page("execution.html", pages.execution), methods=["GET"]),
         Route(execution + "/cancel", on_execution(pages.cancel), methods=["POST"]),
         Route(PREFIX + "/nodes", console.page("nodes.html", pages.nodes), methods=["GET"]),
+        Route(
+            PREFIX + "/activations",
+            console.page("activations.html", activations.activations),
+            methods=["GET"],
+        ),
+        Route(PREFIX + "/activations", on_activations(activations.create), methods=["POST"]),
+        Route(PREFIX + "/activations/delete", on_activations(activations.delete), methods=["POST"]),
         Route(node, console.page("node.html", node_page.node), methods=["GET"]),
         Route(node + "/tags", on_node(node_page.add_tag), methods=["POST"]),
         Route(node + "/tags/remove", on_node(node_page.remove_tag), methods=["POST"]),
