@@ -23,16 +23,10 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from transom.api.console import (
-    activations,
-    commands,
-    node_page,
-    pages,
-    registrations,
-    window_forms,
-)
+from transom.api.console import pages, registrations, window_forms
 from transom.api.console.calendar import calendar
-from transom.api.console.pages import PREFIX
+from transom.api.console.fleet_pages import FORM_PAGES
+from transom.api.console.pages import PREFIX, Act, Load
 from transom.api.console.rendering import Templates
 from transom.api.console.sessions import (
     COOKIE,
@@ -68,10 +62,6 @@ STALE_FORM = (
 SIGNED_OUT = "You are signed out: reload the page to sign in."
 NO_FEED = "No such calendar feed: its URL was revoked, or its access key deleted."
 
-Load = Callable[[Services, Request], dict[str, Any]]
-Act = Callable[[Services, Request, Mapping[str, str]], str | dict[str, Any]]
-"""A form's change: the path to show next, or the context of a page to answer with at once
-(what it made is shown this once, such as an activation's code)."""
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -227,6 +217,16 @@ class _Console:
 
         return endpoint
 
+    def form_page(
+        self, path: str, template: str, load: Load, forms: Mapping[str, Act]
+    ) -> list[BaseRoute]:
+        """The page at `path` and its forms' POSTs, each at `path` + its suffix."""
+        posts = [
+            Route(path + suffix, self.action(act, template, load), methods=["POST"])
+            for suffix, act in forms.items()
+        ]
+        return [Route(path, self.page(template, load), methods=["GET"]), *posts]
+
     # the calendar feed
 
     async def new_feed(self, request: Request) -> Response:
@@ -334,8 +334,6 @@ def console_routes(
     window = PREFIX + "/windows/{window_id}"
     execution = PREFIX + "/executions/{execution_id}"
     feed_page = PREFIX + "/calendar/feed"
-    command = PREFIX + "/commands/{command_id}"
-    node = PREFIX + "/nodes/{instance_id}"
     new_window_page = console.page("window_form.html", window_forms.new_window)
     edit_page = console.page("window_form.html", window_forms.edit_window)
     on_new = functools.partial(
@@ -348,13 +346,6 @@ def console_routes(
     on_execution = functools.partial(
         console.action, template="execution.html", load=pages.execution
     )
-    on_commands = functools.partial(console.action, template="commands.html", load=commands.history)
-    on_node = functools.partial(console.action, template="node.html", load=node_page.node)
-    on_activations = functools.partial(
-        console.action, template="activations.html", load=activations.activations
-    )
-    commands_page = console.page("commands.html", commands.history)
-    on_command = functools.partial(console.action, template="command.html", load=commands.command)
     return [
         Route("/", _to_console, methods=["GET"]),
         Route(PREFIX, _to_console, methods=["GET"]),
@@ -384,20 +375,7 @@ def console_routes(
         Route(execution, console.page("execution.html", pages.execution), methods=["GET"]),
         Route(execution + "/cancel", on_execution(pages.cancel), methods=["POST"]),
         Route(PREFIX + "/nodes", console.page("nodes.html", pages.nodes), methods=["GET"]),
-        Route(
-            PREFIX + "/activations",
-            console.page("activations.html", activations.activations),
-            methods=["GET"],
-        ),
-        Route(PREFIX + "/activations", on_activations(activations.create), methods=["POST"]),
-        Route(PREFIX + "/activations/delete", on_activations(activations.delete), methods=["POST"]),
-        Route(node, console.page("node.html", node_page.node), methods=["GET"]),
-        Route(node + "/tags", on_node(node_page.add_tag), methods=["POST"]),
-        Route(node + "/tags/remove", on_node(node_page.remove_tag), methods=["POST"]),
-        Route(PREFIX + "/commands", commands_page, methods=["GET"]),
-        Route(PREFIX + "/commands", on_commands(commands.send), methods=["POST"]),
-        Route(command, console.page("command.html", commands.command), methods=["GET"]),
-        Route(command + "/cancel", on_command(commands.cancel), methods=["POST"]),
+        *(route for spec in FORM_PAGES for route in console.form_page(*spec)),
         Route(PREFIX + "/calendar", console.page("calendar.html", calendar), methods=["GET"]),
         Route(feed_page, console.page("calendar_feed.html", pages.calendar_feed), methods=["GET"]),
         Route(feed_page, console.new_feed, methods=["POST"]),
