@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -49,6 +50,38 @@ def shots(page: Page, name: str) -> None:
         shot(page, f"{name}-{width}")
     if size is not None:
         page.set_viewport_size(size)
+
+
+_FOCUSED = """() => {
+  const node = document.activeElement;
+  const style = getComputedStyle(node);
+  const named = node.labels && node.labels.length > 0 || !!node.getAttribute("aria-label") ||
+    (["A", "BUTTON", "SUMMARY"].includes(node.tagName) && node.textContent.trim() !== "");
+  return {tag: node.tagName, id: node.id, named, outline: style.outlineStyle,
+          width: parseFloat(style.outlineWidth)};
+}"""
+
+
+class Focused(TypedDict):
+    tag: str
+    id: str
+    named: bool
+    outline: str
+    width: float
+
+
+def tab_through(page: Page, stops: int = 60) -> list[Focused]:
+    """Press Tab `stops` times from the top of the page; each element focused, with whether
+    it has a name (a label, or its text) and its outline: keyboard focus must show."""
+    page.locator("body").focus()
+    seen: list[Focused] = []
+    for _ in range(stops):
+        page.keyboard.press("Tab")
+        focused: Focused = page.evaluate(_FOCUSED)
+        if focused["tag"] == "BODY":
+            break
+        seen.append(focused)
+    return seen
 
 
 def sign_in(page: Page, endpoint: str, secret: str = SECRET_ACCESS_KEY) -> None:

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import shots, sign_in
+from tests.console.conftest import shots, sign_in, tab_through
 from tests.support.servers import ServerProcess, boto3_client
 
 
@@ -149,3 +149,13 @@ def test_bad_input_shows_the_api_message_and_creates_nothing(
     gone: dict[str, str | float | bool] = {"activation": kept}
     assert page.request.post(f"{where}/delete", form=gone, max_redirects=0).status == 403
     assert activation_ids(ssm) == before
+
+
+def test_the_page_works_with_the_keyboard(page: Page, console_server: ServerProcess) -> None:
+    sign_in(page, console_server.endpoint)
+    page.goto(f"{console_server.endpoint}/console/activations")
+    stops = tab_through(page)
+    assert any(s["tag"] == "INPUT" for s in stops)
+    assert all(s["named"] for s in stops), [s for s in stops if not s["named"]]
+    unseen = [s for s in stops if not (s["outline"] == "solid" and s["width"] >= 2)]
+    assert unseen == []

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from playwright.sync_api import Page, expect
 
-from tests.console.conftest import shots, sign_in
+from tests.console.conftest import shots, sign_in, tab_through
 from tests.support.servers import ServerProcess, boto3_client
 
 
@@ -98,3 +98,18 @@ def test_an_unknown_node_shows_the_api_message(
             Filters=[{"Key": "InstanceIds", "Values": ["mi-0123456789abcdef0"]}]
         )
     expect(page.get_by_role("alert")).to_contain_text(refused.value.response["Error"]["Message"])
+
+
+def test_the_page_works_with_the_keyboard(
+    page: Page, console_server: ServerProcess, ssm: Any, fleet: str
+) -> None:
+    node = ssm.describe_instance_information(Filters=[{"Key": "tag:Fleet", "Values": [fleet]}])[
+        "InstanceInformationList"
+    ][0]["InstanceId"]
+    sign_in(page, console_server.endpoint)
+    page.goto(f"{console_server.endpoint}/console/nodes/{node}")
+    stops = tab_through(page)
+    assert any(s["tag"] == "INPUT" for s in stops)
+    assert all(s["named"] for s in stops), [s for s in stops if not s["named"]]
+    unseen = [s for s in stops if not (s["outline"] == "solid" and s["width"] >= 2)]
+    assert unseen == []

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from playwright.sync_api import Locator, Page, expect
 
-from tests.console.conftest import shots, sign_in
+from tests.console.conftest import shots, sign_in, tab_through
 from tests.support.servers import ServerProcess, boto3_client
 
 
@@ -164,3 +164,22 @@ def test_bad_input_shows_the_api_message_and_sends_nothing(
     assert command_ids(ssm) == before
     cancel = f"{where}/{'0' * 8}-0000-0000-0000-000000000000/cancel"
     assert page.request.post(cancel, form={}, max_redirects=0).status == 403
+
+
+@pytest.mark.usefixtures("fleet")  # a node to pick
+def test_the_send_form_works_with_the_keyboard(page: Page, console_server: ServerProcess) -> None:
+    sign_in(page, console_server.endpoint)
+    page.goto(f"{console_server.endpoint}/console/commands")
+    stops = tab_through(page)
+    fields = [s for s in stops if s["tag"] in ("INPUT", "SELECT", "TEXTAREA")]
+    assert {s["id"] for s in fields} >= {"document", "comment", "tag-key", "max_errors", "timeout"}
+    assert all(s["named"] for s in stops), [s for s in stops if not s["named"]]
+    unseen = [s for s in stops if not (s["outline"] == "solid" and s["width"] >= 2)]
+    assert unseen == []
+    page.get_by_label("Document").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.type("from the keyboard")
+    page.keyboard.press("Tab")
+    page.keyboard.type("echo keyed")
+    expect(page.get_by_label("Comment")).to_have_value("from the keyboard")
+    expect(parameter(page, "commands")).to_have_value("echo keyed")
