@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -39,6 +40,48 @@ SHOTS = Path(os.environ.get("TRANSOM_CONSOLE_SHOTS", "/tmp/console-shots"))
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def shots(page: Page, name: str) -> None:
+    """Screenshots of the page at 1280 and at 768 px wide (`NAME-1280`, `NAME-768`)."""
+    size = page.viewport_size
+    for width in (1280, 768):
+        page.set_viewport_size({"width": width, "height": 900})
+        shot(page, f"{name}-{width}")
+    if size is not None:
+        page.set_viewport_size(size)
+
+
+_FOCUSED = """() => {
+  const node = document.activeElement;
+  const style = getComputedStyle(node);
+  const named = node.labels && node.labels.length > 0 || !!node.getAttribute("aria-label") ||
+    (["A", "BUTTON", "SUMMARY"].includes(node.tagName) && node.textContent.trim() !== "");
+  return {tag: node.tagName, id: node.id, named, outline: style.outlineStyle,
+          width: parseFloat(style.outlineWidth)};
+}"""
+
+
+class Focused(TypedDict):
+    tag: str
+    id: str
+    named: bool
+    outline: str
+    width: float
+
+
+def tab_through(page: Page, stops: int = 60) -> list[Focused]:
+    """Press Tab `stops` times from the top of the page; each element focused, with whether
+    it has a name (a label, or its text) and its outline: keyboard focus must show."""
+    page.locator("body").focus()
+    seen: list[Focused] = []
+    for _ in range(stops):
+        page.keyboard.press("Tab")
+        focused: Focused = page.evaluate(_FOCUSED)
+        if focused["tag"] == "BODY":
+            break
+        seen.append(focused)
+    return seen
 
 
 def sign_in(page: Page, endpoint: str, secret: str = SECRET_ACCESS_KEY) -> None:

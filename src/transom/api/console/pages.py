@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +31,12 @@ HISTORY_SHOWN = 25
 UPCOMING_SHOWN = 5
 FEED_DAYS = 60
 MAX_FEED_DAYS = 400
+
+Load = Callable[[Services, Request], dict[str, Any]]
+"""A page's loader: its template's context."""
+Act = Callable[[Services, Request, Mapping[str, str]], str | dict[str, Any]]
+"""A form's change: the path to show next, or the context of a page to answer with at once
+(what it made is shown this once, such as an activation's code)."""
 
 
 def overview(services: Services, _request: Request) -> dict[str, Any]:

@@ -17,12 +17,12 @@ from transom.protocol.awsjson.registry import Params
 from transom.services.container import Services
 
 
-def _values(text: str) -> list[str]:
+def values_of(text: str) -> list[str]:
     """Comma-separated values, blanks dropped."""
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
-def _picked(form: Mapping[str, str]) -> list[str]:
+def picked(form: Mapping[str, str]) -> list[str]:
     """The node IDs ticked in the form (fields `node:<id>`), in order."""
     return [name.removeprefix("node:") for name in form if name.startswith("node:")]
 
@@ -52,10 +52,10 @@ def register_target(services: Services, request: Request, form: Mapping[str, str
     """RegisterTargetWithMaintenanceWindow: the nodes picked, or the tag's values."""
     window_id = request.path_params["window_id"]
     if form.get("by") == "nodes":
-        targets = [{"Key": "InstanceIds", "Values": _picked(form)}]
+        targets = [{"Key": "InstanceIds", "Values": picked(form)}]
     else:
         key = form.get("tag_key", "").strip()
-        targets = [{"Key": f"tag:{key}", "Values": _values(form.get("tag_values", ""))}]
+        targets = [{"Key": f"tag:{key}", "Values": values_of(form.get("tag_values", ""))}]
     params = {
         "WindowId": window_id,
         "ResourceType": "INSTANCE",

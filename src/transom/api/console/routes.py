@@ -25,7 +25,8 @@ from starlette.staticfiles import StaticFiles
 
 from transom.api.console import pages, registrations, window_forms
 from transom.api.console.calendar import calendar
-from transom.api.console.pages import PREFIX
+from transom.api.console.fleet_pages import FORM_PAGES
+from transom.api.console.pages import PREFIX, Act, Load
 from transom.api.console.rendering import Templates
 from transom.api.console.sessions import (
     COOKIE,
@@ -61,8 +62,6 @@ STALE_FORM = (
 SIGNED_OUT = "You are signed out: reload the page to sign in."
 NO_FEED = "No such calendar feed: its URL was revoked, or its access key deleted."
 
-Load = Callable[[Services, Request], dict[str, Any]]
-Act = Callable[[Services, Request, Mapping[str, str]], str]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -189,7 +188,8 @@ class _Console:
         return endpoint
 
     def action(self, act: Act, template: str, load: Load) -> Endpoint:
-        """A form's POST; when refused, `template` again with `load`'s context."""
+        """A form's POST; when refused, `template` again with `load`'s context, and when `act`
+        answers a context, `template` with it."""
 
         async def endpoint(request: Request) -> Response:
             session = await self.session_of(request)
@@ -209,11 +209,23 @@ class _Console:
                     return self.failed(request, exc, session)
                 context = {**context, "error": error.message, "form": form}
                 return self.render(request, template, context, session, error.status)
+            if isinstance(target, dict):
+                return self.render(request, template, target, session)
             response = RedirectResponse(target, 303, headers=HEADERS)
             self.keep(request, response, session)
             return response
 
         return endpoint
+
+    def form_page(
+        self, path: str, template: str, load: Load, forms: Mapping[str, Act]
+    ) -> list[BaseRoute]:
+        """The page at `path` and its forms' POSTs, each at `path` + its suffix."""
+        posts = [
+            Route(path + suffix, self.action(act, template, load), methods=["POST"])
+            for suffix, act in forms.items()
+        ]
+        return [Route(path, self.page(template, load), methods=["GET"]), *posts]
 
     # the calendar feed
 
@@ -363,6 +375,7 @@ def console_routes(
         Route(execution, console.page("execution.html", pages.execution), methods=["GET"]),
         Route(execution + "/cancel", on_execution(pages.cancel), methods=["POST"]),
         Route(PREFIX + "/nodes", console.page("nodes.html", pages.nodes), methods=["GET"]),
+        *(route for spec in FORM_PAGES for route in console.form_page(*spec)),
         Route(PREFIX + "/calendar", console.page("calendar.html", calendar), methods=["GET"]),
         Route(feed_page, console.page("calendar_feed.html", pages.calendar_feed), methods=["GET"]),
         Route(feed_page, console.new_feed, methods=["POST"]),

@@ -151,6 +151,37 @@ function preview(form) {
   show();
 }
 
+// The Run Command form: only the chosen document's parameters are shown and sent (a disabled
+// fieldset's fields are not submitted).
+function pickDocument(select) {
+  const show = () => {
+    for (const set of select.form.querySelectorAll("fieldset[data-document]")) {
+      const chosen = set.dataset.document === select.value;
+      set.hidden = !chosen;
+      set.disabled = !chosen;
+    }
+  };
+  select.addEventListener("change", show);
+  show();
+}
+
+// A button[data-copy="ID"] copies the text of element ID, and says so.
+function copier(button) {
+  button.addEventListener("click", async () => {
+    const source = document.getElementById(button.dataset.copy);
+    try {
+      await navigator.clipboard.writeText(source.textContent);
+      button.textContent = "Copied";
+    } catch (err) {
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      button.textContent = "Selected: press Ctrl+C";
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form[data-zone-picker]")) {
     if (pickZone(form)) return;
@@ -162,6 +193,8 @@ document.addEventListener("DOMContentLoaded", () => {
     node.addEventListener("focus", () => node.select());
   }
   placeBlocks(document);
+  for (const select of document.querySelectorAll("select[data-document-picker]")) pickDocument(select);
+  for (const button of document.querySelectorAll("button[data-copy]")) copier(button);
   for (const form of document.querySelectorAll("form[data-preview]")) preview(form);
   localTimes(document);
   const main = document.getElementById("main");
