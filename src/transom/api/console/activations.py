@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from transom.api.console.pages import PREFIX
+from transom.api.console.pages import PREFIX, caller_of
 from transom.api.console.window_forms import tags_of
 from transom.domain.errors import ValidationError
 from transom.protocol.awsjson.invoke import invoke
@@ -34,7 +34,7 @@ def activations(services: Services, request: Request) -> dict[str, Any]:
     token = request.query_params.get("next")
     if token:
         params["NextToken"] = token
-    page = invoke(services, "DescribeActivations", params)
+    page = invoke(services, caller_of(request), "DescribeActivations", params)
     return {
         "activations": page["ActivationList"],
         "next_token": page.get("NextToken"),
@@ -80,7 +80,7 @@ def create(services: Services, request: Request, form: Mapping[str, str]) -> dic
     tags = tags_of(form.get("tags", ""))
     if tags:
         params["Tags"] = tags
-    made = invoke(services, "CreateActivation", params)
+    made = invoke(services, caller_of(request), "CreateActivation", params)
     server = str(request.base_url).rstrip("/")
     tls = request.url.scheme == "https"
     return {
@@ -94,6 +94,11 @@ def create(services: Services, request: Request, form: Mapping[str, str]) -> dic
     }
 
 
-def delete(services: Services, _request: Request, form: Mapping[str, str]) -> str:
-    invoke(services, "DeleteActivation", {"ActivationId": form.get("activation", "")})
+def delete(services: Services, request: Request, form: Mapping[str, str]) -> str:
+    invoke(
+        services,
+        caller_of(request),
+        "DeleteActivation",
+        {"ActivationId": form.get("activation", "")},
+    )
     return f"{PREFIX}/activations"

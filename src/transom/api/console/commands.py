@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from transom.api.console.pages import PREFIX
+from transom.api.console.pages import PREFIX, caller_of
 from transom.api.console.registrations import picked, values_of
 from transom.domain.commands import FINAL_STATUSES
 from transom.domain.document_parameters import Parameter, ParameterType
@@ -69,7 +69,7 @@ def history(services: Services, request: Request) -> dict[str, Any]:
     token = request.query_params.get("next")
     if token:
         params["NextToken"] = token
-    page = invoke(services, "ListCommands", params)
+    page = invoke(services, caller_of(request), "ListCommands", params)
     return {
         "commands": page["Commands"],
         "next_token": page.get("NextToken"),
@@ -91,7 +91,7 @@ def _preset(request: Request) -> dict[str, str]:
     return form
 
 
-def send(services: Services, _request: Request, form: Mapping[str, str]) -> str:
+def send(services: Services, request: Request, form: Mapping[str, str]) -> str:
     """SendCommand with the form's document, parameters, targets and limits."""
     name = form.get("document", "")
     chosen = next((d for d in documents(services) if d.name == name), None)
@@ -114,7 +114,7 @@ def send(services: Services, _request: Request, form: Mapping[str, str]) -> str:
     timeout = form.get("timeout", "").strip()
     if timeout:
         params["TimeoutSeconds"] = int(timeout) if timeout.isdigit() else timeout
-    command_id = invoke(services, "SendCommand", params)["Command"]["CommandId"]
+    command_id = invoke(services, caller_of(request), "SendCommand", params)["Command"]["CommandId"]
     return f"{PREFIX}/commands/{command_id}"
 
 
@@ -135,5 +135,5 @@ def command(services: Services, request: Request) -> dict[str, Any]:
 
 def cancel(services: Services, request: Request, _form: Mapping[str, str]) -> str:
     command_id = request.path_params["command_id"]
-    invoke(services, "CancelCommand", {"CommandId": command_id})
+    invoke(services, caller_of(request), "CancelCommand", {"CommandId": command_id})
     return f"{PREFIX}/commands/{command_id}"

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from transom.api.console.pages import PREFIX
+from transom.api.console.pages import PREFIX, caller_of
 from transom.protocol.awsjson.invoke import invoke
 from transom.services.container import Services
 
@@ -30,7 +30,7 @@ def add_tag(services: Services, request: Request, form: Mapping[str, str]) -> st
     instance_id = request.path_params["instance_id"]
     tag = {"Key": form.get("key", "").strip(), "Value": form.get("value", "").strip()}
     params = {"ResourceType": NODE_RESOURCE, "ResourceId": instance_id, "Tags": [tag]}
-    invoke(services, "AddTagsToResource", params)
+    invoke(services, caller_of(request), "AddTagsToResource", params)
     return f"{PREFIX}/nodes/{instance_id}#tags-h"
 
 
@@ -41,5 +41,5 @@ def remove_tag(services: Services, request: Request, form: Mapping[str, str]) ->
         "ResourceId": instance_id,
         "TagKeys": [form.get("key", "")],
     }
-    invoke(services, "RemoveTagsFromResource", params)
+    invoke(services, caller_of(request), "RemoveTagsFromResource", params)
     return f"{PREFIX}/nodes/{instance_id}#tags-h"
