@@ -472,7 +472,7 @@ def _private_tls(settings: Settings, names: tuple[str, ...], as_log: bool) -> tu
     if as_log:
         process_log.info(
             "serving https with a certificate of the private CA %s; agents register with "
-            "transom agent register --server %s --ca-file %s --id ID --code CODE",
+            "echo CODE | transom agent register --server %s --ca-file %s --id ID",
             files.ca,
             server,
             files.ca,
@@ -481,8 +481,8 @@ def _private_tls(settings: Settings, names: tuple[str, ...], as_log: bool) -> tu
         click.echo(
             f"Serving https with a certificate of the private CA {files.ca}. On another host, "
             f"copy that file there and register an agent with:\n"
-            f"  transom agent register --server {server} --ca-file {files.ca} "
-            "--id ACTIVATION_ID --code ACTIVATION_CODE\n"
+            f"  echo ACTIVATION_CODE | transom agent register --server {server} "
+            f"--ca-file {files.ca} --id ACTIVATION_ID\n"
             f"and give API clients the same file: aws --ca-bundle {files.ca} ...",
             err=True,
         )
