@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.support.servers import aws_cli_env, aws_executable
+from tests.support.servers import Database, aws_cli_env, aws_executable
 
 
 class AwsCli:
@@ -79,4 +79,21 @@ def transom_window_run(
     )
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == ok, (done.stdout, done.stderr)
+    return done
+
+
+def transom_on(
+    db: Database, *args: str, ok: bool = True, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m transom ARGS` on `db` (its --data-dir and --database-url), feeding it
+    `stdin`; fail unless it exits 0 exactly when `ok`."""
+    done = subprocess.run(
+        [sys.executable, "-m", "transom", *args, *db.cli_args()],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode == 0) is ok, done.stderr
     return done

@@ -1,9 +1,6 @@
-"""Issue 11 end to end: a team subscribes an HTTPS endpoint, a chat webhook and a mailbox to a
-topic with the real `aws` CLI, confirms each as its subscriber can (the endpoint visits the
-SubscribeURL, a person pastes the token from the link the chat channel shows, the mail's link
-is followed), routes failed window executions there with an EventBridge rule, and hears of a
-window failing on a real agent, and of each node a command with a NotificationConfig fails on;
-nothing of what succeeds."""
+"""The notification stack of `tests/cli/test_notifications_*.py`: a server with agents, an HTTPS
+receiver, a chat webhook and a mailbox subscribed to a topic with the real `aws` CLI and
+confirmed as each subscriber can, and what checks what they hear as an SNS client does."""
 
 from __future__ import annotations
 
@@ -13,12 +10,12 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -29,7 +26,6 @@ from tests.support.mailbox import Mailbox, body, smtp_server
 from tests.support.nodes import activation
 from tests.support.receivers import Receiver, https_context
 from tests.support.servers import (
-    BACKEND_PARAMS,
     Database,
     ServerProcess,
     aws_cli_env,
@@ -39,8 +35,6 @@ from tests.support.shell_window import shell_window
 from tests.support.waiting import wait_for
 from transom.events.sns_messages import string_to_sign
 from transom.store.sql import SqlStore
-
-pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
 
 FAILED_WINDOWS = {
     "source": ["aws.ssm"],
@@ -121,8 +115,9 @@ def visit(url: str) -> None:
     assert "<SubscriptionArn>" in answer.text
 
 
-@pytest.fixture
-def stack(fresh_db: Database, tmp_path: Path) -> Iterator[Stack]:
+@contextmanager
+def notification_stack(fresh_db: Database, tmp_path: Path) -> Iterator[Stack]:
+    """A `Stack` on `fresh_db`, its files in `tmp_path`; stopped on leaving."""
     tls, ca_bundle = https_context(tmp_path)
     receiver, chat = Receiver(tls=tls).start(), Receiver(tls=tls).start()
     with smtp_server() as (mailbox, smtp_port):
@@ -237,103 +232,3 @@ def run_window(stack: Stack, name: str, *commands: str, ok: int) -> tuple[str, s
     )
     assert done.returncode == ok, (done.stdout, done.stderr)
     return window_id, done.stdout.splitlines()[0]
-
-
-def test_a_failed_window_reaches_the_webhook_and_the_mailbox_and_a_successful_one_does_not(
-    stack: Stack,
-) -> None:
-    events = stack.aws("events")
-    rule_arn = events(
-        "put-rule", "--name", "window-failed", "--event-pattern", json.dumps(FAILED_WINDOWS)
-    )["RuleArn"]
-    assert rule_arn.endswith(":rule/window-failed")
-    added = events(
-        "put-targets", "--rule", "window-failed", "--targets", f"Id=ops,Arn={stack.topic_arn}"
-    )
-    assert added["FailedEntryCount"] == 0
-
-    run_window(stack, "fine", "echo fine", ok=0)
-    failed_window, failed_execution = run_window(stack, "broken", "echo broken", "exit 3", ok=1)
-
-    wait_for(stack.notifications, what="the failed window's notification")
-    stack.settled()
-    [notification] = stack.notifications()
-    assert notification["TopicArn"] == stack.topic_arn
-    event = json.loads(notification["Message"])
-    assert (event["source"], event["detail-type"]) == (
-        "aws.ssm",
-        "Maintenance Window Execution State-change Notification",
-    )
-    assert event["resources"] == [
-        f"arn:aws:ssm:us-east-1:{event['account']}:maintenancewindow/{failed_window}"
-    ]
-    assert event["detail"]["window-execution-id"] == failed_execution
-    assert event["detail"]["status"] == "FAILED"
-    [mail] = stack.mails()
-    assert json.loads(mail) == event
-    assert stack.chat_lines() == [
-        f"Maintenance Window Execution: {failed_window} {failed_execution} FAILED at "
-        + event["detail"]["end-time"]
-    ]
-
-
-def test_send_command_notifies_once_per_failed_node_and_never_for_a_success(
-    stack: Stack,
-) -> None:
-    failing, succeeding = stack.agents
-    (failing.state_dir / "fail").touch()
-    ssm = stack.aws("ssm")
-    config = {
-        "NotificationArn": stack.topic_arn,
-        "NotificationEvents": ["Failed"],
-        "NotificationType": "Invocation",
-    }
-    command = ssm(
-        "send-command",
-        "--document-name",
-        "AWS-RunShellScript",
-        "--instance-ids",
-        failing.instance_id,
-        succeeding.instance_id,
-        "--parameters",
-        json.dumps({"commands": [FAILS_WHERE_MARKED]}),
-        "--service-role-arn",
-        "arn:aws:iam::123456789012:role/run-command-notifications",
-        "--notification-config",  # the shorthand the README shows
-        f"NotificationArn={stack.topic_arn},NotificationEvents=Failed,NotificationType=Invocation",
-    )["Command"]
-    assert command["NotificationConfig"] == config
-
-    def ended() -> list[dict[str, Any]] | None:
-        invocations = ssm("list-command-invocations", "--command-id", command["CommandId"])
-        found: list[dict[str, Any]] = invocations["CommandInvocations"]
-        done = len(found) == 2 and all(i["Status"] in ("Success", "Failed") for i in found)
-        return found if done else None
-
-    invocations = {i["InstanceId"]: i["Status"] for i in wait_for(ended, what="both nodes")}
-    assert invocations == {failing.instance_id: "Failed", succeeding.instance_id: "Success"}
-    stack.settled()
-
-    [notification] = stack.notifications()
-    message = json.loads(notification["Message"])
-    assert set(message) == {
-        "commandId",
-        "documentName",
-        "instanceId",
-        "requestedDateTime",
-        "status",
-        "eventTime",
-    }
-    assert (message["commandId"], message["documentName"], message["instanceId"]) == (
-        command["CommandId"],
-        "AWS-RunShellScript",
-        failing.instance_id,
-    )
-    assert message["status"] == "Failed"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", message["eventTime"])
-    [mail] = stack.mails()
-    assert json.loads(mail) == message
-    assert stack.chat_lines() == [
-        f"Run Command: {command['CommandId']} AWS-RunShellScript {failing.instance_id} Failed "
-        f"at {message['eventTime']}"
-    ]
