@@ -145,7 +145,8 @@ def test_up_with_tls_makes_a_private_ca_once_and_its_agent_and_clients_use_it(
             said
         )
         assert f"aws --ca-bundle {ca}" in said
-        assert "echo" in said and "--code" not in said  # the code goes on stdin, never in ps
+        assert "echo" in said  # the code goes on stdin, never in ps
+        assert "--code" not in said
         for key in ("ca-key.pem", "server-key.pem"):
             assert stat.S_IMODE((tls / key).stat().st_mode) == 0o600
         code, _ = aws(first.endpoint, tmp_path, DESCRIBE, "--ca-bundle", str(ca))
