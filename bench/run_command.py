@@ -59,6 +59,11 @@ MAX_BACKOFF = 30
 FACTS = PlatformFacts("bench", "127.0.0.1", "Linux", "Debian", "12", "0.1.0")
 
 
+class ServerBusy(OSError):
+    """A 5xx answer (the server at its connection cap, say): tried again, as the real agent
+    does, on a new connection."""
+
+
 class Connection:
     """A minimal keep-alive HTTP/1.1 JSON client on asyncio streams: the simulated agents
     must cost the machine less than the server does (httpx's pool slows down with hundreds
@@ -71,7 +76,8 @@ class Connection:
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST `body` and decode the answer, reconnecting after a connection lost, refused or
-        timed out (a server flooded with new connections drops some), up to `RETRIES` times."""
+        timed out (a server flooded with new connections drops some) or a 5xx answer, up to
+        `RETRIES` times."""
         attempt = 0
         while True:
             try:
@@ -104,6 +110,8 @@ class Connection:
             if name.lower() == "content-length":
                 length = int(value)
         payload = await self.reader.readexactly(length)
+        if status[9:10] == b"5":
+            raise ServerBusy(f"{path}: {status!r} {payload!r}")
         if b" 200 " not in status:
             raise RuntimeError(f"{path}: {status!r} {payload!r}")
         return json.loads(payload)

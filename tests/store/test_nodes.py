@@ -131,6 +131,17 @@ def test_node_tags_map_registered_nodes_in_order_to_their_tags(store: SqlStore) 
     assert tags == {node(3).instance_id: {}, node(1).instance_id: {"env": "prod", "a": "b"}}
 
 
+@covers("node_names")
+def test_node_names_are_the_registered_nodes_computer_names(store: SqlStore) -> None:
+    with store.write() as tx:
+        for n in (3, 1, 2):
+            tx.insert_node(node(n))
+        tx.deregister_node(node(2).instance_id, NOW)
+    with store.read() as tx:
+        names = tx.node_names()
+    assert names == {n.instance_id: n.facts.computer_name for n in (node(3), node(1))}
+
+
 @covers("quiet_nodes", "report_ping_status")
 def test_a_ping_status_is_reported_once_per_change(store: SqlStore) -> None:
     later = NOW + timedelta(minutes=10)

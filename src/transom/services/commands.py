@@ -113,10 +113,17 @@ class CommandService:
             )
             document = find_in(tx, document_name, document_version)
             check_hash(document, document_hash, document_hash_type)
-            chosen = list(instance_ids) or resolve_targets(targets, tx.node_tags())
-            nodes = {n.instance_id: n for n in tx.nodes_of(chosen)}
+            nodes: dict[str, Node] = {}
+            names = None
+            if instance_ids:
+                chosen = list(instance_ids)
+                nodes = {n.instance_id: n for n in tx.nodes_of(chosen)}
+            else:  # registered nodes: their names are all the command needs of them
+                chosen = resolve_targets(targets, tx.node_tags())
+                names = tx.node_names()
             command, invocations = self.prepare(
                 nodes.get,
+                names=names,
                 document=document,
                 parameters=parameters,
                 instance_ids=chosen,
@@ -149,26 +156,19 @@ class CommandService:
         comment: str = "",
         request: Mapping[str, Any] | None = None,
         window_execution_id: str | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> tuple[Command, list[Invocation]]:
         """A new command and its invocations, validated, for the caller to store. Nodes the
-        caller `named` must be registered and of a platform the document runs on."""
+        caller `named` must be registered and of a platform the document runs on. `names`,
+        when given, are the nodes' computer names (of registered nodes the caller chose by
+        their targets, not `named`): `node_of` is not asked then."""
         document.runs(parameters)  # refuses what the document does not take
-        platform_types = document.content.platform_types
         _refuse_duplicates(instance_ids)
-        nodes = {i: n for i in instance_ids if (n := node_of(i)) is not None}
-        if named:
-            unknown = [i for i in instance_ids if i not in nodes or nodes[i].deregistered_date]
-            if unknown:
-                raise InvalidInstanceIdError(
-                    f"Instance {unknown[0]} is not a registered managed node "
-                    "(DescribeInstanceInformation lists them)."
-                )
-            for instance_id in instance_ids:
-                if nodes[instance_id].facts.platform_type not in platform_types:
-                    raise UnsupportedPlatformTypeError(
-                        f"{document.name} runs on {', '.join(platform_types)}; "
-                        f"{instance_id} is {nodes[instance_id].facts.platform_type}."
-                    )
+        if names is None:
+            nodes = {i: n for i in instance_ids if (n := node_of(i)) is not None}
+            if named:
+                _refuse_unrunnable(nodes, instance_ids, document)
+            names = {i: n.facts.computer_name for i, n in nodes.items()}
         now = self._clock.now()
         counts = {InvocationDetails.PENDING: len(instance_ids)} if instance_ids else {}
         status, details = command_status(
@@ -194,11 +194,7 @@ class CommandService:
         )
         invocations = [
             Invocation(
-                command.command_id,
-                i,
-                InvocationDetails.PENDING,
-                now,
-                instance_name=nodes[i].facts.computer_name,
+                command.command_id, i, InvocationDetails.PENDING, now, instance_name=names[i]
             )
             for i in instance_ids
         ]
@@ -308,6 +304,25 @@ def _require(tx: Transaction, command_id: str) -> Command:
     if command is None:
         raise InvalidCommandIdError(f"Command {command_id} does not exist.")
     return command
+
+
+def _refuse_unrunnable(
+    nodes: Mapping[str, Node], instance_ids: Sequence[str], document: Resolved
+) -> None:
+    """Refuse nodes named that are not registered or of a platform the document runs on."""
+    unknown = [i for i in instance_ids if i not in nodes or nodes[i].deregistered_date]
+    if unknown:
+        raise InvalidInstanceIdError(
+            f"Instance {unknown[0]} is not a registered managed node "
+            "(DescribeInstanceInformation lists them)."
+        )
+    platform_types = document.content.platform_types
+    for instance_id in instance_ids:
+        if nodes[instance_id].facts.platform_type not in platform_types:
+            raise UnsupportedPlatformTypeError(
+                f"{document.name} runs on {', '.join(platform_types)}; "
+                f"{instance_id} is {nodes[instance_id].facts.platform_type}."
+            )
 
 
 def _refuse_duplicates(instance_ids: Sequence[str]) -> None:

@@ -941,9 +941,9 @@ class SqlTransaction(
 class SqlStore:
     """The store for a database URL; migrates the schema to the newest revision on open.
 
-    On SQLite each thread keeps one connection for reads (in autocommit, so it holds no
-    snapshot between reads): checking a connection out of the pool for every read would
-    cost more than the read.
+    Reads run in autocommit, each statement its own snapshot: on SQLite each thread keeps one
+    connection for them (checking a connection out of the pool for every read would cost
+    more than the read); on PostgreSQL a read saves the round trips of BEGIN and ROLLBACK.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -977,10 +977,9 @@ class SqlStore:
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
-        if not self._sqlite:
-            with self.engine.connect() as conn:
+        if not self._sqlite:  # autocommit: no BEGIN and ROLLBACK round trips around a read
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 yield SqlTransaction(conn)
-                conn.rollback()
             return
         conn = self._reader()
         try:

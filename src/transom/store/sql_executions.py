@@ -77,6 +77,9 @@ def _in(column: sa.Column[Any]) -> sa.ColumnElement[bool]:
 
 
 _EXECUTIONS = sa.select(_WX).where(_in(_WX.c.window_execution_id))
+_NODE_NAMES = sa.select(t.nodes.c.instance_id, t.nodes.c.computer_name).where(
+    t.nodes.c.deregistered_date.is_(None)
+)
 _TASK_EXECUTIONS_OF = sa.select(_TX).where(_in(_TX.c.window_execution_id)).order_by(_TX.c.seq)
 _TASK_INVOCATIONS_OF = sa.select(_TI).where(_in(_TI.c.window_execution_id)).order_by(_TI.c.seq)
 _ACTIVE_OF = sa.select(_WX).where(_in(_WX.c.window_id), _WX.c.status.in_([str(s) for s in ACTIVE]))
@@ -359,3 +362,7 @@ class ExecutionQueries:
             if resource_id in found:
                 found[resource_id][key] = value
         return found
+
+    def node_names(self) -> dict[str, str]:
+        # not dict(result): a Result has keys(), so dict() would take it for a mapping
+        return {i: name for i, name in self._conn.execute(_NODE_NAMES)}  # noqa: C416

@@ -71,3 +71,7 @@ class NodePort(Protocol):
 
     def node_tags(self) -> dict[str, dict[str, str]]:
         """Every registered node (in registration order) with its tags (empty when none)."""
+
+    def node_names(self) -> dict[str, str]:
+        """Every registered node's computer name, by id (one read, whatever the fleet's size:
+        what a command sent to targets needs of its nodes)."""
