@@ -87,3 +87,39 @@ def test_key_commands_refuse_bad_input_with_a_message(fresh_db: Database) -> Non
     empty = transom(fresh_db, "keys", "import", "AKIAEMPTY00000000001", stdin="\n", ok=False)
     assert "no secret access key given" in empty.stderr
     assert "no access key" in transom(fresh_db, "keys", "delete", "AKIANOPE", ok=False).stderr
+
+
+def test_keys_carry_a_policy_admin_by_default(fresh_db: Database, tmp_path: Any) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"Statement": {"Effect": "Allow", "Action": "ssm:Get*", "Resource": "*"}}')
+    admin = json.loads(transom(fresh_db, "keys", "create", "--json").stdout)["AccessKeyId"]
+    reader = json.loads(transom(fresh_db, "keys", "create", "--read-only", "--json").stdout)
+    limited = json.loads(
+        transom(fresh_db, "keys", "create", "--policy", str(policy), "--json").stdout
+    )
+    listed = {
+        k["AccessKeyId"]: k for k in json.loads(transom(fresh_db, "keys", "list", "--json").stdout)
+    }
+    assert listed[admin]["Access"] == "admin"
+    assert listed[admin]["Policy"] is None
+    assert listed[reader["AccessKeyId"]]["Access"] == "read-only"
+    assert listed[limited["AccessKeyId"]]["Access"] == "policy"
+    assert listed[limited["AccessKeyId"]]["Policy"]["Statement"]["Action"] == "ssm:Get*"
+    assert "\tread-only" in transom(fresh_db, "keys", "list").stdout
+
+    done = transom(fresh_db, "keys", "set-policy", admin, "--read-only")
+    assert done.stdout == f"{admin}: read-only\n"
+    transom(fresh_db, "keys", "set-policy", reader["AccessKeyId"], "--admin")
+    listed = {
+        k["AccessKeyId"]: k for k in json.loads(transom(fresh_db, "keys", "list", "--json").stdout)
+    }
+    assert listed[admin]["Access"] == "read-only"
+    assert listed[reader["AccessKeyId"]]["Access"] == "admin"
+
+    policy.write_text('{"Statement": {"Effect": "Perhaps", "Action": "ssm:*", "Resource": "*"}}')
+    bad = transom(fresh_db, "keys", "create", "--policy", str(policy), ok=False)
+    assert "Effect must be Allow or Deny, not 'Perhaps'" in bad.stderr
+    both = transom(fresh_db, "keys", "create", "--read-only", "--admin", ok=False)
+    assert "at most one of --policy, --read-only and --admin" in both.stderr
+    unknown = transom(fresh_db, "keys", "set-policy", "AKIANOSUCHKEY0000001", "--admin", ok=False)
+    assert "There is no access key AKIANOSUCHKEY0000001" in unknown.stderr

@@ -33,6 +33,7 @@ from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import (
     CalendarFeed,
     ResourceType,
+    Role,
     SealedSecret,
     StoredKey,
     Tag,
@@ -163,7 +164,7 @@ def _stored_key(row: sa.Row[Any]) -> StoredKey:
         secret = SealedSecret(None, m["secret_access_key"].encode())
     else:
         secret = SealedSecret(m["master_key_id"], bytes(m["sealed_secret"]))
-    return StoredKey(m["access_key_id"], secret, m["description"], m["created_date"])
+    return StoredKey(m["access_key_id"], secret, m["description"], m["created_date"], m["policy"])
 
 
 def _task(row: sa.Row[Any]) -> WindowTask:
@@ -885,6 +886,7 @@ class SqlTransaction(
                 access_key_id=key.access_key_id,
                 description=key.description,
                 created_date=key.created_date,
+                policy=key.policy,
                 **_secret_columns(key.secret),
             )
         )
@@ -917,6 +919,27 @@ class SqlTransaction(
             .values(**_secret_columns(secret))
         )
         return result.rowcount > 0
+
+    def set_access_key_policy(self, access_key_id: str, policy: str | None) -> bool:
+        keys = t.access_keys
+        result = self._conn.execute(
+            keys.update().where(keys.c.access_key_id == access_key_id).values(policy=policy)
+        )
+        return result.rowcount > 0
+
+    def insert_role(self, role: Role) -> None:
+        self._conn.execute(t.roles.insert().values(vars(role)))
+
+    def get_role(self, name: str) -> Role | None:
+        row = self._conn.execute(sa.select(t.roles).where(t.roles.c.name == name)).first()
+        return None if row is None else Role(**row._mapping)
+
+    def list_roles(self) -> list[Role]:
+        rows = self._conn.execute(sa.select(t.roles).order_by(t.roles.c.name))
+        return [Role(**r._mapping) for r in rows]
+
+    def delete_role(self, name: str) -> bool:
+        return self._conn.execute(t.roles.delete().where(t.roles.c.name == name)).rowcount > 0
 
     def put_calendar_feed(self, feed: CalendarFeed) -> None:
         feeds = t.calendar_feeds
