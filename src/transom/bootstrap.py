@@ -19,6 +19,7 @@ from transom.domain.clock import Clock, SystemClock
 from transom.domain.delivery_policy import RetryPolicy
 from transom.domain.events import Realm
 from transom.domain.quotas import Quotas
+from transom.services.authorization import Authorizer
 from transom.services.calendar import CalendarService
 from transom.services.calendar_feeds import CalendarFeeds
 from transom.services.command_cache import CommandCache
@@ -156,13 +157,14 @@ def build_services(
     master_keys = MasterKeys(settings.master_key_path)
     windows = WindowService(store, clock, settings.quotas, realm)
     schedules = ScheduleService(store, clock)
+    keys = KeyService(store, clock, master_keys)
     return Services(
         windows=windows,
         targets=TargetService(store, clock, settings.quotas, realm),
         tasks=TaskService(store, clock, settings.quotas, realm),
         tags=TagService(store, settings.quotas),
         documents=DocumentService(store, clock, settings.quotas, realm),
-        keys=KeyService(store, clock, master_keys),
+        keys=keys,
         schedules=schedules,
         nodes=NodeService(store, clock, settings.node_ping_timeout, realm),
         commands=commands,
@@ -191,6 +193,7 @@ def build_services(
         overview=OverviewService(store, clock, windows, schedules, settings.node_ping_timeout),
         calendar=CalendarService(store, clock),
         calendar_feeds=CalendarFeeds(store, clock),
+        authorizer=Authorizer(store, keys, realm),
     )
 
 

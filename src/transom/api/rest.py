@@ -26,7 +26,9 @@ request: 403 AccessDeniedException for a link this server did not make, altered 
 404 InvocationDoesNotExist when the invocation is no longer kept.
 
 The other requests are SigV4-signed with an access key the server knows, scoped to service
-`ssm`, exactly as for the AWS JSON endpoint. Every error is `{"__type": code, "message": message}`
+`ssm`, exactly as for the AWS JSON endpoint, and authorized by the key's policy as the actions
+`ssm:StartMaintenanceWindowExecution` (on the window's ARN), `events:GetEvents` and
+`sns:ListDeliveries` (on `*`). Every error is `{"__type": code, "message": message}`
 with the `ApiError`'s status; none is a 500 unless the server itself fails.
 """
 
@@ -52,6 +54,7 @@ from transom.domain.clock import Clock
 from transom.domain.errors import ValidationError
 from transom.protocol.awsjson.framing import decode_request, error_reply
 from transom.protocol.awsjson.sigv4 import verify_request
+from transom.services.authorization import ANYTHING
 from transom.services.container import Services
 from transom.services.delivery import DeliveryListing, DeliveryView
 from transom.services.event_feed import EventPattern
@@ -202,9 +205,9 @@ def rest_routes(
     StartWindowExecution, GetEvents, ListDeliveries). A waiting read of the events ends
     early once `stopping()`."""
 
-    def authenticate(request: Request, body: bytes) -> None:
-        """Verify the request's signature; raises `ApiError` when it does not hold."""
-        verify_request(
+    def authenticate(request: Request, body: bytes) -> str:
+        """Verify the request's signature; its key, or `ApiError` when it does not hold."""
+        caller = verify_request(
             method=request.method,
             path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
             query=request.scope["query_string"].decode("latin-1"),
@@ -213,13 +216,17 @@ def rest_routes(
             secret_for=services.keys.secret_for,
             now=clock.now(),
         )
+        return caller.access_key_id
 
     def run_now(request: Request, body: bytes) -> str:
-        """Authenticate, validate and start the run; raises `ApiError` for any refusal."""
-        authenticate(request, body)
+        """Authenticate, validate, authorize and start the run; raises `ApiError` for any
+        refusal."""
+        key = authenticate(request, body)
         decode_request(body)
         window_id = request.path_params["window_id"]
         _check_window_id(window_id)
+        window = services.authorizer.arns.window(window_id)
+        services.authorizer.check(key, "ssm:StartMaintenanceWindowExecution", [window])
         return services.scheduler.run_now(window_id)
 
     async def start_execution(request: Request) -> Response:
@@ -228,7 +235,7 @@ def rest_routes(
         return JSONResponse({"WindowExecutionId": execution_id}, 201, headers=_headers())
 
     def feed_query(request: Request, body: bytes) -> _FeedQuery:
-        authenticate(request, body)
+        services.authorizer.check(authenticate(request, body), "events:GetEvents", [ANYTHING])
         return _feed_query(request.query_params, services.event_feed.pattern)
 
     async def read_events(request: Request) -> Response:
@@ -247,7 +254,7 @@ def rest_routes(
         return JSONResponse({"events": page.events, "next": after}, headers=_headers())
 
     def delivery_listing(request: Request, body: bytes) -> DeliveryListing:
-        authenticate(request, body)
+        services.authorizer.check(authenticate(request, body), "sns:ListDeliveries", [ANYTHING])
         query = _deliveries_query(request.query_params)
         return services.deliveries.listing(query.limit, query.failing)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from transom.services.authorization import Authorizer
 from transom.services.calendar import CalendarService
 from transom.services.calendar_feeds import CalendarFeeds
 from transom.services.command_expiry import CommandExpiry
@@ -58,3 +59,4 @@ class Services:
     overview: OverviewService
     calendar: CalendarService
     calendar_feeds: CalendarFeeds
+    authorizer: Authorizer

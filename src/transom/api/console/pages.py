@@ -30,6 +30,11 @@ FEED_DAYS = 60
 MAX_FEED_DAYS = 400
 
 
+def signed_in(request: Request) -> str:
+    """The access key the request's session signed in with (the routes set the session)."""
+    return str(request.state.session.access_key_id)
+
+
 def overview(services: Services, _request: Request) -> dict[str, Any]:
     return {"overview": services.overview.overview()}
 

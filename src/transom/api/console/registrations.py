@@ -62,14 +62,21 @@ def register_target(services: Services, request: Request, form: Mapping[str, str
         "Targets": targets,
         **_optional(form, {"name": "Name", "owner_information": "OwnerInformation"}),
     }
-    invoke(services, "RegisterTargetWithMaintenanceWindow", params)
+    invoke(
+        services, request.state.session.access_key_id, "RegisterTargetWithMaintenanceWindow", params
+    )
     return f"{PREFIX}/windows/{window_id}#targets-h"
 
 
 def deregister_target(services: Services, request: Request, form: Mapping[str, str]) -> str:
     window_id = request.path_params["window_id"]
     params = {"WindowId": window_id, "WindowTargetId": form.get("target", ""), "Safe": True}
-    invoke(services, "DeregisterTargetFromMaintenanceWindow", params)
+    invoke(
+        services,
+        request.state.session.access_key_id,
+        "DeregisterTargetFromMaintenanceWindow",
+        params,
+    )
     return f"{PREFIX}/windows/{window_id}#targets-h"
 
 
@@ -101,12 +108,16 @@ def register_task(services: Services, request: Request, form: Mapping[str, str])
     }
     if priority:
         params["Priority"] = int(priority) if priority.isdigit() else priority
-    invoke(services, "RegisterTaskWithMaintenanceWindow", params)
+    invoke(
+        services, request.state.session.access_key_id, "RegisterTaskWithMaintenanceWindow", params
+    )
     return f"{PREFIX}/windows/{window_id}#tasks-h"
 
 
 def deregister_task(services: Services, request: Request, form: Mapping[str, str]) -> str:
     window_id = request.path_params["window_id"]
     params = {"WindowId": window_id, "WindowTaskId": form.get("task", "")}
-    invoke(services, "DeregisterTaskFromMaintenanceWindow", params)
+    invoke(
+        services, request.state.session.access_key_id, "DeregisterTaskFromMaintenanceWindow", params
+    )
     return f"{PREFIX}/windows/{window_id}#tasks-h"

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.requests import Request
 
 from transom.api.console.calendar import zone_names
-from transom.api.console.pages import PREFIX
+from transom.api.console.pages import PREFIX, signed_in
 from transom.domain.errors import ClientError, ValidationError
 from transom.domain.windows import WindowSpec
 from transom.protocol.awsjson.apis import SSM
@@ -86,21 +86,21 @@ def edit_window(services: Services, request: Request) -> dict[str, Any]:
     return {"form": _fields(window.spec), "zones": zone_names(), "window": window}
 
 
-def create(services: Services, _request: Request, form: Mapping[str, str]) -> str:
+def create(services: Services, request: Request, form: Mapping[str, str]) -> str:
     params = window_params(form)
     tags = tags_of(form.get("tags", ""))
     if tags:
         params["Tags"] = tags
     if form.get("client_token"):
         params["ClientToken"] = form["client_token"]
-    window_id = invoke(services, "CreateMaintenanceWindow", params)["WindowId"]
+    window_id = invoke(services, signed_in(request), "CreateMaintenanceWindow", params)["WindowId"]
     return f"{PREFIX}/windows/{window_id}"
 
 
 def update(services: Services, request: Request, form: Mapping[str, str]) -> str:
     window_id = request.path_params["window_id"]
     params = {"WindowId": window_id, **window_params(form), "Replace": True}
-    invoke(services, "UpdateMaintenanceWindow", params)
+    invoke(services, signed_in(request), "UpdateMaintenanceWindow", params)
     return f"{PREFIX}/windows/{window_id}"
 
 
