@@ -39,6 +39,7 @@ from transom.services.output_links import LABEL, OutputLinks
 from transom.services.overview import OverviewService
 from transom.services.readiness import Readiness
 from transom.services.result_intake import ResultIntake
+from transom.services.roles import RoleService
 from transom.services.rules import RuleService
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
@@ -158,6 +159,7 @@ def build_services(
     windows = WindowService(store, clock, settings.quotas, realm)
     schedules = ScheduleService(store, clock)
     keys = KeyService(store, clock, master_keys)
+    authorizer = Authorizer(store, keys, realm)
     return Services(
         windows=windows,
         targets=TargetService(store, clock, settings.quotas, realm),
@@ -193,7 +195,8 @@ def build_services(
         overview=OverviewService(store, clock, windows, schedules, settings.node_ping_timeout),
         calendar=CalendarService(store, clock),
         calendar_feeds=CalendarFeeds(store, clock),
-        authorizer=Authorizer(store, keys, realm),
+        authorizer=authorizer,
+        roles=RoleService(store, clock, realm),
     )
 
 

@@ -123,3 +123,26 @@ def test_keys_carry_a_policy_admin_by_default(fresh_db: Database, tmp_path: Any)
     assert "at most one of --policy, --read-only and --admin" in both.stderr
     unknown = transom(fresh_db, "keys", "set-policy", "AKIANOSUCHKEY0000001", "--admin", ok=False)
     assert "There is no access key AKIANOSUCHKEY0000001" in unknown.stderr
+
+
+def test_roles_are_created_listed_and_deleted(fresh_db: Database, tmp_path: Any) -> None:
+    policy = tmp_path / "role.json"
+    policy.write_text(
+        '{"Statement": {"Effect": "Allow", "Action": "ssm:SendCommand", "Resource": "*"}}'
+    )
+    created = transom(fresh_db, "roles", "create", "staging", "--policy", str(policy))
+    assert created.stdout == "arn:aws:iam::000000000000:role/staging\n"
+    listed = json.loads(transom(fresh_db, "roles", "list", "--json").stdout)
+    assert [(r["Arn"], r["Policy"]["Statement"]["Action"]) for r in listed] == [
+        ("arn:aws:iam::000000000000:role/staging", "ssm:SendCommand")
+    ]
+    again = transom(fresh_db, "roles", "create", "staging", "--policy", str(policy), ok=False)
+    assert "Role staging exists already." in again.stderr
+    bad_name = transom(fresh_db, "roles", "create", "no/slash", "--policy", str(policy), ok=False)
+    assert "is not 1 to 64 letters" in bad_name.stderr
+    policy.write_text("{")
+    bad = transom(fresh_db, "roles", "create", "other", "--policy", str(policy), ok=False)
+    assert "The policy document is not JSON" in bad.stderr
+    assert transom(fresh_db, "roles", "delete", "staging").stdout == "deleted staging\n"
+    assert "no role staging" in transom(fresh_db, "roles", "delete", "staging", ok=False).stderr
+    assert json.loads(transom(fresh_db, "roles", "list", "--json").stdout) == []

@@ -33,7 +33,10 @@ from tests.support.servers import (
     key_service,
 )
 from tests.support.waiting import wait_for
+from transom.domain.clock import SystemClock
+from transom.domain.events import Realm
 from transom.services.keys import READ_ONLY_POLICY
+from transom.services.roles import RoleService
 from transom.store.sql import SqlStore
 
 ACCOUNT = "000000000000"
@@ -397,3 +400,68 @@ def test_a_changed_policy_applies_within_the_cache_time(
     wait_for(
         lambda: update_refused() is None, seconds=10, every=0.5, what="the key to be admin again"
     )
+
+
+def test_passing_a_role_to_a_task_needs_iam_pass_role_and_a_known_role(
+    server: ServerProcess, db: Database, store: SqlStore, new_key: KeyMaker, window: str
+) -> None:
+    roles = RoleService(store, SystemClock(), Realm())
+    roles.create(
+        "privilege-task",
+        json.dumps(
+            {"Statement": {"Effect": "Allow", "Action": "ssm:SendCommand", "Resource": "*"}}
+        ),
+    )
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/privilege-task"
+    task = {
+        "WindowId": window,
+        "TaskArn": "AWS-RunShellScript",
+        "TaskType": "RUN_COMMAND",
+        "Targets": [{"Key": "InstanceIds", "Values": ["mi-0123456789abcdef0"]}],
+        "MaxConcurrency": "1",
+        "MaxErrors": "0",
+    }
+    everything_but_pass = new_key(
+        {"Statement": {"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}}
+    )
+    passing = new_key(
+        {
+            "Statement": [
+                {"Effect": "Allow", "Action": "ssm:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role_arn},
+            ]
+        }
+    )
+    before = snapshot(db)
+    ssm = client(server, everything_but_pass)
+    code, message, _ = refusal(
+        lambda: ssm.register_task_with_maintenance_window(**task, ServiceRoleArn=role_arn)
+    )
+    assert code == "AccessDeniedException"
+    assert message == (
+        f"{user(everything_but_pass)}iam:PassRole on resource: {role_arn} because no "
+        "identity-based policy allows the iam:PassRole action"
+    )
+    unknown = f"arn:aws:iam::{ACCOUNT}:role/no-such-role"
+    code, message, _ = refusal(
+        lambda: client(server, passing).register_task_with_maintenance_window(
+            **task, ServiceRoleArn=unknown
+        )
+    )
+    assert code == "ValidationException"
+    assert message.startswith(f"ServiceRoleArn {unknown} names no role of this server: create it")
+    assert snapshot(db) == before
+
+    registered = client(server, passing).register_task_with_maintenance_window(
+        **task, ServiceRoleArn=role_arn
+    )
+    got = client(server, passing).get_maintenance_window_task(
+        WindowId=window, WindowTaskId=registered["WindowTaskId"]
+    )
+    assert got["ServiceRoleArn"] == role_arn
+    code, _, _ = refusal(
+        lambda: ssm.update_maintenance_window_task(
+            WindowId=window, WindowTaskId=registered["WindowTaskId"], ServiceRoleArn=role_arn
+        )
+    )
+    assert code == "AccessDeniedException"

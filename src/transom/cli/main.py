@@ -560,8 +560,10 @@ def _chosen_policy(policy_file: Path | None, read_only: bool, admin: bool) -> st
         raise click.UsageError("Give at most one of --policy, --read-only and --admin.")
     if read_only:
         return READ_ONLY_POLICY
-    if policy_file is None:
-        return None
+    return None if policy_file is None else _read_policy(policy_file)
+
+
+def _read_policy(policy_file: Path) -> str:
     with click.open_file(str(policy_file), encoding="utf-8") as file:
         return str(file.read())
 
@@ -772,6 +774,97 @@ def keys_rotate_master(
         f"sealed {resealed} access key(s) under master key {new} in {box.path}; "
         f"retired {', '.join(retired) or 'none'}"
     )
+
+
+@main.group()
+def roles() -> None:
+    """Manage the roles window tasks run as (their ServiceRoleArn): named policy documents."""
+
+
+def _role_service(data_dir: Path, database_url: str | None, account_id: str) -> Any:
+    from transom.domain.clock import SystemClock
+    from transom.domain.events import Realm
+    from transom.services.roles import RoleService
+
+    settings = _settings(data_dir, database_url)
+    return RoleService(_open(settings), SystemClock(), Realm(account_id))
+
+
+def account_option(command: F) -> F:
+    return click.option(
+        "--account-id",
+        envvar="TRANSOM_ACCOUNT_ID",
+        callback=_account_id,
+        default="000000000000",
+        show_default=True,
+        help="The server's account, in the roles' ARNs.",
+    )(command)
+
+
+@roles.command("create")
+@store_options
+@account_option
+@click.argument("name")
+@click.option(
+    "--policy",
+    "policy_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, allow_dash=True, path_type=Path),
+    help="The role's IAM-style policy document (JSON): what tasks running as it may do.",
+)
+@click.option("--description", help="A note on what the role is for.")
+def roles_create(
+    data_dir: Path,
+    database_url: str | None,
+    account_id: str,
+    name: str,
+    policy_file: Path,
+    description: str | None,
+) -> None:
+    """Create a role and print its ARN, the ServiceRoleArn to give tasks."""
+    from transom.domain.errors import ApiError
+
+    service = _role_service(data_dir, database_url, account_id)
+    try:
+        role = service.create(name, _read_policy(policy_file), description)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(service.arn(role.name))
+
+
+@roles.command("list")
+@store_options
+@account_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def roles_list(data_dir: Path, database_url: str | None, account_id: str, as_json: bool) -> None:
+    """List roles: ARN, description, created date (--json: with their policies)."""
+    service = _role_service(data_dir, database_url, account_id)
+    records = [
+        {
+            "Arn": service.arn(role.name),
+            "RoleName": role.name,
+            "Description": role.description,
+            "CreatedDate": role.created_date.isoformat(),
+            "Policy": json.loads(role.policy),
+        }
+        for role in service.list()
+    ]
+    if as_json:
+        click.echo(json.dumps(records))
+        return
+    for record in records:
+        shown = (record["Arn"], record["Description"], record["CreatedDate"])
+        click.echo("\t".join(str(v or "") for v in shown))
+
+
+@roles.command("delete")
+@store_options
+@click.argument("name")
+def roles_delete(data_dir: Path, database_url: str | None, name: str) -> None:
+    """Delete a role; invocations of tasks that name it fail from then on."""
+    if not _role_service(data_dir, database_url, "000000000000").delete(name):
+        raise click.ClickException(f"no role {name}")
+    click.echo(f"deleted {name}")
 
 
 if __name__ == "__main__":

@@ -100,11 +100,7 @@ class Authorizer:
         tags_of: TagsOf | None = None,
     ) -> None:
         """`check` for a policy (of a key or a role) that `who` (an ARN) holds."""
-        read = tags_of or self._tags
-        for arn in resources:
-            decision = policy.decide(action, arn, lambda: read(arn))  # noqa: B023 (called now)
-            if decision is not Decision.ALLOW:
-                raise AccessDeniedError(denial(who, action, arn, decision))
+        check_policy(policy, who, action, resources, tags_of or self._tags)
 
     def node_tags_of(self, node_tags: Callable[[], Mapping[str, Mapping[str, str]]]) -> TagsOf:
         """A `TagsOf` for managed nodes' ARNs from `node_tags()` (tags by instance id, read in
@@ -149,6 +145,17 @@ class Authorizer:
             return {}
         with self._store.read() as tx:
             return _tags_in(tx, service, resource)
+
+
+def check_policy(
+    policy: Policy, who: str, action: str, resources: Iterable[str], tags_of: TagsOf
+) -> None:
+    """Refuse with `AccessDeniedError` unless `policy`, which `who` (an ARN) holds, allows
+    `action` on every one of `resources`."""
+    for arn in resources:
+        decision = policy.decide(action, arn, lambda: tags_of(arn))  # noqa: B023 (called now)
+        if decision is not Decision.ALLOW:
+            raise AccessDeniedError(denial(who, action, arn, decision))
 
 
 def _tags_in(tx: Transaction, service: str, resource: str) -> Mapping[str, str]:

@@ -20,6 +20,7 @@ from transom.services.output_links import OutputLinks
 from transom.services.overview import OverviewService
 from transom.services.readiness import Readiness
 from transom.services.result_intake import ResultIntake
+from transom.services.roles import RoleService
 from transom.services.rules import RuleService
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
@@ -60,3 +61,4 @@ class Services:
     calendar: CalendarService
     calendar_feeds: CalendarFeeds
     authorizer: Authorizer
+    roles: RoleService
