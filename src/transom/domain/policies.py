@@ -52,10 +52,14 @@ class Decision(StrEnum):
     EXPLICIT_DENY = "ExplicitDeny"
 
 
-def _pattern(text: str, ignore_case: bool) -> re.Pattern[str]:
-    """`text` as a regular expression in which `*` and `?` are wildcards."""
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text)
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+def _pattern(texts: list[str] | tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
+    """One regular expression matching any of `texts`, in which `*` and `?` are wildcards."""
+    alternatives = (
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text)
+        for text in texts
+    )
+    flags = re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), flags)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class Condition:
     operator: str
     tag_key: str
     values: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...]
+    pattern: re.Pattern[str]
 
     def holds(self, tags: Mapping[str, str]) -> bool:
         value = tags.get(self.tag_key)
@@ -73,22 +77,22 @@ class Condition:
             return False
         if self.operator == "StringEquals":
             return value in self.values
-        return any(p.fullmatch(value) for p in self.patterns)
+        return self.pattern.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
 class Statement:
     allow: bool
-    actions: tuple[re.Pattern[str], ...]
+    actions: re.Pattern[str]
     not_action: bool
     """True when `actions` are NotAction's: the statement matches the actions they do not."""
-    resources: tuple[re.Pattern[str], ...]
+    resources: re.Pattern[str]
     conditions: tuple[Condition, ...]
 
     def applies_to(self, action: str, resource: str) -> bool:
         """Whether action and resource match, conditions aside."""
-        named = any(p.fullmatch(action) for p in self.actions)
-        return named != self.not_action and any(p.fullmatch(resource) for p in self.resources)
+        named = self.actions.fullmatch(action) is not None
+        return named != self.not_action and self.resources.fullmatch(resource) is not None
 
 
 @dataclass(frozen=True)
@@ -174,9 +178,9 @@ def _statement(raw: Any, number: int) -> Statement:
             _fail(f'{where}: Resource {resource!r} is neither "*" nor an ARN')
     return Statement(
         allow=effect == "Allow",
-        actions=tuple(_pattern(a, ignore_case=True) for a in actions),
+        actions=_pattern(actions, ignore_case=True),
         not_action=action_member == "NotAction",
-        resources=tuple(_pattern(r, ignore_case=False) for r in resources),
+        resources=_pattern(resources, ignore_case=False),
         conditions=_conditions(raw.get("Condition", {}), where),
     )
 
@@ -210,7 +214,7 @@ def _conditions(raw: Any, where: str) -> tuple[Condition, ...]:
                     operator,
                     match.group(1),
                     values,
-                    tuple(_pattern(v, ignore_case=False) for v in values),
+                    _pattern(values, ignore_case=False),
                 )
             )
     return tuple(conditions)

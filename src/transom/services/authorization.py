@@ -3,13 +3,17 @@ on resources, by the policy it carries (`transom.domain.policies`).
 
 A key without a policy may do everything, at no cost beyond a dictionary lookup. A key with a
 policy is asked about each resource the request touches, by its ARN (`Arns` builds them as AWS
-does); a resource's tags are read from the store only when a statement that matches has a tag
-condition. The first resource not allowed refuses the whole request with `AccessDeniedError`
-in IAM's words, before anything is changed.
+does); a resource's tags are read only when a statement that matches has a tag condition, and
+are then kept for `cache_seconds` (5 s, as keys and their policies are), so a changed tag
+applies to the edge's checks within that time, on every replica. The first resource not
+allowed refuses the whole request with `AccessDeniedError` in IAM's words, before anything is
+changed. (SendCommand's nodes and a task's role are checked against the tags in the
+transaction that uses them, never cached ones.)
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -72,10 +76,14 @@ class Arns:
 class Authorizer:
     """Checks callers' keys, and roles, against the resources of a request."""
 
-    def __init__(self, store: Store, keys: KeyService, realm: Realm) -> None:
+    def __init__(
+        self, store: Store, keys: KeyService, realm: Realm, cache_seconds: float = 5.0
+    ) -> None:
         self._store = store
         self._keys = keys
         self.arns = Arns(realm)
+        self._cache_seconds = cache_seconds
+        self._tags_cache: dict[str, tuple[Mapping[str, str], float]] = {}
 
     def check(
         self,
@@ -135,6 +143,18 @@ class Authorizer:
             self.check(access_key_id, action, resources, tags_of)
 
     def _tags(self, arn: str) -> Mapping[str, str]:
+        """The tags of the resource `arn` names, as read at most `cache_seconds` ago."""
+        now = time.monotonic()
+        cached = self._tags_cache.get(arn)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        tags = self._read_tags(arn)
+        if len(self._tags_cache) > 10_000:
+            self._tags_cache.clear()
+        self._tags_cache[arn] = (tags, now + self._cache_seconds)
+        return tags
+
+    def _read_tags(self, arn: str) -> Mapping[str, str]:
         """The tags of the resource `arn` names; none for one that does not exist (or that is
         not this server's)."""
         parts = arn.split(":", 5)

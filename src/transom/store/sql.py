@@ -178,6 +178,13 @@ def _task(row: sa.Row[Any]) -> WindowTask:
 
 # Hot lookups, built once: constructing a statement costs more than running it on SQLite.
 _GET_WINDOW = sa.select(t.windows).where(t.windows.c.window_id == sa.bindparam("id"))
+_GET_TAGS = (
+    sa.select(t.tags.c.key, t.tags.c.value)
+    .where(
+        t.tags.c.resource_type == sa.bindparam("type"), t.tags.c.resource_id == sa.bindparam("id")
+    )
+    .order_by(t.tags.c.key)
+)
 _GET_ACCESS_KEY = sa.select(t.access_keys).where(
     t.access_keys.c.access_key_id == sa.bindparam("id")
 )
@@ -550,11 +557,7 @@ class SqlTransaction(
         return [t.tags.c.resource_type == resource_type, t.tags.c.resource_id == resource_id]
 
     def get_tags(self, resource_type: str, resource_id: str) -> list[Tag]:
-        rows = self._conn.execute(
-            sa.select(t.tags.c.key, t.tags.c.value)
-            .where(*self._tag_filter(resource_type, resource_id))
-            .order_by(t.tags.c.key)
-        )
+        rows = self._conn.execute(_GET_TAGS, {"type": resource_type, "id": resource_id})
         return [Tag(r.key, r.value) for r in rows]
 
     def put_tags(self, resource_type: str, resource_id: str, tags: Sequence[Tag]) -> None:
