@@ -10,7 +10,17 @@ auth, no database) is the ceiling of the HTTP stack on this machine. moto is mea
 is installed (`pip install 'moto[server]'`); it returns every window from Describe, whatever
 MaxResults.
 
+`--policy` measures instead what a key's policy costs on GetMaintenanceWindow: the app of
+`transom server` (SQLite, in this process, no HTTP server, as `bench/request_metrics.py`)
+answers requests signed by an admin key (no policy) and by a key with a realistic policy (reads
+of everything, any ssm action on windows tagged Env=staging, an explicit deny of deletes) in
+alternating rounds; the best round of each is compared (CPU time per call, and the calls per
+second of one core that makes), so the machine's noise hits both arms alike. The window asked
+for is tagged Env=staging, so every call of the limited key evaluates the tag condition and
+reads the window's tags.
+
 Run: .venv/bin/python bench/api.py [--seconds 5] [--processes 3]
+     .venv/bin/python bench/api.py --policy [--rounds 20] [--calls 1000]
 """
 
 from __future__ import annotations
@@ -173,12 +183,96 @@ def moto() -> Iterator[str | None]:
         server.stop()
 
 
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": ["ssm:Describe*", "ssm:List*"], "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": "ssm:*",
+            "Resource": f"arn:aws:ssm:{REGION}:*:maintenancewindow/*",
+            "Condition": {"StringEquals": {"ssm:resourceTag/Env": "staging"}},
+        },
+        {"Effect": "Deny", "Action": "ssm:Delete*", "Resource": "*"},
+    ],
+}
+LIMITED_KEY_ID, LIMITED_SECRET = "AKIABENCHPOLICY00001", "bench-policy-secret-0123456789"
+
+
+async def policy_arms(rounds: int, calls: int) -> dict[str, float]:
+    """The best CPU microseconds per GetMaintenanceWindow, by an admin key and a limited one."""
+    from bench.request_metrics import call
+    from bench.request_metrics import signed as signed_in_process
+    from transom.api.agent import Signals
+    from transom.bootstrap import Settings, build_app, open_store
+    from transom.crypto.master_keys import MasterKeys
+    from transom.domain.clock import SystemClock
+    from transom.services.keys import KeyService
+
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()))
+    store = open_store(settings)
+    keys = KeyService(store, SystemClock(), MasterKeys(settings.master_key_path))
+    keys.import_key(ACCESS_KEY_ID, SECRET_ACCESS_KEY, "bench")
+    keys.import_key(LIMITED_KEY_ID, LIMITED_SECRET, "bench", json.dumps(POLICY))
+    app = build_app(store, settings, Signals())
+    create = CREATE | {"Tags": [{"Key": "Env", "Value": "staging"}]}
+    window = (await call(app, signed_in_process("CreateMaintenanceWindow", create)))["WindowId"]
+    admin = signed_in_process("GetMaintenanceWindow", {"WindowId": window})
+    limited = signed_in_process("GetMaintenanceWindow", {"WindowId": window})
+    request = AWSRequest(
+        method="POST",
+        url="http://127.0.0.1:8770/",
+        data=limited[1],
+        headers={
+            "X-Amz-Target": "AmazonSSM.GetMaintenanceWindow",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+    )
+    SigV4Auth(Credentials(LIMITED_KEY_ID, LIMITED_SECRET), "ssm", REGION).add_auth(request)
+    headers = [(k.lower().encode(), v.encode()) for k, v in request.headers.items()]
+    limited = ([*headers, (b"host", b"127.0.0.1:8770")], limited[1])
+    for arm in (admin, limited):
+        answer = await call(app, arm)
+        assert answer.get("WindowId") == window, answer
+    best = {"admin": float("inf"), "policy": float("inf")}
+    for _ in range(rounds):
+        for name, arm in (("admin", admin), ("policy", limited)):
+            started = time.process_time()
+            for _ in range(calls):
+                await call(app, arm)
+            best[name] = min(best[name], (time.process_time() - started) / calls * 1e6)
+    store.close()
+    return best
+
+
+def policy_main(rounds: int, calls: int) -> None:
+    import asyncio
+
+    best = asyncio.run(policy_arms(rounds, calls))
+    print(f"GetMaintenanceWindow in-process, best of {rounds} rounds of {calls} calls per key:")
+    print("| key | CPU us/call | calls/s of one core |")
+    print("|---|---|---|")
+    for name, label in (("admin", "admin (no policy)"), ("policy", "policy with a tag condition")):
+        print(f"| {label} | {best[name]:.1f} | {1e6 / best[name]:.0f} |")
+    print(f"policy / admin CPU per call: {best['policy'] / best['admin']:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--windows", type=int, default=500)
+    parser.add_argument("--policy", action="store_true", help="Measure the policy check.")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--calls", type=int, default=1000)
     args = parser.parse_args()
+    if args.policy:
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}"
+        )
+        policy_main(args.rounds, args.calls)
+        return
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; {args.seconds:g} s per row, {args.windows} windows "

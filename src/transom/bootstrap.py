@@ -20,6 +20,7 @@ from transom.domain.delivery_policy import RetryPolicy
 from transom.domain.events import Realm
 from transom.domain.quotas import Quotas
 from transom.services.audit import AuditTrail
+from transom.services.authorization import Authorizer
 from transom.services.calendar import CalendarService
 from transom.services.calendar_feeds import CalendarFeeds
 from transom.services.command_cache import CommandCache
@@ -39,6 +40,7 @@ from transom.services.output_links import LABEL, OutputLinks
 from transom.services.overview import OverviewService
 from transom.services.readiness import Readiness
 from transom.services.result_intake import ResultIntake
+from transom.services.roles import RoleService
 from transom.services.rules import RuleService
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
@@ -162,13 +164,15 @@ def build_services(
     master_keys = MasterKeys(settings.master_key_path)
     windows = WindowService(store, clock, settings.quotas, realm)
     schedules = ScheduleService(store, clock)
+    keys = KeyService(store, clock, master_keys)
+    authorizer = Authorizer(store, keys, realm)
     return Services(
         windows=windows,
         targets=TargetService(store, clock, settings.quotas, realm),
         tasks=TaskService(store, clock, settings.quotas, realm),
         tags=TagService(store, settings.quotas),
         documents=DocumentService(store, clock, settings.quotas, realm),
-        keys=KeyService(store, clock, master_keys),
+        keys=keys,
         schedules=schedules,
         nodes=NodeService(store, clock, settings.node_ping_timeout, realm),
         commands=commands,
@@ -198,6 +202,8 @@ def build_services(
         calendar=CalendarService(store, clock),
         calendar_feeds=CalendarFeeds(store, clock),
         audit=AuditTrail(store, clock, settings.audit_retention),
+        authorizer=authorizer,
+        roles=RoleService(store, clock, realm),
     )
 
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.support.servers import Database, ServerProcess, boto3_client
+from tests.support.servers import Database, ServerProcess, boto3_client, key_service
 from tests.support.signing import signed_post
 from transom.protocol.awsjson.members import encode_token
+from transom.services.keys import READ_ONLY_POLICY
 from transom.store.engine import create_engine
 
 UNKNOWN_WINDOW = "mw-0123456789abcdef0"
@@ -1141,3 +1142,55 @@ def test_every_implemented_configuration_operation_has_bad_input_cases() -> None
     from transom.protocol.awsjson.apis import SSM
 
     assert set(SSM.handlers) <= {case[0] for case in CASES}
+
+
+@pytest.fixture(scope="module")
+def read_only_key(backend_db: Database) -> tuple[str, str]:
+    """A key limited to reads (`transom keys create --read-only`)."""
+    store = backend_db.open_store()
+    try:
+        key = key_service(backend_db, store).create("bad input: read only", READ_ONLY_POLICY)
+    finally:
+        store.close()
+    return key.access_key_id, key.secret_access_key
+
+
+DENIED_CASES = [
+    ("CreateMaintenanceWindow", {"Name": "denied-window", "Schedule": "rate(1 day)",
+     "Duration": 2, "Cutoff": 1, "AllowUnassociatedTargets": True}, "maintenancewindow/*"),
+    ("UpdateMaintenanceWindow", {"WindowId": "{window}", "Name": "denied"},
+     "maintenancewindow/{window}"),
+    ("DeleteMaintenanceWindow", {"WindowId": "{window}"}, "maintenancewindow/{window}"),
+    ("DeregisterTaskFromMaintenanceWindow", {"WindowId": "{window}", "WindowTaskId": "{task}"},
+     "maintenancewindow/{window}"),
+    ("DeleteDocument", {"Name": "{document}"}, "document/{document}"),
+    ("SendCommand", {"DocumentName": "{document}", "InstanceIds": ["mi-0123456789abcdef0"]},
+     "document/{document}"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("operation", "params", "resource"), DENIED_CASES)
+def test_a_call_the_keys_policy_does_not_allow_is_denied_and_changes_nothing(
+    server: ServerProcess,
+    ids: dict[str, str],
+    dump: Any,
+    read_only_key: tuple[str, str],
+    operation: str,
+    params: dict[str, Any],
+    resource: str,
+) -> None:
+    before = dump()
+    key, secret = read_only_key
+    response = signed_post(
+        server.endpoint, operation, _fill(params, ids), access_key=key, secret=secret
+    )
+    body = response.json()
+    assert response.status_code == 400
+    assert body["__type"] == "AccessDeniedException", body
+    assert body["message"] == (
+        f"User: arn:aws:iam::000000000000:user/{key} is not authorized to perform: "
+        f"ssm:{operation} on resource: arn:aws:ssm:us-east-1:000000000000:"
+        f"{resource.format(**ids)} because no identity-based policy allows the "
+        f"ssm:{operation} action"
+    )
+    assert dump() == before

@@ -6,6 +6,11 @@ import pytest
 
 from tests.support.every_record import KNOWN_SECRETS, Rows, every_record, rows
 from tests.support.servers import Database, ServerProcess, install_test_key
+from transom.domain.clock import SystemClock
+from transom.domain.events import Realm
+from transom.services.roles import RoleService
+
+ROLE_POLICY = '{"Statement": {"Effect": "Allow", "Action": "ssm:SendCommand", "Resource": "*"}}'
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +25,11 @@ def every_kind(tmp_path_factory: pytest.TempPathFactory) -> Rows:
             pass
     finally:
         server.stop()
+    store = db.open_store()  # roles are made by the command line, not an API
+    try:
+        RoleService(store, SystemClock(), Realm()).create("every-kind", ROLE_POLICY, "a role")
+    finally:
+        store.close()
     found = rows(db.store_url)
     assert [table for table, held in found.items() if not held] == []
     # Keys as stored before secrets were sealed, a row that fits every revision (a server

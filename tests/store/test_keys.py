@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.store.contract import ON_EVERY_BACKEND, covers
 from tests.store.records import NOW
-from transom.domain.windows import CalendarFeed, SealedSecret, StoredKey
+from transom.domain.windows import CalendarFeed, Role, SealedSecret, StoredKey
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
@@ -87,3 +87,51 @@ def test_a_key_has_one_calendar_feed_which_goes_with_the_key(store: SqlStore) ->
     with store.read() as tx:
         assert tx.calendar_feed_of(key.access_key_id) is None
         assert tx.calendar_feed_by_hash("b" * 64) is None
+
+
+POLICY = '{"Statement": {"Effect": "Allow", "Action": "ssm:Get*", "Resource": "*"}}'
+
+
+@covers("set_access_key_policy")
+def test_a_key_keeps_its_policy_and_none_means_admin(store: SqlStore) -> None:
+    limited = StoredKey("AKIACONTRACTPOLICY01", SEALED, None, NOW, POLICY)
+    admin = _key(9)
+    with store.write() as tx:
+        tx.insert_access_key(limited)
+        tx.insert_access_key(admin)
+    with store.read() as tx:
+        assert tx.get_access_key(limited.access_key_id) == limited
+        assert tx.get_access_key(admin.access_key_id) == admin
+        assert admin.policy is None
+    with store.write() as tx:
+        assert tx.set_access_key_policy(admin.access_key_id, POLICY)
+        assert tx.set_access_key_policy(limited.access_key_id, None)
+        assert not tx.set_access_key_policy("AKIANOSUCHKEY0000000", POLICY)
+    with store.read() as tx:
+        assert tx.get_access_key(admin.access_key_id) == StoredKey(
+            admin.access_key_id, SEALED, admin.description, admin.created_date, POLICY
+        )
+        assert tx.get_access_key(limited.access_key_id) == StoredKey(
+            limited.access_key_id, SEALED, None, NOW, None
+        )
+
+
+@covers("insert_role", "get_role", "list_roles", "delete_role")
+def test_roles_round_trip_by_name(store: SqlStore) -> None:
+    staging = Role("contract-staging", POLICY, "staging only", NOW)
+    backups = Role("contract-backups", POLICY, None, NOW)
+    with store.write() as tx:
+        tx.insert_role(staging)
+        tx.insert_role(backups)
+    with pytest.raises(sa.exc.IntegrityError), store.write() as tx:
+        tx.insert_role(staging)
+    with store.read() as tx:
+        assert tx.get_role("contract-staging") == staging
+        assert tx.get_role("contract-nothing") is None
+        ours = [r for r in tx.list_roles() if r.name.startswith("contract-")]
+        assert ours == [backups, staging]
+    with store.write() as tx:
+        assert tx.delete_role("contract-staging")
+        assert not tx.delete_role("contract-staging")
+    with store.read() as tx:
+        assert tx.get_role("contract-staging") is None

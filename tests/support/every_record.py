@@ -261,15 +261,16 @@ def assert_served(endpoint: str, found: Rows) -> None:
         "documents": documents,
         "document_versions": set(found["document_versions"]),
     }
-    # the scheduler's cursors, the idempotency tokens and the calendar feeds (only their
-    # tokens' hashes are kept) no API shows; the audit trail is read by GET /v1/audit
-    # (tests/api/test_audit.py)
+    # the scheduler's cursors, the idempotency tokens, the calendar feeds (only their tokens'
+    # hashes are kept) and the roles (`transom roles list` shows them) no API shows; the
+    # audit trail is read by GET /v1/audit (tests/api/test_audit.py)
     assert set(found) - set(expected) == {
         "window_cursors",
         "idempotency_tokens",
         "calendar_feeds",
         "audit_records",
         "audit_resources",
+        "roles",
     }
     missing = {name: want - served[name] for name, want in expected.items() if want - served[name]}
     assert missing == {}, "records the server does not show"

@@ -35,7 +35,10 @@ next page. Each record is `{"Time", "AccessKeyId" (null: unsigned), "SourceAddre
 "***")}`, times as below.
 
 The other requests are SigV4-signed with an access key the server knows, scoped to service
-`ssm`, exactly as for the AWS JSON endpoint. Every error is `{"__type": code, "message": message}`
+`ssm`, exactly as for the AWS JSON endpoint, and authorized by the key's policy as the actions
+`ssm:StartMaintenanceWindowExecution` (on the window's ARN), `events:GetEvents`,
+`sns:ListDeliveries` and, for the audit trail, CloudTrail's `cloudtrail:LookupEvents` (on
+`*`). Every error is `{"__type": code, "message": message}`
 with the `ApiError`'s status; none is a 500 unless the server itself fails.
 """
 
@@ -64,6 +67,7 @@ from transom.domain.errors import InvalidNextTokenError, ValidationError
 from transom.protocol.audit import AuditedCall, Caller, audited, record
 from transom.protocol.awsjson.framing import decode_request, error_reply
 from transom.protocol.awsjson.sigv4 import claimed_access_key, verify_request
+from transom.services.authorization import ANYTHING
 from transom.services.container import Services
 from transom.services.delivery import DeliveryListing, DeliveryView
 from transom.services.event_feed import EventPattern
@@ -278,9 +282,14 @@ async def _audit(
     await calls(record, services, call)
 
 
-def _authenticate(services: Services, clock: Clock, request: Request, body: bytes) -> None:
-    """Verify the request's signature; raises `ApiError` when it does not hold."""
-    verify_request(
+AUDIT_ACTION = "cloudtrail:LookupEvents"
+"""The action a key's policy must allow to read the audit trail (CloudTrail's, whose role
+the trail plays; the read-only policy does not grant it)."""
+
+
+def _authenticate(services: Services, clock: Clock, request: Request, body: bytes) -> str:
+    """Verify the request's signature; its key, or `ApiError` when it does not hold."""
+    caller = verify_request(
         method=request.method,
         path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
         query=request.scope["query_string"].decode("latin-1"),
@@ -289,6 +298,7 @@ def _authenticate(services: Services, clock: Clock, request: Request, body: byte
         secret_for=services.keys.secret_for,
         now=clock.now(),
     )
+    return caller.access_key_id
 
 
 def rest_routes(
@@ -307,11 +317,14 @@ def rest_routes(
     audit = functools.partial(_audit, services, calls)
 
     def run_now(request: Request, body: bytes) -> str:
-        """Authenticate, validate and start the run; raises `ApiError` for any refusal."""
-        authenticate(request, body)
+        """Authenticate, validate, authorize and start the run; raises `ApiError` for any
+        refusal."""
+        key = authenticate(request, body)
         decode_request(body)
         window_id = request.path_params["window_id"]
         _check_window_id(window_id)
+        window = services.authorizer.arns.window(window_id)
+        services.authorizer.check(key, "ssm:StartMaintenanceWindowExecution", [window])
         return services.scheduler.run_now(window_id)
 
     async def start_execution(request: Request) -> Response:
@@ -321,7 +334,7 @@ def rest_routes(
         return JSONResponse({"WindowExecutionId": execution_id}, 201, headers=_headers())
 
     def feed_query(request: Request, body: bytes) -> _FeedQuery:
-        authenticate(request, body)
+        services.authorizer.check(authenticate(request, body), "events:GetEvents", [ANYTHING])
         return _feed_query(request.query_params, services.event_feed.pattern)
 
     async def read_events(request: Request) -> Response:
@@ -340,7 +353,7 @@ def rest_routes(
         return JSONResponse({"events": page.events, "next": after}, headers=_headers())
 
     def delivery_listing(request: Request, body: bytes) -> DeliveryListing:
-        authenticate(request, body)
+        services.authorizer.check(authenticate(request, body), "sns:ListDeliveries", [ANYTHING])
         query = _deliveries_query(request.query_params)
         return services.deliveries.listing(query.limit, query.failing)
 
@@ -354,7 +367,7 @@ def rest_routes(
         return JSONResponse(answer, headers=_headers())
 
     def audit_page(request: Request, body: bytes) -> tuple[list[AuditRecord], int | None]:
-        authenticate(request, body)
+        services.authorizer.check(authenticate(request, body), AUDIT_ACTION, [ANYTHING])
         page = services.audit.search(_audit_query(request.query_params))
         return page.items, page.next_after
 

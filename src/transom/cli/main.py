@@ -549,7 +549,57 @@ def _key_service(data_dir: Path, database_url: str | None, master_key_file: Path
     return KeyService(_open(settings), SystemClock(), MasterKeys(settings.master_key_path))
 
 
-def _print_key(key: AccessKey | StoredKey, as_json: bool, secret: str | None = None) -> None:
+def policy_options(command: F) -> F:
+    """--policy FILE, --read-only, --admin: what a key may do (`_chosen_policy`)."""
+    for option in (
+        click.option(
+            "--admin",
+            is_flag=True,
+            help="The key may do everything (the default of keys create and import).",
+        ),
+        click.option(
+            "--read-only",
+            is_flag=True,
+            help="The key may read everything and change nothing (ssm:Describe*, Get*, List*, "
+            "the events and sns reads).",
+        ),
+        click.option(
+            "--policy",
+            "policy_file",
+            type=click.Path(dir_okay=False, exists=True, allow_dash=True, path_type=Path),
+            help="An IAM-style policy document (JSON) that limits what the key may do.",
+        ),
+    ):
+        command = option(command)
+    return command
+
+
+def _chosen_policy(policy_file: Path | None, read_only: bool, admin: bool) -> str | None:
+    """The policy document the options choose; None: everything (--admin, or nothing said)."""
+    from transom.services.keys import READ_ONLY_POLICY
+
+    if (policy_file is not None) + read_only + admin > 1:
+        raise click.UsageError("Give at most one of --policy, --read-only and --admin.")
+    if read_only:
+        return READ_ONLY_POLICY
+    return None if policy_file is None else _read_policy(policy_file)
+
+
+def _read_policy(policy_file: Path) -> str:
+    with click.open_file(str(policy_file), encoding="utf-8") as file:
+        return str(file.read())
+
+
+def _access(policy: str | None) -> str:
+    """How `keys list` shows a key's policy: admin, read-only or policy."""
+    from transom.services.keys import READ_ONLY_POLICY
+
+    return "admin" if policy is None else "read-only" if policy == READ_ONLY_POLICY else "policy"
+
+
+def _print_key(
+    key: AccessKey | StoredKey, as_json: bool, secret: str | None = None, access: str | None = None
+) -> None:
     record = {
         "AccessKeyId": key.access_key_id,
         "Description": key.description,
@@ -557,6 +607,8 @@ def _print_key(key: AccessKey | StoredKey, as_json: bool, secret: str | None = N
     }
     if secret is not None:
         record["SecretAccessKey"] = secret
+    if access is not None:
+        record["Access"] = access
     if as_json:
         click.echo(json.dumps(record))
     else:
@@ -574,18 +626,23 @@ def _run_key_command(action: Callable[[], AccessKey]) -> AccessKey:
 
 @keys.command("create")
 @key_options
+@policy_options
 @click.option("--description", help="A note on who or what uses the key.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def keys_create(
     data_dir: Path,
     database_url: str | None,
     master_key_file: Path | None,
+    policy_file: Path | None,
+    read_only: bool,
+    admin: bool,
     description: str | None,
     as_json: bool,
 ) -> None:
     """Create a key and print its id and secret (the only time the secret is shown)."""
+    policy = _chosen_policy(policy_file, read_only, admin)
     service = _key_service(data_dir, database_url, master_key_file)
-    key = _run_key_command(lambda: service.create(description))
+    key = _run_key_command(lambda: service.create(description, policy))
     _print_key(key, as_json, key.secret_access_key)
 
 
@@ -598,6 +655,7 @@ def keys_create(
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     help="Read the secret access key from this file (- for standard input).",
 )
+@policy_options
 @click.option("--description", help="A note on who or what uses the key.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def keys_import(
@@ -607,6 +665,9 @@ def keys_import(
     access_key_id: str,
     secret_access_key: str | None,
     secret_file: Path | None,
+    policy_file: Path | None,
+    read_only: bool,
+    admin: bool,
     description: str | None,
     as_json: bool,
 ) -> None:
@@ -622,11 +683,39 @@ def keys_import(
         secret_access_key,
         "the SECRET_ACCESS_KEY argument",
     )
+    policy = _chosen_policy(policy_file, read_only, admin)
     service = _key_service(data_dir, database_url, master_key_file)
     key = _run_key_command(
-        lambda: service.import_key(access_key_id, secret_access_key, description)
+        lambda: service.import_key(access_key_id, secret_access_key, description, policy)
     )
     _print_key(key, as_json)
+
+
+@keys.command("set-policy")
+@key_options
+@click.argument("access_key_id")
+@policy_options
+def keys_set_policy(
+    data_dir: Path,
+    database_url: str | None,
+    master_key_file: Path | None,
+    access_key_id: str,
+    policy_file: Path | None,
+    read_only: bool,
+    admin: bool,
+) -> None:
+    """Change what a key may do (give one of --policy, --read-only, --admin); running servers
+    apply it within 5 seconds."""
+    from transom.domain.errors import ApiError
+
+    if policy_file is None and not read_only and not admin:
+        raise click.UsageError("Give one of --policy, --read-only and --admin.")
+    policy = _chosen_policy(policy_file, read_only, admin)
+    try:
+        _key_service(data_dir, database_url, master_key_file).set_policy(access_key_id, policy)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{access_key_id}: {_access(policy)}")
 
 
 @keys.command("list")
@@ -645,6 +734,8 @@ def keys_list(
                         "AccessKeyId": k.access_key_id,
                         "Description": k.description,
                         "CreatedDate": k.created_date.isoformat(),
+                        "Access": _access(k.policy),
+                        "Policy": None if k.policy is None else json.loads(k.policy),
                     }
                     for k in found
                 ]
@@ -652,7 +743,7 @@ def keys_list(
         )
         return
     for key in found:
-        _print_key(key, False)
+        _print_key(key, False, access=_access(key.policy))
 
 
 @keys.command("delete")
@@ -705,6 +796,97 @@ def keys_rotate_master(
         f"sealed {resealed} access key(s) under master key {new} in {box.path}; "
         f"retired {', '.join(retired) or 'none'}"
     )
+
+
+@main.group()
+def roles() -> None:
+    """Manage the roles window tasks run as (their ServiceRoleArn): named policy documents."""
+
+
+def _role_service(data_dir: Path, database_url: str | None, account_id: str) -> Any:
+    from transom.domain.clock import SystemClock
+    from transom.domain.events import Realm
+    from transom.services.roles import RoleService
+
+    settings = _settings(data_dir, database_url)
+    return RoleService(_open(settings), SystemClock(), Realm(account_id))
+
+
+def account_option(command: F) -> F:
+    return click.option(
+        "--account-id",
+        envvar="TRANSOM_ACCOUNT_ID",
+        callback=_account_id,
+        default="000000000000",
+        show_default=True,
+        help="The server's account, in the roles' ARNs.",
+    )(command)
+
+
+@roles.command("create")
+@store_options
+@account_option
+@click.argument("name")
+@click.option(
+    "--policy",
+    "policy_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, allow_dash=True, path_type=Path),
+    help="The role's IAM-style policy document (JSON): what tasks running as it may do.",
+)
+@click.option("--description", help="A note on what the role is for.")
+def roles_create(
+    data_dir: Path,
+    database_url: str | None,
+    account_id: str,
+    name: str,
+    policy_file: Path,
+    description: str | None,
+) -> None:
+    """Create a role and print its ARN, the ServiceRoleArn to give tasks."""
+    from transom.domain.errors import ApiError
+
+    service = _role_service(data_dir, database_url, account_id)
+    try:
+        role = service.create(name, _read_policy(policy_file), description)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(service.arn(role.name))
+
+
+@roles.command("list")
+@store_options
+@account_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def roles_list(data_dir: Path, database_url: str | None, account_id: str, as_json: bool) -> None:
+    """List roles: ARN, description, created date (--json: with their policies)."""
+    service = _role_service(data_dir, database_url, account_id)
+    records = [
+        {
+            "Arn": service.arn(role.name),
+            "RoleName": role.name,
+            "Description": role.description,
+            "CreatedDate": role.created_date.isoformat(),
+            "Policy": json.loads(role.policy),
+        }
+        for role in service.list()
+    ]
+    if as_json:
+        click.echo(json.dumps(records))
+        return
+    for record in records:
+        shown = (record["Arn"], record["Description"], record["CreatedDate"])
+        click.echo("\t".join(str(v or "") for v in shown))
+
+
+@roles.command("delete")
+@store_options
+@click.argument("name")
+def roles_delete(data_dir: Path, database_url: str | None, name: str) -> None:
+    """Delete a role; invocations of tasks that name it fail from then on."""
+    if not _role_service(data_dir, database_url, "000000000000").delete(name):
+        raise click.ClickException(f"no role {name}")
+    click.echo(f"deleted {name}")
 
 
 if __name__ == "__main__":

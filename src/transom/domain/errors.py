@@ -203,6 +203,19 @@ class InvalidPluginNameError(ClientError):
     code = "InvalidPluginName"
 
 
+class AccessDeniedError(ClientError):
+    """A signed request its key's policy (or a task's role) does not allow; the message names
+    who, the action and the resource, in IAM's words."""
+
+    code = "AccessDeniedException"
+
+
+class MalformedPolicyDocumentError(ClientError):
+    """A policy document (of a key or a role) that does not parse; the message says why."""
+
+    code = "MalformedPolicyDocument"
+
+
 class OutputLinkRefusedError(ClientError):
     """A link to an invocation's output that this server did not sign, or that expired."""
 

@@ -145,6 +145,18 @@ class StoredKey:
     secret: SealedSecret
     description: str | None
     created_date: datetime
+    policy: str | None = None
+    """The key's policy document (`transom.domain.policies`); None: it may do everything."""
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role window tasks run as (their ServiceRoleArn): a named policy document."""
+
+    name: str
+    policy: str
+    description: str | None
+    created_date: datetime
 
 
 @dataclass(frozen=True)

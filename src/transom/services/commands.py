@@ -47,6 +47,8 @@ from transom.store.port import Store, Transaction
 from transom.store.ports.changes import Change
 
 Wake = Callable[[Collection[str]], None]
+NodeCheck = Callable[[Sequence[str], Callable[[], Mapping[str, Mapping[str, str]]]], None]
+"""Asked about a command's nodes (their ids, and a reader of every node's tags by id)."""
 """Told the node ids that may have new work or cancellations, so their long polls answer."""
 
 
@@ -97,9 +99,11 @@ class CommandService:
         document_version: str | None = None,
         document_hash: str | None = None,
         document_hash_type: str | None = None,
+        authorize: NodeCheck = lambda _ids, _tags: None,
     ) -> Command:
         """Accept a command for the named nodes, or the nodes `targets` match now, running
-        the document's `document_version` (its default when None)."""
+        the document's `document_version` (its default when None); `authorize` is asked about
+        the nodes once they are known, before anything is written, and raises to refuse."""
         if bool(instance_ids) == bool(targets):
             raise ValidationError(
                 "Give exactly one of InstanceIds or Targets to say where the command runs."
@@ -117,9 +121,12 @@ class CommandService:
             names = None
             if instance_ids:
                 chosen = list(instance_ids)
+                authorize(chosen, tx.node_tags)
                 nodes = {n.instance_id: n for n in tx.nodes_of(chosen)}
             else:  # registered nodes: their names are all the command needs of them
-                chosen = resolve_targets(targets, tx.node_tags())
+                tags = tx.node_tags()
+                chosen = resolve_targets(targets, tags)
+                authorize(chosen, lambda: tags)
                 names = tx.node_names()
             command, invocations = self.prepare(
                 nodes.get,

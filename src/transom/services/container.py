@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from transom.services.audit import AuditTrail
+from transom.services.authorization import Authorizer
 from transom.services.calendar import CalendarService
 from transom.services.calendar_feeds import CalendarFeeds
 from transom.services.command_expiry import CommandExpiry
@@ -20,6 +21,7 @@ from transom.services.output_links import OutputLinks
 from transom.services.overview import OverviewService
 from transom.services.readiness import Readiness
 from transom.services.result_intake import ResultIntake
+from transom.services.roles import RoleService
 from transom.services.rules import RuleService
 from transom.services.scheduler import Scheduler
 from transom.services.schedules import ScheduleService
@@ -60,3 +62,5 @@ class Services:
     calendar: CalendarService
     calendar_feeds: CalendarFeeds
     audit: AuditTrail
+    authorizer: Authorizer
+    roles: RoleService

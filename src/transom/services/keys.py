@@ -1,5 +1,6 @@
 """Access keys: the credentials API callers sign requests with (SigV4), their secrets sealed
-at rest under a master key kept outside the database (`SecretBox`)."""
+at rest under a master key kept outside the database (`SecretBox`), each with the policy that
+limits what it may do (none: everything)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,31 @@ from typing import Protocol
 
 from transom.domain.clock import Clock
 from transom.domain.errors import ValidationError
+from transom.domain.policies import Policy, parse_policy
 from transom.domain.windows import AccessKey, SealedSecret, StoredKey
 from transom.store.port import Store
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _ACCESS_KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
 _SECRET = re.compile(r"^\S{16,128}$")
+
+READ_ONLY_POLICY = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "ReadOnly",
+      "Effect": "Allow",
+      "Action": [
+        "ssm:Describe*", "ssm:Get*", "ssm:List*",
+        "events:Describe*", "events:List*", "events:TestEventPattern", "events:GetEvents",
+        "sns:Get*", "sns:List*"
+      ],
+      "Resource": "*"
+    }
+  ]
+}
+"""
+"""The policy of `transom keys create --read-only`: every read of every API, no change."""
 
 
 class SecretBox(Protocol):
@@ -36,16 +56,18 @@ class SecretBox(Protocol):
 @dataclass(frozen=True)
 class _Cached:
     secret: str
+    policy: Policy | None
     until: float
 
 
 class KeyService:
-    """Create, import, list and delete keys; look secrets up for signature checks.
+    """Create, import, list and delete keys, set their policies; look secrets and policies up
+    for signature and authorization checks.
 
-    Known keys are cached (opened) for `cache_seconds`, so a deleted key stops working within
-    that time on every replica and verifying a request rarely touches the database or opens a
-    sealed secret; unknown keys are not cached, so a key imported by another process works at
-    once.
+    Known keys are cached (opened, their policies parsed) for `cache_seconds`, so a deleted
+    key stops working, and a changed policy applies, within that time on every replica, and
+    verifying a request rarely touches the database or opens a sealed secret; unknown keys
+    are not cached, so a key imported by another process works at once.
     """
 
     def __init__(
@@ -57,14 +79,20 @@ class KeyService:
         self._cache_seconds = cache_seconds
         self._cache: dict[str, _Cached] = {}
 
-    def create(self, description: str | None = None) -> AccessKey:
+    def create(self, description: str | None = None, policy: str | None = None) -> AccessKey:
+        """A new key limited by the `policy` document (None: it may do everything)."""
         key_id = "AKIA" + "".join(secrets.choice(_ALPHABET) for _ in range(16))
-        return self.import_key(key_id, secrets.token_urlsafe(30), description)
+        return self.import_key(key_id, secrets.token_urlsafe(30), description, policy)
 
     def import_key(
-        self, access_key_id: str, secret_access_key: str, description: str | None = None
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        description: str | None = None,
+        policy: str | None = None,
     ) -> AccessKey:
-        """Adopt an existing pair, so scripts that already carry credentials keep working."""
+        """Adopt an existing pair, so scripts that already carry credentials keep working;
+        `MalformedPolicyDocumentError` for a policy that does not parse."""
         if not _ACCESS_KEY_ID.match(access_key_id):
             raise ValidationError(
                 "An access key ID is 16 to 128 upper-case letters and digits, like "
@@ -72,12 +100,14 @@ class KeyService:
             )
         if not _SECRET.match(secret_access_key):
             raise ValidationError("A secret access key is 16 to 128 characters without spaces.")
+        if policy is not None:
+            parse_policy(policy)
         now = self._clock.now()
         sealed = self._box.seal(access_key_id, secret_access_key)
         with self._store.write() as tx:
             if tx.get_access_key(access_key_id) is not None:
                 raise ValidationError(f"Access key {access_key_id} exists already.")
-            tx.insert_access_key(StoredKey(access_key_id, sealed, description, now))
+            tx.insert_access_key(StoredKey(access_key_id, sealed, description, now, policy))
         self._cache.pop(access_key_id, None)
         return AccessKey(access_key_id, secret_access_key, description, now)
 
@@ -91,21 +121,42 @@ class KeyService:
         self._cache.pop(access_key_id, None)
         return deleted
 
+    def set_policy(self, access_key_id: str, policy: str | None) -> None:
+        """Limit the key by the `policy` document (None: it may do everything again);
+        `MalformedPolicyDocumentError` or `ValidationError` for an unknown key."""
+        if policy is not None:
+            parse_policy(policy)
+        with self._store.write() as tx:
+            if not tx.set_access_key_policy(access_key_id, policy):
+                raise ValidationError(f"There is no access key {access_key_id}.")
+        self._cache.pop(access_key_id, None)
+
     def secret_for(self, access_key_id: str) -> str | None:
         """The secret of a known key, else None."""
+        cached = self._lookup(access_key_id)
+        return None if cached is None else cached.secret
+
+    def policy_for(self, access_key_id: str) -> Policy | None:
+        """The policy of a known key; None for a key that may do everything (or is unknown:
+        signature checks refuse those first)."""
+        cached = self._lookup(access_key_id)
+        return None if cached is None else cached.policy
+
+    def _lookup(self, access_key_id: str) -> _Cached | None:
         now = time.monotonic()
         cached = self._cache.get(access_key_id)
         if cached is not None and cached.until > now:
-            return cached.secret
+            return cached
         with self._store.read() as tx:
             key = tx.get_access_key(access_key_id)
         if key is None:
             return None
         secret = self._box.open(access_key_id, key.secret)
+        policy = None if key.policy is None else parse_policy(key.policy)
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[access_key_id] = _Cached(secret, now + self._cache_seconds)
-        return secret
+        cached = self._cache[access_key_id] = _Cached(secret, policy, now + self._cache_seconds)
+        return cached
 
     def seal_all(self) -> int:
         """Check that every key's secret opens (else the box's `ValueError`, nothing changed),

@@ -38,8 +38,10 @@ from transom.execution.limits import concurrency_limit, error_threshold
 from transom.execution.pseudo_parameters import substitute
 from transom.execution.run_status import invocation_status, task_status, window_status
 from transom.services import window_log
+from transom.services.authorization import Arns, check_policy
 from transom.services.commands import CommandService
-from transom.services.documents import check_hash, find_in
+from transom.services.documents import DOCUMENT_RESOURCE, check_hash, find_in
+from transom.services.roles import role_policy
 from transom.services.run_state import RunState
 from transom.store.port import Store
 from transom.store.ports.changes import Change
@@ -128,7 +130,7 @@ class WindowRunner:
             for execution in executions:
                 if execution.status is S.PENDING and execution.scheduled_time is not None:
                     delays.append(now - execution.scheduled_time)
-                _Step(state, execution, now, self._commands, woken).run()
+                _Step(state, execution, now, self._commands, woken, self._realm).run()
             state.flush()
             if woken:
                 tx.announce(Change.COMMANDS)
@@ -154,12 +156,14 @@ class _Step:
         now: datetime,
         commands: CommandService,
         woken: set[str],
+        realm: Realm,
     ) -> None:
         self.state = state
         self.wx = execution
         self.now = now
         self.commands = commands
         self.woken = woken
+        self.realm = realm
 
     def run(self) -> None:
         state = self.state
@@ -380,6 +384,28 @@ class _Step:
             self.launch(te, invocation)
         return bool(chosen)
 
+    def check_role(self, te: TaskExecution, document: str, instance_id: str) -> None:
+        """Refuse (`AccessDeniedError`) an invocation the task's role does not allow to run
+        `document` on the node; a task without a Transom role runs as it is."""
+        policy = role_policy(self.state.tx, self.realm, te.service_role_arn)
+        if policy is None or te.service_role_arn is None:
+            return
+        arns = Arns(self.realm)
+        node_arn, document_arn = arns.node(instance_id), arns.document(document)
+        tags = {
+            node_arn: lambda: self.state.node_tags().get(instance_id, {}),
+            document_arn: lambda: {
+                t.key: t.value for t in self.state.tx.get_tags(DOCUMENT_RESOURCE, document)
+            },
+        }
+        check_policy(
+            policy,
+            te.service_role_arn,
+            "ssm:SendCommand",
+            [document_arn, node_arn],
+            lambda arn: tags[arn](),
+        )
+
     def launch(self, te: TaskExecution, invocation: TaskInvocation) -> None:
         """Send the invocation's command; a command that cannot be sent fails the invocation."""
         wx = self.wx
@@ -415,6 +441,7 @@ class _Step:
                 raise ValidationError("A RUN_COMMAND task needs targets to run on.")
             document = find_in(self.state.tx, te.task_arn, run.get("DocumentVersion"))
             check_hash(document, run.get("DocumentHash"), run.get("DocumentHashType"))
+            self.check_role(te, document.name, invocation.resource_id)
             command, command_invocations = self.commands.prepare(
                 self.state.node,
                 document=document,

@@ -146,6 +146,16 @@ access_keys = sa.Table(
     sa.Column("created_date", UtcDateTime, nullable=False),
     sa.Column("master_key_id", sa.String(32)),
     sa.Column("sealed_secret", sa.LargeBinary),  # under master_key_id (see SealedSecret)
+    sa.Column("policy", sa.Text),  # a policy document; NULL: the key may do everything
+)
+
+roles = sa.Table(
+    "roles",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("policy", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("created_date", UtcDateTime, nullable=False),
 )
 
 calendar_feeds = sa.Table(

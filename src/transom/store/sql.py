@@ -33,6 +33,7 @@ from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import (
     CalendarFeed,
     ResourceType,
+    Role,
     SealedSecret,
     StoredKey,
     Tag,
@@ -164,7 +165,7 @@ def _stored_key(row: sa.Row[Any]) -> StoredKey:
         secret = SealedSecret(None, m["secret_access_key"].encode())
     else:
         secret = SealedSecret(m["master_key_id"], bytes(m["sealed_secret"]))
-    return StoredKey(m["access_key_id"], secret, m["description"], m["created_date"])
+    return StoredKey(m["access_key_id"], secret, m["description"], m["created_date"], m["policy"])
 
 
 def _task(row: sa.Row[Any]) -> WindowTask:
@@ -178,6 +179,13 @@ def _task(row: sa.Row[Any]) -> WindowTask:
 
 # Hot lookups, built once: constructing a statement costs more than running it on SQLite.
 _GET_WINDOW = sa.select(t.windows).where(t.windows.c.window_id == sa.bindparam("id"))
+_GET_TAGS = (
+    sa.select(t.tags.c.key, t.tags.c.value)
+    .where(
+        t.tags.c.resource_type == sa.bindparam("type"), t.tags.c.resource_id == sa.bindparam("id")
+    )
+    .order_by(t.tags.c.key)
+)
 _GET_ACCESS_KEY = sa.select(t.access_keys).where(
     t.access_keys.c.access_key_id == sa.bindparam("id")
 )
@@ -551,11 +559,7 @@ class SqlTransaction(
         return [t.tags.c.resource_type == resource_type, t.tags.c.resource_id == resource_id]
 
     def get_tags(self, resource_type: str, resource_id: str) -> list[Tag]:
-        rows = self._conn.execute(
-            sa.select(t.tags.c.key, t.tags.c.value)
-            .where(*self._tag_filter(resource_type, resource_id))
-            .order_by(t.tags.c.key)
-        )
+        rows = self._conn.execute(_GET_TAGS, {"type": resource_type, "id": resource_id})
         return [Tag(r.key, r.value) for r in rows]
 
     def put_tags(self, resource_type: str, resource_id: str, tags: Sequence[Tag]) -> None:
@@ -887,6 +891,7 @@ class SqlTransaction(
                 access_key_id=key.access_key_id,
                 description=key.description,
                 created_date=key.created_date,
+                policy=key.policy,
                 **_secret_columns(key.secret),
             )
         )
@@ -919,6 +924,27 @@ class SqlTransaction(
             .values(**_secret_columns(secret))
         )
         return result.rowcount > 0
+
+    def set_access_key_policy(self, access_key_id: str, policy: str | None) -> bool:
+        keys = t.access_keys
+        result = self._conn.execute(
+            keys.update().where(keys.c.access_key_id == access_key_id).values(policy=policy)
+        )
+        return result.rowcount > 0
+
+    def insert_role(self, role: Role) -> None:
+        self._conn.execute(t.roles.insert().values(vars(role)))
+
+    def get_role(self, name: str) -> Role | None:
+        row = self._conn.execute(sa.select(t.roles).where(t.roles.c.name == name)).first()
+        return None if row is None else Role(**row._mapping)
+
+    def list_roles(self) -> list[Role]:
+        rows = self._conn.execute(sa.select(t.roles).order_by(t.roles.c.name))
+        return [Role(**r._mapping) for r in rows]
+
+    def delete_role(self, name: str) -> bool:
+        return self._conn.execute(t.roles.delete().where(t.roles.c.name == name)).rowcount > 0
 
     def put_calendar_feed(self, feed: CalendarFeed) -> None:
         feeds = t.calendar_feeds

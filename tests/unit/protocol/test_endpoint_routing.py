@@ -12,10 +12,14 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from transom.domain.clock import SystemClock
+from transom.domain.events import Realm
 from transom.protocol.awsjson.apis import APIS, AwsJsonApi
 from transom.protocol.awsjson.endpoint import AwsJsonEndpoint
 from transom.protocol.awsjson.registry import Params
+from transom.services.authorization import Arns, Authorizer
 from transom.services.container import Services
+from transom.services.keys import KeyService
+from transom.store.port import Store
 
 KEY, SECRET = "AKIATRANSOMTEST00001", "s" * 40
 
@@ -24,9 +28,17 @@ class _Keys:
     def secret_for(self, access_key_id: str) -> str | None:
         return SECRET if access_key_id == KEY else None
 
+    def policy_for(self, _access_key_id: str) -> None:
+        return None
+
 
 class _Services:
     keys = _Keys()
+    authorizer = Authorizer(cast(Store, None), cast(KeyService, keys), Realm())
+
+
+def _anything(_arns: Arns, _params: Params) -> list[str]:
+    return ["*"]
 
 
 def _answer(api: str) -> Any:
@@ -40,8 +52,20 @@ ENDPOINT = AwsJsonEndpoint(
     cast(Services, _Services()),
     SystemClock(),
     (
-        AwsJsonApi("AmazonSSM", "ssm", "ssm", {"DescribeMaintenanceWindows": _answer("ssm")}),
-        AwsJsonApi("AWSEvents", "events", "events", {"ListRules": _answer("events")}),
+        AwsJsonApi(
+            "AmazonSSM",
+            "ssm",
+            "ssm",
+            {"DescribeMaintenanceWindows": _answer("ssm")},
+            {"DescribeMaintenanceWindows": _anything},
+        ),
+        AwsJsonApi(
+            "AWSEvents",
+            "events",
+            "events",
+            {"ListRules": _answer("events")},
+            {"ListRules": _anything},
+        ),
     ),
 )
 

@@ -1,4 +1,5 @@
-"""The AWS JSON 1.1 pipeline for one request: route, authenticate, decode, validate, handle.
+"""The AWS JSON 1.1 pipeline for one request: route, authenticate, decode, validate,
+authorize, handle.
 
 One endpoint serves every API of `transom.protocol.awsjson.apis`, chosen by the prefix of
 `X-Amz-Target` (`AmazonSSM.`, `AWSEvents.`): each request is verified for that API's signing
@@ -26,7 +27,9 @@ from transom.domain.errors import (
 )
 from transom.protocol.audit import AuditedCall, Caller, audited, record
 from transom.protocol.awsjson import framing, sigv4
+from transom.protocol.awsjson.access import Touches
 from transom.protocol.awsjson.apis import APIS, AwsJsonApi
+from transom.protocol.awsjson.invoke import authorized_call
 from transom.protocol.awsjson.model import operation_names
 from transom.protocol.awsjson.registry import Handler
 from transom.protocol.awsjson.validation import RequestValidator, validator
@@ -58,6 +61,7 @@ class _Route:
     known: frozenset[str]
     """Every operation of the API's model, implemented or not."""
     handlers: Mapping[str, Handler]
+    access: Mapping[str, Touches]
     validate: RequestValidator
 
 
@@ -67,7 +71,11 @@ class AwsJsonEndpoint:
         self._clock = clock
         self._routes = {
             api.target_prefix: _Route(
-                api.signing_name, operation_names(api.model), api.handlers, validator(api.model)
+                api.signing_name,
+                operation_names(api.model),
+                api.handlers,
+                api.access,
+                validator(api.model),
             )
             for api in apis
         }
@@ -121,7 +129,7 @@ class AwsJsonEndpoint:
         operation: str,
     ) -> dict[str, object]:
         target = lookup.get("x-amz-target", "")
-        sigv4.verify_request(
+        caller = sigv4.verify_request(
             method=method,
             path=path,
             query=query,
@@ -147,4 +155,4 @@ class AwsJsonEndpoint:
             )
         params = framing.decode_request(body)
         route.validate(operation, params)
-        return handler(self._services, params)
+        return authorized_call(self._services, caller.access_key_id, route, operation, params)

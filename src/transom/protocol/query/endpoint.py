@@ -1,5 +1,5 @@
 """The Query pipeline for one request: authenticate, read the form, route by `Action`, decode
-and validate against the model, handle, answer in XML.
+and validate against the model, authorize (`protocol.query.access`), handle, answer in XML.
 
 `QueryEndpoint.handle` never raises: every outcome is an HTTP status and an XML body, errors in
 SNS's `ErrorResponse` shape. It is synchronous and framework-free, like the AWS JSON endpoint.
@@ -27,6 +27,7 @@ from transom.protocol.audit import AuditedCall, Caller, audited, record
 from transom.protocol.awsjson import sigv4
 from transom.protocol.awsjson.validation import validate_input
 from transom.protocol.query import decoding, encoding
+from transom.protocol.query.access import SNS
 from transom.protocol.query.errors import query_error
 from transom.protocol.query.model import SERVICE, operation_model, service_model
 from transom.protocol.query.operations import OPERATIONS
@@ -123,8 +124,9 @@ class QueryEndpoint:
         `answered` (for the audit)."""
         signed = any(name.lower() == "authorization" for name, _ in headers)
         action = form.get("Action", "")
+        caller = None
         if signed or method != "GET" or action not in UNSIGNED_ACTIONS:
-            sigv4.verify_request(
+            caller = sigv4.verify_request(
                 method=method,
                 path=path,
                 query=query,
@@ -152,7 +154,14 @@ class QueryEndpoint:
             )
         params = decoding.decode(model.input_shape, form)
         validate_input(model.input_shape, params)
-        result = handler(self._services, Call(params, signed, form))
+        authorizer = self._services.authorizer
+        if caller is None:  # a subscriber's link: its token is its authorization
+            result = handler(self._services, Call(params, signed, form))
+        else:
+            touched = SNS[action](authorizer.arns, params)
+            authorizer.check(caller.access_key_id, f"{SERVICE}:{action}", touched)
+            with authorizer.acting_for(caller.access_key_id):
+                result = handler(self._services, Call(params, signed, form))
         answered.update(result)
         return Reply(
             200,

@@ -19,6 +19,7 @@ _QUERY_CODES = {
     "MissingAuthenticationTokenException": ("MissingAuthenticationToken", 403),
     "InvalidSignatureException": ("SignatureDoesNotMatch", 403),
     "UnrecognizedClientException": ("InvalidClientTokenId", 403),
+    "AccessDeniedException": ("AuthorizationError", 403),
     "InternalServerError": ("InternalError", None),
 }
 

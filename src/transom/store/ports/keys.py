@@ -1,11 +1,12 @@
 """Access keys: the SigV4 credentials the server verifies requests against, their secrets
-sealed (`SealedSecret`), and the calendar feed each may have."""
+sealed (`SealedSecret`), their policies, the calendar feed each may have; and the roles
+window tasks run as."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from transom.domain.windows import CalendarFeed, SealedSecret, StoredKey
+from transom.domain.windows import CalendarFeed, Role, SealedSecret, StoredKey
 
 
 class KeyPort(Protocol):
@@ -25,6 +26,22 @@ class KeyPort(Protocol):
         """Replace the key's secret with `secret` if it is still sealed under master key `was`
         (None: still plain text), leaving no plain text in the row; False when it is not
         (or the key is gone)."""
+
+    def set_access_key_policy(self, access_key_id: str, policy: str | None) -> bool:
+        """Give the key this policy document (None: none, it may do everything); False when
+        there is no such key."""
+
+    def insert_role(self, role: Role) -> None:
+        """Add the role; its name must be new (else the database's integrity error)."""
+
+    def get_role(self, name: str) -> Role | None:
+        """The role, or None when there is none of this name."""
+
+    def list_roles(self) -> list[Role]:
+        """All roles, by name."""
+
+    def delete_role(self, name: str) -> bool:
+        """Delete the role; False when there was none of this name."""
 
     def put_calendar_feed(self, feed: CalendarFeed) -> None:
         """Make `feed` its key's calendar feed, replacing the one it had."""

@@ -63,6 +63,7 @@ def _notification_members(command: Command) -> Params:
 
 @operation("SendCommand")
 def send_command(services: Services, params: Params) -> Params:
+    authorizer = services.authorizer
     echoed = (
         *_ECHOED,
         "DocumentVersion",
@@ -83,6 +84,9 @@ def send_command(services: Services, params: Params) -> Params:
         max_errors=params.get("MaxErrors", "0"),
         comment=params.get("Comment", ""),
         request={k: params[k] for k in echoed if k in params},
+        authorize=lambda ids, node_tags: authorizer.check_caller(
+            "ssm:SendCommand", map(authorizer.arns.node, ids), authorizer.node_tags_of(node_tags)
+        ),
     )
     return {"Command": command_members(services.commands.view(command.command_id))}
 

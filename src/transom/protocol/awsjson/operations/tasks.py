@@ -24,8 +24,17 @@ def _members(task: WindowTask) -> Params:
     return out
 
 
+def _check_role(services: Services, params: Params) -> None:
+    """A ServiceRoleArn must name a known role (`RoleService.require`) the caller may pass."""
+    role_arn = params.get("ServiceRoleArn")
+    if role_arn:
+        services.roles.require(role_arn)
+        services.authorizer.check_caller("iam:PassRole", [role_arn])
+
+
 @operation("RegisterTaskWithMaintenanceWindow")
 def register(services: Services, params: Params) -> Params:
+    _check_role(services, params)
     fields = fields_from(params, TaskSpec)
     spec = TaskSpec(
         **{
@@ -40,6 +49,7 @@ def register(services: Services, params: Params) -> Params:
 
 @operation("UpdateMaintenanceWindowTask")
 def update(services: Services, params: Params) -> Params:
+    _check_role(services, params)
     changes = fields_from(params, TaskSpec)
     changes.pop("task_type", None)
     task = services.tasks.update(
