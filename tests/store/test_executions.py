@@ -174,6 +174,27 @@ def test_active_executions_are_pending_in_progress_or_cancelling(store: SqlStore
         assert tx.active_window_execution(window(4).window_id) is None
 
 
+@covers("latest_window_executions")
+def test_the_latest_execution_of_each_window_is_the_last_inserted(store: SqlStore) -> None:
+    one, two, three = (window(n).window_id for n in (1, 2, 3))
+    executions = [
+        execution(3, S.SUCCESS, one),
+        execution(1, S.FAILED, two),
+        execution(2, S.IN_PROGRESS, one),
+        execution(4, S.SUCCESS, two),
+    ]
+    with store.write() as tx:
+        for made in executions:
+            tx.insert_window_executions([made])
+    with store.read() as tx:
+        assert tx.latest_window_executions([one, two, three]) == {
+            one: executions[2],
+            two: executions[3],
+        }
+        assert tx.latest_window_executions([two]) == {two: executions[3]}
+        assert tx.latest_window_executions([]) == {}
+
+
 @covers("due_window_executions", "next_window_execution_wake")
 def test_due_executions_come_most_overdue_first(store: SqlStore) -> None:
     with store.write() as tx:

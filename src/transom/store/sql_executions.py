@@ -80,6 +80,11 @@ _EXECUTIONS = sa.select(_WX).where(_in(_WX.c.window_execution_id))
 _TASK_EXECUTIONS_OF = sa.select(_TX).where(_in(_TX.c.window_execution_id)).order_by(_TX.c.seq)
 _TASK_INVOCATIONS_OF = sa.select(_TI).where(_in(_TI.c.window_execution_id)).order_by(_TI.c.seq)
 _ACTIVE_OF = sa.select(_WX).where(_in(_WX.c.window_id), _WX.c.status.in_([str(s) for s in ACTIVE]))
+_LATEST_OF = sa.select(_WX).where(
+    _WX.c.seq.in_(
+        sa.select(sa.func.max(_WX.c.seq)).where(_in(_WX.c.window_id)).group_by(_WX.c.window_id)
+    )
+)
 _ADVANCE_CURSOR = (
     _CUR.update()
     .where(_CUR.c.window_id == sa.bindparam("_id"), _CUR.c.due_at == sa.bindparam("_due"))
@@ -206,6 +211,10 @@ class ExecutionQueries:
         more = len(rows) > limit
         rows = rows[:limit]
         return Page([_window_execution(r) for r in rows], rows[-1].seq if more else None)
+
+    def latest_window_executions(self, window_ids: Collection[str]) -> dict[str, WindowExecution]:
+        rows = self._conn.execute(_LATEST_OF, {"ids": list(window_ids)})
+        return {r.window_id: _window_execution(r) for r in rows}
 
     def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
         rows = self._conn.execute(_ACTIVE_OF, {"ids": list(window_ids)})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,17 +27,56 @@ from transom.services.windows import WINDOW_RESOURCE
 PREFIX = "/console"
 HISTORY_SHOWN = 25
 UPCOMING_SHOWN = 5
+WINDOWS_SHOWN = 100
+"""Windows listed on one page of the list."""
 FEED_DAYS = 60
 MAX_FEED_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Page `number` of a list of `total` items, `size` to a page."""
+
+    number: int
+    total: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The position (from 1) of the first item shown."""
+        return min(self.total, (self.number - 1) * self.size + 1)
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.number * self.size)
 
 
 def overview(services: Services, _request: Request) -> dict[str, Any]:
     return {"overview": services.overview.overview()}
 
 
+def page_number(request: Request) -> int:
+    """The `page` asked for (1 when absent); `ValidationError` unless a whole number ≥ 1."""
+    given = request.query_params.get("page", "1")
+    if not (given.isdigit() and 1 <= int(given) <= 1_000_000):
+        raise ValidationError(f"The page {given[:16]!r} is not a page number such as 2.")
+    return int(given)
+
+
 def windows(services: Services, request: Request) -> dict[str, Any]:
+    """A page of WINDOWS_SHOWN windows matching the search `q`."""
     search = request.query_params.get("q", "")[:200]
-    return {"rows": services.overview.window_rows(search), "search": search}
+    number = page_number(request)
+    found = services.overview.window_rows(search, (number - 1) * WINDOWS_SHOWN, WINDOWS_SHOWN)
+    return {
+        "rows": found.rows,
+        "search": search,
+        "pager": Pager(number, found.matching, WINDOWS_SHOWN),
+    }
 
 
 def window(services: Services, request: Request) -> dict[str, Any]:

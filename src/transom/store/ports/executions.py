@@ -92,6 +92,10 @@ class ExecutionPort(Protocol):
         (inclusive) range, newest first, up to `limit` from position `after` (of a previous
         page)."""
 
+    def latest_window_executions(self, window_ids: Collection[str]) -> dict[str, WindowExecution]:
+        """The newest execution (last inserted) of each of these windows that has one, by
+        window id."""
+
     def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
         """The PENDING, IN_PROGRESS or CANCELLING executions of these windows, in no
         particular order."""
