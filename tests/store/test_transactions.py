@@ -98,7 +98,7 @@ def test_opening_twice_migrates_once_to_the_newest_revision(fresh_db: Database) 
         with store.engine.connect() as conn:
             versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
         store.close()
-        assert [v for (v,) in versions] == ["0010"]
+        assert [v for (v,) in versions] == ["0011"]
 
 
 def test_a_database_error_never_carries_the_statement_parameters(store: SqlStore) -> None:

@@ -156,6 +156,13 @@ calendar_feeds = sa.Table(
     sa.Column("created_date", UtcDateTime, nullable=False),
 )
 
+console_sign_outs = sa.Table(
+    "console_sign_outs",
+    metadata,
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("expires_date", UtcDateTime, nullable=False, index=True),
+)
+
 activations = sa.Table(
     "activations",
     metadata,

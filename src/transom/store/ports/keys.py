@@ -1,8 +1,10 @@
 """Access keys: the SigV4 credentials the server verifies requests against, their secrets
-sealed (`SealedSecret`), and the calendar feed each may have."""
+sealed (`SealedSecret`), the calendar feed each may have, and the console sessions signed
+out before they expired."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from transom.domain.windows import CalendarFeed, SealedSecret, StoredKey
@@ -34,3 +36,10 @@ class KeyPort(Protocol):
 
     def calendar_feed_by_hash(self, token_hash: str) -> CalendarFeed | None:
         """The calendar feed whose token has this hash, or None."""
+
+    def sign_out_console_session(self, session_id: str, expires: datetime, now: datetime) -> None:
+        """Record that the session was signed out (it would have expired at `expires`), and
+        forget the sign-outs of sessions expired by `now`."""
+
+    def console_session_signed_out(self, session_id: str) -> bool:
+        """Whether the session was signed out (and has not expired since)."""

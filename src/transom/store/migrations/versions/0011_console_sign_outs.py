@@ -1,0 +1,22 @@
+"""Console sign-outs: the sessions signed out before they expired, so that a copy of their
+cookie is refused on every replica.
+
+Revision ID: 0011
+Revises: 0010
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from transom.store.schema import UtcDateTime
+
+revision = "0011"
+down_revision = "0010"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "console_sign_outs",
+        sa.Column("session_id", sa.String(64), primary_key=True),
+        sa.Column("expires_date", UtcDateTime, nullable=False, index=True),
+    )
