@@ -172,6 +172,11 @@ def test_the_feed_lists_the_scheduler_runs_across_dst_and_can_be_revoked(
 
     everything = icalendar.Calendar.from_ical(httpx.get(url).content)
     assert "Maintenance: dst-crossing" in {str(e["summary"]) for e in everything.walk("VEVENT")}
+    ssm.update_maintenance_window(WindowId=window_id, Name="dst-crossed")  # seen at once
+    again = icalendar.Calendar.from_ical(httpx.get(url).content)
+    summaries = {str(e["summary"]) for e in again.walk("VEVENT")}
+    assert "Maintenance: dst-crossed" in summaries
+    assert "Maintenance: dst-crossing" not in summaries
 
     page.goto(f"{console_server.endpoint}/console/calendar/feed")
     expect(page.get_by_text("It is shown only when made")).to_be_visible()

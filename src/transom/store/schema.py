@@ -275,6 +275,7 @@ window_executions = sa.Table(
 )
 sa.Index("ix_window_executions_window", window_executions.c.window_id, window_executions.c.status)
 sa.Index("ix_window_executions_wake", window_executions.c.wake_at)
+sa.Index("ix_window_executions_start", window_executions.c.start_time)
 
 task_executions = sa.Table(
     "task_executions",

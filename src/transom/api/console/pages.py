@@ -147,21 +147,27 @@ def calendar_feed(services: Services, request: Request) -> dict[str, Any]:
 def calendar_ics(services: Services, request: Request) -> bytes | None:
     """The iCalendar feed of the token in the path (None when it is no current feed token):
     the runs of the next `days` (1 to MAX_FEED_DAYS, default FEED_DAYS) days of every window,
-    or of the `window` asked for."""
-    if services.calendar_feeds.key_of(request.path_params["token"]) is None:
+    or of the `window` asked for; from `request.state.feed_cache` while it holds."""
+    token = request.path_params["token"]
+    if services.calendar_feeds.key_of(token) is None:
         return None
     days = request.query_params.get("days", str(FEED_DAYS))
     if not (days.isdigit() and 1 <= int(days) <= MAX_FEED_DAYS):
         raise ValidationError(f"days must be a whole number of days from 1 to {MAX_FEED_DAYS}.")
-    now = services.calendar.now()
     window_id = request.query_params.get("window") or None
-    span = timedelta(days=int(days))
-    coming = services.calendar.blocks(now, now + span, window_id, past=False)
-    name = "Transom maintenance windows"
-    if window_id is not None:
-        name = f"{coming.windows[window_id].spec.name} (Transom)"
     base = str(request.base_url).rstrip("/")
-    return ical.feed(coming.blocks, coming.windows, base, name, now)
+    cache: ical.FeedCache = request.state.feed_cache
+    key = (token, window_id, int(days), base, services.calendar.version(window_id))
+    body = cache.get(key)
+    if body is None:
+        now = services.calendar.now()
+        coming = services.calendar.blocks(now, now + timedelta(days=int(days)), window_id, False)
+        name = "Transom maintenance windows"
+        if window_id is not None:
+            name = f"{coming.windows[window_id].spec.name} (Transom)"
+        body = ical.feed(coming.blocks, coming.windows, base, name, now)
+        cache.put(key, body)
+    return body
 
 
 def run_now(services: Services, request: Request, _form: Mapping[str, str]) -> str:

@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from transom.api.console import pages, registrations, window_forms
 from transom.api.console.attempts import FailedAttempts
 from transom.api.console.calendar import calendar
+from transom.api.console.ical import FeedCache
 from transom.api.console.pages import PREFIX
 from transom.api.console.rendering import Templates
 from transom.api.console.sessions import (
@@ -107,6 +108,7 @@ class _Console:
         self.templates = Templates()
         self.sessions = Sessions(services.keys.secret_for, services.keys, idle_seconds)
         self.failures = FailedAttempts()
+        self.feed_cache = FeedCache()
 
     # answers
 
@@ -251,6 +253,7 @@ class _Console:
 
     async def feed(self, request: Request) -> Response:
         """The iCalendar feed: its token is its credential (calendar apps hold no session)."""
+        request.state.feed_cache = self.feed_cache
         try:
             body = await self.calls(pages.calendar_ics, self.services, request)
         except Exception as exc:

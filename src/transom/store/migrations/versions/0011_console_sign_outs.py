@@ -1,5 +1,6 @@
 """Console sign-outs: the sessions signed out before they expired, so that a copy of their
-cookie is refused on every replica.
+cookie is refused on every replica. And an index of window executions by start time, for the
+console's calendar.
 
 Revision ID: 0011
 Revises: 0010
@@ -20,3 +21,4 @@ def upgrade() -> None:
         sa.Column("session_id", sa.String(64), primary_key=True),
         sa.Column("expires_date", UtcDateTime, nullable=False, index=True),
     )
+    op.create_index("ix_window_executions_start", "window_executions", ["start_time"], unique=False)
