@@ -199,6 +199,34 @@ def test_an_unknown_console_address_shows_a_page_with_a_way_back(
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
 
 
+@pytest.mark.usefixtures("window_id")  # made first, so it stays on the first page
+def test_long_lists_come_a_hundred_to_a_page(
+    page: Page, console_server: ServerProcess, ssm: Any
+) -> None:
+    for n in range(100):
+        ssm.create_maintenance_window(
+            Name=f"bulk-{n:03d}",
+            Schedule=SCHEDULE,
+            Duration=1,
+            Cutoff=0,
+            AllowUnassociatedTargets=True,
+        )
+    sign_in(page, console_server.endpoint)
+    page.goto(f"{console_server.endpoint}/console/windows")
+    pager = page.get_by_role("navigation", name="Pages")
+    expect(pager).to_contain_text(re.compile(r"1–100 of \d+"))
+    expect(page.locator("table.windows tbody tr")).to_have_count(100)
+    pager.get_by_role("link", name="Next page").click()
+    expect(page).to_have_url(re.compile(r"/console/windows\?page=2$"))
+    expect(page.get_by_role("link", name="bulk-099")).to_be_visible()
+    page.get_by_label("Search").fill("bulk-0")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table.windows tbody tr")).to_have_count(100)
+    expect(page.get_by_role("navigation", name="Pages")).to_have_count(0)  # one page
+    page.goto(f"{console_server.endpoint}/console/windows?page=0")
+    expect(page.get_by_role("alert")).to_contain_text("is not a page number")
+
+
 @pytest.fixture(scope="module")
 def impatient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A server whose console sessions end after 2 idle seconds."""

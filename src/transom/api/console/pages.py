@@ -29,6 +29,8 @@ HISTORY_SHOWN = 25
 UPCOMING_SHOWN = 5
 WINDOWS_SHOWN = 100
 """Windows listed on one page of the list."""
+NODES_SHOWN = 100
+"""Nodes listed on one page of the list."""
 FEED_DAYS = 60
 MAX_FEED_DAYS = 400
 
@@ -126,8 +128,12 @@ def execution(services: Services, request: Request) -> dict[str, Any]:
     return {"execution": found, "window_name": name, "tasks": shown, "active": active}
 
 
-def nodes(services: Services, _request: Request) -> dict[str, Any]:
-    return {"nodes": services.nodes.describe({})}
+def nodes(services: Services, request: Request) -> dict[str, Any]:
+    """A page of NODES_SHOWN nodes."""
+    number = page_number(request)
+    every = services.nodes.describe({})
+    shown = every[(number - 1) * NODES_SHOWN : number * NODES_SHOWN]
+    return {"nodes": shown, "pager": Pager(number, len(every), NODES_SHOWN)}
 
 
 def calendar_feed(services: Services, request: Request) -> dict[str, Any]:
