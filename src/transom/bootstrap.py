@@ -189,7 +189,7 @@ def build_services(
         counts=StoreCounts(store, clock, settings.node_ping_timeout),
         readiness=Readiness(store),
         overview=OverviewService(store, clock, windows, settings.node_ping_timeout),
-        calendar=CalendarService(store, clock),
+        calendar=CalendarService(store, clock, windows),
         calendar_feeds=CalendarFeeds(store, clock),
     )
 

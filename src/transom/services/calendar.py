@@ -14,8 +14,8 @@ from itertools import islice
 from transom.domain.clock import Clock
 from transom.domain.executions import WindowExecution
 from transom.domain.windows import Window, WindowQuery
-from transom.schedule import cutoff_at, window_end
-from transom.services.windows import every_window, require_window, timetable
+from transom.schedule import Timetable, cutoff_at, window_end
+from transom.services.windows import WindowService, every_window, require_window, timetable
 from transom.store.port import Store
 
 MAX_BLOCKS = 4000
@@ -46,9 +46,10 @@ class Calendar:
 
 
 class CalendarService:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, windows: WindowService) -> None:
         self._store = store
         self._clock = clock
+        self._windows = windows
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -94,30 +95,39 @@ class CalendarService:
                     if e.window_id in names
                 ]
         coming = heapq.merge(
-            *(_coming(w, start, end, now) for w in windows if w.spec.enabled), key=_order
+            *(self._coming(w, start, end, now) for w in windows if w.spec.enabled), key=_order
         )
         blocks = list(islice(heapq.merge(ran, coming, key=_order), limit + 1))
         by_id = {w.window_id: w for w in windows}
         return Calendar(blocks[:limit], len(blocks) > limit, by_id)
 
+    def _coming(
+        self, window: Window, start: datetime, end: datetime, now: datetime
+    ) -> Iterator[Block]:
+        """The window's occurrences after now that overlap [start, end), in order. When
+        that is every run after now, the first is the window service's next run (kept
+        between requests), so a page of the coming days computes little per window."""
+        spec = window.spec
+        after = start - timedelta(hours=spec.duration)
+        placed: Timetable | None = None
+        if after <= now:
+            run = self._windows.next_run(window)
+        else:
+            placed = timetable(spec, window.schedule_changed_date)
+            run = placed.next_after(after)
+        while run is not None and run < end:
+            yield Block(
+                window.window_id,
+                spec.name,
+                run,
+                window_end(run, spec.duration),
+                cutoff_at(run, spec.duration, spec.cutoff),
+                None,
+            )
+            if placed is None:  # made only for a window whose runs are read past the first
+                placed = timetable(spec, window.schedule_changed_date)
+            run = placed.next_after(run)
+
 
 def _order(block: Block) -> tuple[datetime, str]:
     return block.start, block.window_id
-
-
-def _coming(window: Window, start: datetime, end: datetime, now: datetime) -> Iterator[Block]:
-    """The window's occurrences after now that overlap [start, end), in order."""
-    spec = window.spec
-    placed = timetable(spec, window.schedule_changed_date)
-    span = timedelta(hours=spec.duration)
-    for run in placed.occurrences(max(start - span, now)):
-        if run >= end:
-            return
-        yield Block(
-            window.window_id,
-            spec.name,
-            run,
-            window_end(run, spec.duration),
-            cutoff_at(run, spec.duration, spec.cutoff),
-            None,
-        )
