@@ -25,7 +25,7 @@ from transom.services.container import Services
 
 VIEWS = ("week", "month")
 CHIPS_PER_DAY = 5
-LIMITS = {"week": 500, "month": 1500}
+LIMITS = {"week": 300, "month": 1500}
 """At most this many runs on a page; past it the page says that only the first are shown."""
 _TICK = timedelta(microseconds=1)
 
