@@ -44,14 +44,14 @@ def test_nodes_are_counted_online_connection_lost_and_inactive(world: World) -> 
 
 
 def test_the_window_list_pages_with_each_window_latest_run(world: World) -> None:
-    made = [world.window("cron(0 3 * * ? *)", name=f"w-{n}") for n in range(5)]
+    made = [world.window("cron(0 3 * * ? *)", name=f"patch-{n}") for n in range(5)]
     for window_id in (made[1], made[3], made[1]):
         world.services.scheduler.run_now(window_id)
         world.run_for(timedelta(minutes=1))
 
     first = world.services.overview.window_rows("", 0, 2)
     second = world.services.overview.window_rows("", 2, 2)
-    found = world.services.overview.window_rows("w-3", 0, 2)
+    found = world.services.overview.window_rows("patch-3", 0, 2)
 
     assert [r.window.window_id for r in first.rows] == made[:2]
     assert [r.window.window_id for r in second.rows] == made[2:4]

@@ -6,7 +6,9 @@ and is answered with a redirect (post/redirect/get); when the service refuses it
 came from is shown again with the service's message, the one the API would answer. What
 pages show and forms change is `pages`, run as `calls` runs store calls. Every answer carries
 a strict Content Security Policy (scripts and styles from `/console/static/` only) and
-`Cache-Control: no-store`; templates escape every value (`rendering`).
+`Cache-Control: no-store`; templates escape every value (`rendering`). An unknown path
+under `/console/` is an HTML page with a way back (signed out: the sign-in page), and failed
+sign-ins are limited per address and per key id (`attempts`).
 """
 
 from __future__ import annotations
