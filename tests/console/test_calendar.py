@@ -85,6 +85,11 @@ def test_the_week_shows_each_run_where_the_scheduler_puts_it_in_the_browser_zone
         )
         assert float(block.get_attribute("data-top") or 0) == pytest.approx(top, abs=0.01)
         expect(block.locator(".cutoff")).to_have_attribute("data-top", "66.667")
+    hours = tokyo.locator(".week .hours span")
+    expect(hours).to_have_count(24)
+    for hour in (0, 12, 23):
+        expect(hours.nth(hour)).to_have_text(f"{hour:02d}:00")
+        expect(hours.nth(hour)).to_be_visible()
     shot(tokyo, "calendar-week")
 
     tokyo.get_by_label("Time zone").select_option("America/New_York")
@@ -167,6 +172,11 @@ def test_the_feed_lists_the_scheduler_runs_across_dst_and_can_be_revoked(
 
     everything = icalendar.Calendar.from_ical(httpx.get(url).content)
     assert "Maintenance: dst-crossing" in {str(e["summary"]) for e in everything.walk("VEVENT")}
+    ssm.update_maintenance_window(WindowId=window_id, Name="dst-crossed")  # seen at once
+    again = icalendar.Calendar.from_ical(httpx.get(url).content)
+    summaries = {str(e["summary"]) for e in again.walk("VEVENT")}
+    assert "Maintenance: dst-crossed" in summaries
+    assert "Maintenance: dst-crossing" not in summaries
 
     page.goto(f"{console_server.endpoint}/console/calendar/feed")
     expect(page.get_by_text("It is shown only when made")).to_be_visible()

@@ -1,6 +1,7 @@
 """The web console in a real browser, against a real server with a real agent: signing in
 and out, the pages, "Run now" followed live to the node's output, output shown as text,
-forms refused without their CSRF token, and sessions that end when idle."""
+forms refused without their CSRF token, sessions that end when idle or signed out (copies of
+their cookie too), unknown addresses, and failed sign-ins limited."""
 
 from __future__ import annotations
 
@@ -162,12 +163,68 @@ def test_forms_need_their_csrf_token_and_refusals_show_the_api_message(
     shot(page, "error")
 
 
-def test_signing_out_ends_the_session(page: Page, console_server: ServerProcess) -> None:
+def test_signing_out_ends_the_session_and_every_copy_of_its_cookie(
+    page: Page, console_server: ServerProcess
+) -> None:
     sign_in(page, console_server.endpoint)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    copied = next(c for c in page.context.cookies() if c["name"] == "transom_console")
+    nodes = f"{console_server.endpoint}/console/nodes"
+    replay = {"transom_console": str(copied["value"])}
+    assert httpx.get(nodes, cookies=replay).status_code == 200  # the copy works, till...
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/console/sign-in$"))
-    page.goto(f"{console_server.endpoint}/console/nodes")
+    page.goto(nodes)
     expect(page).to_have_url(re.compile(r"/console/sign-in\?next="))
+    refused = httpx.get(nodes, cookies=replay)
+    assert refused.status_code == 303
+    assert refused.headers["location"].startswith("/console/sign-in")
+
+
+def test_an_unknown_console_address_shows_a_page_with_a_way_back(
+    page: Page, console_server: ServerProcess
+) -> None:
+    unknown = f"{console_server.endpoint}/console/no/such/page"
+    answer = httpx.get(unknown)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/sign-in"
+    sign_in(page, console_server.endpoint)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    shown = page.goto(unknown)
+    assert shown is not None
+    assert shown.status == 404
+    assert shown.headers["content-type"].startswith("text/html")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    page.get_by_role("link", name="Back to the overview").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+
+
+@pytest.mark.usefixtures("window_id")  # made first, so it stays on the first page
+def test_long_lists_come_a_hundred_to_a_page(
+    page: Page, console_server: ServerProcess, ssm: Any
+) -> None:
+    for n in range(100):
+        ssm.create_maintenance_window(
+            Name=f"bulk-{n:03d}",
+            Schedule=SCHEDULE,
+            Duration=1,
+            Cutoff=0,
+            AllowUnassociatedTargets=True,
+        )
+    sign_in(page, console_server.endpoint)
+    page.goto(f"{console_server.endpoint}/console/windows")
+    pager = page.get_by_role("navigation", name="Pages")
+    expect(pager).to_contain_text(re.compile(r"1–100 of \d+"))
+    expect(page.locator("table.windows tbody tr")).to_have_count(100)
+    pager.get_by_role("link", name="Next page").click()
+    expect(page).to_have_url(re.compile(r"/console/windows\?page=2$"))
+    expect(page.get_by_role("link", name="bulk-099")).to_be_visible()
+    page.get_by_label("Search").fill("bulk-0")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table.windows tbody tr")).to_have_count(100)
+    expect(page.get_by_role("navigation", name="Pages")).to_have_count(0)  # one page
+    page.goto(f"{console_server.endpoint}/console/windows?page=0")
+    expect(page.get_by_role("alert")).to_contain_text("is not a page number")
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +248,26 @@ def test_an_idle_session_ends(browser: Browser, impatient_server: ServerProcess)
         expect(page).to_have_url(re.compile(r"/console/sign-in"))
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server of its own, so that the failed sign-ins counted for 127.0.0.1 hold up no
+    other test."""
+    db = Database("sqlite", tmp_path_factory.mktemp("guarded"))
+    install_test_key(db)
+    server = ServerProcess(db).start()
+    yield server
+    server.stop()
+
+
+def test_failed_sign_ins_are_limited_per_address_and_per_key(
+    page: Page, guarded_server: ServerProcess
+) -> None:
+    for _ in range(10):
+        sign_in(page, guarded_server.endpoint, secret="not-the-secret-0123456789")
+        expect(page.get_by_role("alert")).to_contain_text("secret access key is not right")
+    sign_in(page, guarded_server.endpoint)  # the right secret, but too late
+    expect(page.get_by_role("alert")).to_contain_text("Too many failed sign-ins")
+    expect(page).to_have_url(re.compile(r"/console/sign-in"))
+    shot(page, "sign-in-limited")

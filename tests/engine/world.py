@@ -135,7 +135,7 @@ class World:
 
     def window(self, schedule: str, duration: int = 2, cutoff: int = 1, **more: Any) -> str:
         spec = WindowSpec(
-            name="w",
+            name=more.pop("name", "w"),
             schedule=schedule,
             duration=duration,
             cutoff=cutoff,

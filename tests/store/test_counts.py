@@ -70,14 +70,14 @@ def test_invocations_of_every_command_count_by_details(store: SqlStore) -> None:
 
 
 @covers("count_nodes")
-def test_registered_nodes_count_by_whether_heard_from_since(store: SqlStore) -> None:
+def test_nodes_count_by_whether_heard_from_since_and_deregistered(store: SqlStore) -> None:
     with store.write() as tx:
         for n in (1, 2, 3, 4):
             tx.insert_node(dataclasses.replace(node(n), last_ping_date=NOW - timedelta(hours=n)))
         tx.deregister_node(node(1).instance_id, NOW)
     with store.read() as tx:
-        assert tx.count_nodes(NOW - timedelta(hours=3)) == (2, 1)
-        assert tx.count_nodes(NOW) == (0, 3)
+        assert tx.count_nodes(NOW - timedelta(hours=3)) == (2, 1, 1)
+        assert tx.count_nodes(NOW) == (0, 3, 1)
 
 
 @covers("delivery_backlog")

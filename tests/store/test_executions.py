@@ -174,6 +174,52 @@ def test_active_executions_are_pending_in_progress_or_cancelling(store: SqlStore
         assert tx.active_window_execution(window(4).window_id) is None
 
 
+@covers("window_executions_overlapping")
+def test_executions_overlapping_a_span_come_by_start_for_existing_windows(
+    store: SqlStore,
+) -> None:
+    one, two = window(1), window(2)
+    runs = {
+        n: dataclasses.replace(
+            execution(n, S.SUCCESS, (one if n % 2 else two).window_id),
+            start_time=NOW + timedelta(hours=n),
+            window_end=NOW + timedelta(hours=n + 2),
+        )
+        for n in range(1, 7)
+    }
+    gone = dataclasses.replace(execution(9, S.SUCCESS, window(3).window_id), start_time=NOW)
+    with store.write() as tx:
+        tx.insert_window(one)
+        tx.insert_window(two)
+        tx.insert_window_executions([runs[n] for n in (5, 2, 6, 1, 4, 3)] + [gone])
+    span = (NOW + timedelta(hours=3), NOW + timedelta(hours=6))
+    with store.read() as tx:
+        assert tx.window_executions_overlapping(None, *span, 10) == [runs[n] for n in (2, 3, 4, 5)]
+        assert tx.window_executions_overlapping(None, *span, 2) == [runs[2], runs[3]]
+        assert tx.window_executions_overlapping(one.window_id, *span, 10) == [runs[3], runs[5]]
+
+
+@covers("latest_window_executions")
+def test_the_latest_execution_of_each_window_is_the_last_inserted(store: SqlStore) -> None:
+    one, two, three = (window(n).window_id for n in (1, 2, 3))
+    executions = [
+        execution(3, S.SUCCESS, one),
+        execution(1, S.FAILED, two),
+        execution(2, S.IN_PROGRESS, one),
+        execution(4, S.SUCCESS, two),
+    ]
+    with store.write() as tx:
+        for made in executions:
+            tx.insert_window_executions([made])
+    with store.read() as tx:
+        assert tx.latest_window_executions([one, two, three]) == {
+            one: executions[2],
+            two: executions[3],
+        }
+        assert tx.latest_window_executions([two]) == {two: executions[3]}
+        assert tx.latest_window_executions([]) == {}
+
+
 @covers("due_window_executions", "next_window_execution_wake")
 def test_due_executions_come_most_overdue_first(store: SqlStore) -> None:
     with store.write() as tx:

@@ -135,3 +135,21 @@ def test_roles_round_trip_by_name(store: SqlStore) -> None:
         assert not tx.delete_role("contract-staging")
     with store.read() as tx:
         assert tx.get_role("contract-staging") is None
+
+
+@covers("sign_out_console_session", "console_session_signed_out")
+def test_signed_out_console_sessions_are_kept_until_they_expire(store: SqlStore) -> None:
+    with store.write() as tx:
+        tx.sign_out_console_session("early", NOW + timedelta(hours=1), NOW)
+        tx.sign_out_console_session("late", NOW + timedelta(hours=3), NOW)
+        tx.sign_out_console_session("late", NOW + timedelta(hours=3), NOW)  # twice: no error
+    with store.read() as tx:
+        assert tx.console_session_signed_out("early")
+        assert tx.console_session_signed_out("late")
+        assert not tx.console_session_signed_out("other")
+    with store.write() as tx:
+        tx.sign_out_console_session("other", NOW + timedelta(hours=5), NOW + timedelta(hours=2))
+    with store.read() as tx:
+        assert not tx.console_session_signed_out("early")  # expired: forgotten
+        assert tx.console_session_signed_out("late")
+        assert tx.console_session_signed_out("other")

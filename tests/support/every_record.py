@@ -43,9 +43,9 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
     wait until what it started has ended: a window (tagged, one target, one task) run on a
     real agent, a command, a topic with a confirmed HTTP subscription that a rule and a
     publish deliver to, a window made with a ClientToken, a tagged document of two versions
-    and two steps (one skipped) that the command runs, and a calendar feed (through the
-    console). Yields the tag value of the agent's node (`Fleet`), whose agent runs until the
-    block ends."""
+    and two steps (one skipped) that the command runs, and a calendar feed and a sign-out
+    (through the console). Yields the tag value of the agent's node (`Fleet`), whose agent
+    runs until the block ends."""
     ssm, sns, events = (boto3_client(endpoint, s) for s in ("ssm", "sns", "events"))
     marker = f"rec-{uuid.uuid4().hex[:8]}"
     activation_id, code = activation(ssm, Tags=[{"Key": "Fleet", "Value": marker}])
@@ -68,7 +68,7 @@ def every_record(endpoint: str, tmp: Path) -> Iterator[str]:
             AllowUnassociatedTargets=True,
             ClientToken=marker,
         )
-        _calendar_feed(endpoint)
+        _console(endpoint)
         window = shell_window(ssm, at_in(2), ("Fleet", marker), ["echo window"], name=marker)
         ssm.add_tags_to_resource(
             ResourceType="MaintenanceWindow", ResourceId=window, Tags=[{"Key": "k", "Value": "v"}]
@@ -115,8 +115,9 @@ def _document(ssm: Any, marker: str) -> str:
     return name
 
 
-def _calendar_feed(endpoint: str) -> None:
-    """Make the test key a calendar feed URL through the console, as a browser does."""
+def _console(endpoint: str) -> None:
+    """Make the test key a calendar feed URL through the console, then sign out, as a
+    browser does."""
     with httpx.Client(base_url=endpoint) as browser:
         form = browser.get("/console/sign-in").text
         token = re.search(r'name="token" value="([^"]+)"', form)
@@ -134,6 +135,9 @@ def _calendar_feed(endpoint: str) -> None:
         assert csrf is not None
         made = browser.post("/console/calendar/feed", data={"csrf": csrf.group(1)})
         assert "/calendar.ics" in made.text
+        gone = browser.post("/console/sign-out", data={"csrf": csrf.group(1)})
+        assert gone.headers["location"] == "/console/sign-in"
+        assert browser.get("/console/").headers["location"] == "/console/sign-in"
 
 
 def _ended(ssm: Any, window_id: str) -> bool:
@@ -262,8 +266,9 @@ def assert_served(endpoint: str, found: Rows) -> None:
         "document_versions": set(found["document_versions"]),
     }
     # the scheduler's cursors, the idempotency tokens, the calendar feeds (only their tokens'
-    # hashes are kept) and the roles (`transom roles list` shows them) no API shows; the
-    # audit trail is read by GET /v1/audit (tests/api/test_audit.py)
+    # hashes are kept), the roles (`transom roles list` shows them) and the console's
+    # signed-out sessions no API shows; the audit trail is read by GET /v1/audit
+    # (tests/api/test_audit.py)
     assert set(found) - set(expected) == {
         "window_cursors",
         "idempotency_tokens",
@@ -271,6 +276,7 @@ def assert_served(endpoint: str, found: Rows) -> None:
         "audit_records",
         "audit_resources",
         "roles",
+        "console_sign_outs",
     }
     missing = {name: want - served[name] for name, want in expected.items() if want - served[name]}
     assert missing == {}, "records the server does not show"

@@ -8,6 +8,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from transom.domain.clock import Clock
@@ -157,6 +158,16 @@ class KeyService:
             self._cache.clear()
         cached = self._cache[access_key_id] = _Cached(secret, policy, now + self._cache_seconds)
         return cached
+
+    def sign_out_console_session(self, session_id: str, expires: datetime) -> None:
+        """Refuse the console session from now on, on every replica (it would have expired at
+        `expires`, after which it need not be remembered)."""
+        with self._store.write() as tx:
+            tx.sign_out_console_session(session_id, expires, self._clock.now())
+
+    def console_session_signed_out(self, session_id: str) -> bool:
+        with self._store.read() as tx:
+            return tx.console_session_signed_out(session_id)
 
     def seal_all(self) -> int:
         """Check that every key's secret opens (else the box's `ValueError`, nothing changed),

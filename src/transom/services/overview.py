@@ -4,6 +4,7 @@ words, its next run and its last status. Reads only, from the store when asked."
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,12 +13,13 @@ from transom.domain.executions import ACTIVE, ERRORS, WindowExecution
 from transom.domain.windows import Window, WindowQuery
 from transom.events.transom_events import CONNECTION_LOST, ONLINE
 from transom.schedule.explain import describe_schedule
-from transom.services.schedules import ScheduledRun, ScheduleService
 from transom.services.windows import WindowService, every_window, timetable
 from transom.store.port import Store
 
 RECENT = timedelta(hours=24)
 """How far back the overview looks for failures."""
+INACTIVE = "Inactive"
+"""The ping status the overview gives deregistered nodes."""
 MAX_RECENT = 1000
 """At most this many of the latest executions are read for the failures."""
 
@@ -39,14 +41,23 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class NextRun:
+    window_id: str
+    name: str
+    run: datetime
+
+
+@dataclass(frozen=True)
 class Overview:
     nodes: dict[str, int]
-    """Registered nodes by ping status (Online, ConnectionLost)."""
+    """Nodes by ping status: Online and ConnectionLost (registered), Inactive (deregistered,
+    kept for their history)."""
     running: list[Running]
     """Oldest first."""
     failures: list[Failure]
     """Executions FAILED or TIMED_OUT that started in the last `RECENT`, newest first."""
-    next_runs: list[ScheduledRun]
+    next_runs: list[NextRun]
+    """The next run of each of the enabled windows that run soonest, soonest first."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,13 @@ class WindowRow:
     schedule_text: str
     next_run: datetime | None
     last: WindowExecution | None
+
+
+@dataclass(frozen=True)
+class WindowRows:
+    rows: list[WindowRow]
+    matching: int
+    """How many windows match, shown or not."""
 
 
 def explain(window: Window) -> str:
@@ -73,21 +91,21 @@ class OverviewService:
         store: Store,
         clock: Clock,
         windows: WindowService,
-        schedules: ScheduleService,
         ping_timeout: timedelta,
     ) -> None:
         self._store = store
         self._clock = clock
         self._windows = windows
-        self._schedules = schedules
         self._ping_timeout = ping_timeout
 
     def overview(self, next_runs: int = 10) -> Overview:
-        """The overview now, with up to `next_runs` upcoming runs."""
+        """The overview now, with the next run of each of the `next_runs` enabled windows
+        that run soonest."""
         now = self._clock.now()
         with self._store.read() as tx:
-            online, lost = tx.count_nodes(now - self._ping_timeout)
-            names = {w.window_id: w.spec.name for w in every_window(tx, WindowQuery())}
+            online, lost, inactive = tx.count_nodes(now - self._ping_timeout)
+            windows = every_window(tx, WindowQuery())
+            names = {w.window_id: w.spec.name for w in windows}
             active = tx.active_window_executions_of(list(names))
             tasks = tx.task_executions_of([e.window_execution_id for e in active])
             recent = tx.list_window_executions(None, now - RECENT, None, None, MAX_RECENT)
@@ -105,18 +123,28 @@ class OverviewService:
             if e.status in ERRORS
         ]
         return Overview(
-            nodes={ONLINE: online, CONNECTION_LOST: lost},
+            nodes={ONLINE: online, CONNECTION_LOST: lost, INACTIVE: inactive},
             running=running,
             failures=failures,
-            next_runs=self._schedules.upcoming(next_runs),
+            next_runs=self._next_runs(windows, next_runs),
         )
 
-    def window_rows(self, search: str = "") -> list[WindowRow]:
+    def _next_runs(self, windows: list[Window], count: int) -> list[NextRun]:
+        """One line per window, not one per occurrence: a window that runs every minute
+        would otherwise fill the list and hide every other window."""
+        coming = [
+            NextRun(w.window_id, w.spec.name, run)
+            for w in windows
+            if (run := self._windows.next_run(w)) is not None
+        ]
+        return heapq.nsmallest(count, coming, key=lambda r: (r.run, r.window_id))
+
+    def window_rows(self, search: str = "", offset: int = 0, limit: int = 100) -> WindowRows:
         """The windows whose name, id or description contains `search` (ignoring case), in
-        creation order."""
+        creation order: `limit` of them from the `offset`th, and how many match."""
         needle = search.strip().casefold()
         with self._store.read() as tx:
-            windows = [
+            matching = [
                 w
                 for w in every_window(tx, WindowQuery())
                 if not needle
@@ -124,16 +152,10 @@ class OverviewService:
                 or needle in w.window_id
                 or needle in (w.spec.description or "").casefold()
             ]
-            latest = {
-                w.window_id: tx.list_window_executions(w.window_id, None, None, None, 1).items
-                for w in windows
-            }
-        return [
-            WindowRow(
-                w,
-                explain(w),
-                self._windows.next_run(w),
-                next(iter(latest[w.window_id]), None),
-            )
-            for w in windows
+            shown = matching[offset : offset + limit]
+            latest = tx.latest_window_executions([w.window_id for w in shown])
+        rows = [
+            WindowRow(w, explain(w), self._windows.next_run(w), latest.get(w.window_id))
+            for w in shown
         ]
+        return WindowRows(rows, len(matching))

@@ -22,7 +22,7 @@ from transom.schedule import format_aws_datetime, parse_iso_datetime
 from transom.services.nodes import NODE_RESOURCE
 from transom.services.target_query import TargetQuery
 from transom.services.target_rules import is_instance_ids
-from transom.services.windows import every_window, require_window, timetable
+from transom.services.windows import require_window, timetable
 from transom.store.port import Store
 from transom.store.ports.paging import Page
 
@@ -112,12 +112,6 @@ class ScheduleService:
         else:
             windows = self._windows_about(self._query(resource_type, targets))
         return self._runs_page(windows, span, after, min(limit, MAX_SCHEDULE_PAGE))
-
-    def upcoming(self, limit: int) -> list[ScheduledRun]:
-        """The next `limit` (at most MAX_SCHEDULE_PAGE) runs of every enabled window."""
-        with self._store.read() as tx:
-            windows = every_window(tx, WindowQuery(enabled=True))
-        return self._runs_page(windows, ScheduleSpan(), None, min(limit, MAX_SCHEDULE_PAGE)).items
 
     def windows_for_target(self, resource_type: ResourceType, targets: TargetList) -> list[Window]:
         """Every window, enabled or not, about the targets (see `target_query`), in

@@ -50,7 +50,7 @@ class StoreCounts:
             next_runs = tx.cursor_due_times()
             executions = tx.count_window_executions()
             details = tx.count_all_invocations()
-            online, lost = tx.count_nodes(heard_since)
+            online, lost, _ = tx.count_nodes(heard_since)
             waiting, retrying = tx.delivery_backlog()
             unrelayed = tx.count_unrelayed()
         invocations: Counter[CommandStatus] = Counter()

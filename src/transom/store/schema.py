@@ -166,6 +166,13 @@ calendar_feeds = sa.Table(
     sa.Column("created_date", UtcDateTime, nullable=False),
 )
 
+console_sign_outs = sa.Table(
+    "console_sign_outs",
+    metadata,
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("expires_date", UtcDateTime, nullable=False, index=True),
+)
+
 activations = sa.Table(
     "activations",
     metadata,
@@ -278,6 +285,7 @@ window_executions = sa.Table(
 )
 sa.Index("ix_window_executions_window", window_executions.c.window_id, window_executions.c.status)
 sa.Index("ix_window_executions_wake", window_executions.c.wake_at)
+sa.Index("ix_window_executions_start", window_executions.c.start_time)
 
 task_executions = sa.Table(
     "task_executions",

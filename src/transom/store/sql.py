@@ -963,6 +963,17 @@ class SqlTransaction(
         row = self._conn.execute(sa.select(feeds).where(feeds.c.token_hash == token_hash)).first()
         return None if row is None else CalendarFeed(**row._mapping)
 
+    def sign_out_console_session(self, session_id: str, expires: datetime, now: datetime) -> None:
+        ended = t.console_sign_outs
+        self._conn.execute(ended.delete().where(ended.c.expires_date <= now))
+        self._conn.execute(ended.delete().where(ended.c.session_id == session_id))
+        self._conn.execute(ended.insert().values(session_id=session_id, expires_date=expires))
+
+    def console_session_signed_out(self, session_id: str) -> bool:
+        ended = t.console_sign_outs
+        query = sa.select(ended.c.session_id).where(ended.c.session_id == session_id)
+        return self._conn.execute(query).first() is not None
+
 
 class SqlStore:
     """The store for a database URL; migrates the schema to the newest revision on open.

@@ -25,8 +25,10 @@ _INVOCATIONS_BY_DETAILS = sa.select(t.invocations.c.details, sa.func.count()).gr
     t.invocations.c.details
 )
 _RECENT = t.nodes.c.last_ping_date >= sa.bindparam("since", type_=t.UtcDateTime())
-_NODES = sa.select(sa.func.count().filter(_RECENT), sa.func.count()).where(
-    t.nodes.c.deregistered_date.is_(None)
+_NODES = sa.select(
+    sa.func.count().filter(_RECENT, t.nodes.c.deregistered_date.is_(None)),
+    sa.func.count().filter(t.nodes.c.deregistered_date.is_(None)),
+    sa.func.count().filter(t.nodes.c.deregistered_date.is_not(None)),
 )
 _BACKLOG = sa.select(
     sa.func.count().filter(t.deliveries.c.attempts == 0),
@@ -52,9 +54,9 @@ class CountQueries:
         rows = self._conn.execute(_INVOCATIONS_BY_DETAILS)
         return {InvocationDetails(details): int(n) for details, n in rows}
 
-    def count_nodes(self, heard_since: datetime) -> tuple[int, int]:
-        recent, registered = self._conn.execute(_NODES, {"since": heard_since}).one()
-        return int(recent), int(registered) - int(recent)
+    def count_nodes(self, heard_since: datetime) -> tuple[int, int, int]:
+        recent, registered, gone = self._conn.execute(_NODES, {"since": heard_since}).one()
+        return int(recent), int(registered) - int(recent), int(gone)
 
     def delivery_backlog(self) -> tuple[int, int]:
         never, retrying = self._conn.execute(_BACKLOG).one()

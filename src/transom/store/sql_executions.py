@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,6 +83,14 @@ _NODE_NAMES = sa.select(t.nodes.c.instance_id, t.nodes.c.computer_name).where(
 _TASK_EXECUTIONS_OF = sa.select(_TX).where(_in(_TX.c.window_execution_id)).order_by(_TX.c.seq)
 _TASK_INVOCATIONS_OF = sa.select(_TI).where(_in(_TI.c.window_execution_id)).order_by(_TI.c.seq)
 _ACTIVE_OF = sa.select(_WX).where(_in(_WX.c.window_id), _WX.c.status.in_([str(s) for s in ACTIVE]))
+LONGEST_RUN = timedelta(hours=24)
+"""The longest Duration: an execution overlapping a span started at most this long before it
+(which lets the start time's index narrow the search)."""
+_LATEST_OF = sa.select(_WX).where(
+    _WX.c.seq.in_(
+        sa.select(sa.func.max(_WX.c.seq)).where(_in(_WX.c.window_id)).group_by(_WX.c.window_id)
+    )
+)
 _ADVANCE_CURSOR = (
     _CUR.update()
     .where(_CUR.c.window_id == sa.bindparam("_id"), _CUR.c.due_at == sa.bindparam("_due"))
@@ -209,6 +217,28 @@ class ExecutionQueries:
         more = len(rows) > limit
         rows = rows[:limit]
         return Page([_window_execution(r) for r in rows], rows[-1].seq if more else None)
+
+    def window_executions_overlapping(
+        self, window_id: str | None, start: datetime, end: datetime, limit: int
+    ) -> list[WindowExecution]:
+        query = (
+            sa.select(_WX)
+            .where(
+                _WX.c.start_time >= start - LONGEST_RUN,
+                _WX.c.start_time < end,
+                _WX.c.window_end > start,
+                _WX.c.window_id.in_(sa.select(t.windows.c.window_id)),
+            )
+            .order_by(_WX.c.start_time, _WX.c.window_id)
+            .limit(limit)
+        )
+        if window_id is not None:
+            query = query.where(_WX.c.window_id == window_id)
+        return [_window_execution(r) for r in self._conn.execute(query)]
+
+    def latest_window_executions(self, window_ids: Collection[str]) -> dict[str, WindowExecution]:
+        rows = self._conn.execute(_LATEST_OF, {"ids": list(window_ids)})
+        return {r.window_id: _window_execution(r) for r in rows}
 
     def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
         rows = self._conn.execute(_ACTIVE_OF, {"ids": list(window_ids)})

@@ -8,6 +8,7 @@ on it is its share of that day. Places are percentages; the page's script applie
 
 from __future__ import annotations
 
+import bisect
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +25,9 @@ from transom.services.container import Services
 
 VIEWS = ("week", "month")
 CHIPS_PER_DAY = 5
+LIMITS = {"week": 300, "month": 1500}
+"""At most this many runs on a page; past it the page says that only the first are shown."""
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass
@@ -115,15 +119,13 @@ def _lanes(placed: list[Placed]) -> None:
 
 def _place(days: list[Day], blocks: list[Block], zone: ZoneInfo, split: bool) -> None:
     """Put each block on the days it overlaps (`split`: week) or starts on (month)."""
+    ends = [day.end for day in days]
     for block in blocks:
         href, label, title, css = _describe(block, zone)
-        for day in days:
+        for day in days[bisect.bisect_right(ends, block.start) :]:
+            if day.start >= (block.end if split else block.start + _TICK):
+                break
             length = (day.end - day.start).total_seconds()
-            if split:
-                if block.end <= day.start or block.start >= day.end:
-                    continue
-            elif not day.start <= block.start < day.end:
-                continue
             start, end = max(block.start, day.start), min(block.end, day.end)
             part = Placed(block, href, label, title, css)
             part.top = (start - day.start).total_seconds() / length * 100
@@ -181,7 +183,9 @@ def calendar(services: Services, request: Request) -> dict[str, Any]:
             day.in_month = day.day.month == first_of_month.month
         previous = (first_of_month - timedelta(days=1)).replace(day=1)
         heading = f"{first_of_month:%B %Y}"
-    found: Calendar = services.calendar.blocks(days[0].start, days[-1].end, window_id)
+    found: Calendar = services.calendar.blocks(
+        days[0].start, days[-1].end, window_id, limit=LIMITS[view]
+    )
     _place(days, found.blocks, zone, view == "week")
     window_name = services.windows.get(window_id).spec.name if window_id else None
     return {
@@ -198,5 +202,6 @@ def calendar(services: Services, request: Request) -> dict[str, Any]:
         "window_id": window_id,
         "window_name": window_name,
         "truncated": found.truncated,
+        "limit": LIMITS[view],
         "hours": range(24),
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +30,10 @@ from transom.services.windows import WINDOW_RESOURCE
 PREFIX = "/console"
 HISTORY_SHOWN = 25
 UPCOMING_SHOWN = 5
+WINDOWS_SHOWN = 100
+"""Windows listed on one page of the list."""
+NODES_SHOWN = 100
+"""Nodes listed on one page of the list."""
 FEED_DAYS = 60
 MAX_FEED_DAYS = 400
 
@@ -39,13 +44,50 @@ Act = Callable[[Services, Request, Mapping[str, str]], str | dict[str, Any]]
 (what it made is shown this once, such as an activation's code)."""
 
 
+@dataclass(frozen=True)
+class Pager:
+    """Page `number` of a list of `total` items, `size` to a page."""
+
+    number: int
+    total: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The position (from 1) of the first item shown."""
+        return min(self.total, (self.number - 1) * self.size + 1)
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.number * self.size)
+
+
 def overview(services: Services, _request: Request) -> dict[str, Any]:
     return {"overview": services.overview.overview()}
 
 
+def page_number(request: Request) -> int:
+    """The `page` asked for (1 when absent); `ValidationError` unless a whole number ≥ 1."""
+    given = request.query_params.get("page", "1")
+    if not (given.isdigit() and 1 <= int(given) <= 1_000_000):
+        raise ValidationError(f"The page {given[:16]!r} is not a page number such as 2.")
+    return int(given)
+
+
 def windows(services: Services, request: Request) -> dict[str, Any]:
+    """A page of WINDOWS_SHOWN windows matching the search `q`."""
     search = request.query_params.get("q", "")[:200]
-    return {"rows": services.overview.window_rows(search), "search": search}
+    number = page_number(request)
+    found = services.overview.window_rows(search, (number - 1) * WINDOWS_SHOWN, WINDOWS_SHOWN)
+    return {
+        "rows": found.rows,
+        "search": search,
+        "pager": Pager(number, found.matching, WINDOWS_SHOWN),
+    }
 
 
 def window(services: Services, request: Request) -> dict[str, Any]:
@@ -101,8 +143,12 @@ def caller_of(request: Request) -> Caller:
     return Caller(request.state.session.access_key_id, source_of(request.scope))
 
 
-def nodes(services: Services, _request: Request) -> dict[str, Any]:
-    return {"nodes": services.nodes.describe({})}
+def nodes(services: Services, request: Request) -> dict[str, Any]:
+    """A page of NODES_SHOWN nodes."""
+    number = page_number(request)
+    every = services.nodes.describe({})
+    shown = every[(number - 1) * NODES_SHOWN : number * NODES_SHOWN]
+    return {"nodes": shown, "pager": Pager(number, len(every), NODES_SHOWN)}
 
 
 def calendar_feed(services: Services, request: Request) -> dict[str, Any]:
@@ -122,21 +168,27 @@ def calendar_feed(services: Services, request: Request) -> dict[str, Any]:
 def calendar_ics(services: Services, request: Request) -> bytes | None:
     """The iCalendar feed of the token in the path (None when it is no current feed token):
     the runs of the next `days` (1 to MAX_FEED_DAYS, default FEED_DAYS) days of every window,
-    or of the `window` asked for."""
-    if services.calendar_feeds.key_of(request.path_params["token"]) is None:
+    or of the `window` asked for; from `request.state.feed_cache` while it holds."""
+    token = request.path_params["token"]
+    if services.calendar_feeds.key_of(token) is None:
         return None
     days = request.query_params.get("days", str(FEED_DAYS))
     if not (days.isdigit() and 1 <= int(days) <= MAX_FEED_DAYS):
         raise ValidationError(f"days must be a whole number of days from 1 to {MAX_FEED_DAYS}.")
-    now = services.calendar.now()
     window_id = request.query_params.get("window") or None
-    span = timedelta(days=int(days))
-    coming = services.calendar.blocks(now, now + span, window_id, past=False)
-    name = "Transom maintenance windows"
-    if window_id is not None:
-        name = f"{coming.windows[window_id].spec.name} (Transom)"
     base = str(request.base_url).rstrip("/")
-    return ical.feed(coming.blocks, coming.windows, base, name, now)
+    cache: ical.FeedCache = request.state.feed_cache
+    key = (token, window_id, int(days), base, services.calendar.version(window_id))
+    body = cache.get(key)
+    if body is None:
+        now = services.calendar.now()
+        coming = services.calendar.blocks(now, now + timedelta(days=int(days)), window_id, False)
+        name = "Transom maintenance windows"
+        if window_id is not None:
+            name = f"{coming.windows[window_id].spec.name} (Transom)"
+        body = ical.feed(coming.blocks, coming.windows, base, name, now)
+        cache.put(key, body)
+    return body
 
 
 def run_now(services: Services, request: Request, _form: Mapping[str, str]) -> str:

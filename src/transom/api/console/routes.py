@@ -6,7 +6,9 @@ and is answered with a redirect (post/redirect/get); when the service refuses it
 came from is shown again with the service's message, the one the API would answer. What
 pages show and forms change is `pages`, run as `calls` runs store calls. Every answer carries
 a strict Content Security Policy (scripts and styles from `/console/static/` only) and
-`Cache-Control: no-store`; templates escape every value (`rendering`).
+`Cache-Control: no-store`; templates escape every value (`rendering`). An unknown path
+under `/console/` is an HTML page with a way back (signed out: the sign-in page), and failed
+sign-ins are limited per address and per key id (`attempts`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from transom.api.console import pages, registrations, window_forms
+from transom.api.console.attempts import FailedAttempts
 from transom.api.console.calendar import calendar
 from transom.api.console.fleet_pages import FORM_PAGES
+from transom.api.console.ical import FeedCache
 from transom.api.console.pages import PREFIX, Act, Load
 from transom.api.console.rendering import Templates
 from transom.api.console.sessions import (
@@ -54,12 +58,17 @@ HEADERS = {
     "cache-control": "no-store",
 }
 WRONG_KEY = "The access key ID or the secret access key is not right."
+TOO_MANY = (
+    "Too many failed sign-ins from this address or for this access key ID: nothing was "
+    "checked. Wait a minute, then try again."
+)
 STALE_SIGN_IN = "The sign-in form had expired. It has been renewed: sign in again."
 STALE_FORM = (
     "The form was not sent from this console page (its CSRF token is missing or wrong), so "
     "nothing was changed. Reload the page and try again."
 )
 SIGNED_OUT = "You are signed out: reload the page to sign in."
+NOT_FOUND = "There is no console page at this address."
 NO_FEED = "No such calendar feed: its URL was revoked, or its access key deleted."
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -98,7 +107,9 @@ class _Console:
         self.calls = calls
         self.idle_seconds = idle_seconds
         self.templates = Templates()
-        self.sessions = Sessions(services.keys.secret_for, idle_seconds)
+        self.sessions = Sessions(services.keys.secret_for, services.keys, idle_seconds)
+        self.failures = FailedAttempts()
+        self.feed_cache = FeedCache()
 
     # answers
 
@@ -227,6 +238,15 @@ class _Console:
         ]
         return [Route(path, self.page(template, load), methods=["GET"]), *posts]
 
+    async def not_found(self, request: Request) -> Response:
+        """An unknown console path: a page saying so, with a way back (signed out: to the
+        sign-in page, without saying whether the path exists)."""
+        session = await self.session_of(request)
+        if session is None:
+            return RedirectResponse(PREFIX + "/sign-in", 303, headers=HEADERS)
+        context = {"heading": "Page not found", "error": NOT_FOUND}
+        return self.render(request, "error.html", context, session, 404)
+
     # the calendar feed
 
     async def new_feed(self, request: Request) -> Response:
@@ -247,6 +267,7 @@ class _Console:
 
     async def feed(self, request: Request) -> Response:
         """The iCalendar feed: its token is its credential (calendar apps hold no session)."""
+        request.state.feed_cache = self.feed_cache
         try:
             body = await self.calls(pages.calendar_ics, self.services, request)
         except Exception as exc:
@@ -302,9 +323,13 @@ class _Console:
             return self.sign_in_page(request, STALE_SIGN_IN, 403)
         key_id = form.get("access_key_id", "").strip()
         secret = form.get("secret_access_key", "")
+        who = ("address:" + (request.client.host if request.client else ""), "key:" + key_id[:128])
+        if self.failures.refused(*who):
+            return self.sign_in_page(request, TOO_MANY, 429, key_id[:128])
         now = self.clock.now().timestamp()
         session = await self.calls(self.sessions.sign_in, key_id, secret, now)
         if session is None:
+            self.failures.failed(*who)
             return self.sign_in_page(request, WRONG_KEY, 401, key_id[:128])
         response = RedirectResponse(safe_next(form.get("next")), 303, headers=HEADERS)
         self.keep(request, response, session)
@@ -317,6 +342,7 @@ class _Console:
             form = await self.posted(request, session)
             if isinstance(form, Response):
                 return form
+            await self.calls(self.sessions.sign_out, session)
         response = RedirectResponse(PREFIX + "/sign-in", 303, headers=HEADERS)
         response.delete_cookie(COOKIE, path=PREFIX)
         return response
@@ -381,4 +407,5 @@ def console_routes(
         Route(feed_page, console.new_feed, methods=["POST"]),
         Route(PREFIX + "/feeds/{token}/calendar.ics", console.feed, methods=["GET"]),
         Mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="console-static"),
+        Route(PREFIX + "/{path:path}", console.not_found, methods=["GET", "HEAD", "POST"]),
     ]

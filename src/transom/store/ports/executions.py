@@ -92,6 +92,17 @@ class ExecutionPort(Protocol):
         (inclusive) range, newest first, up to `limit` from position `after` (of a previous
         page)."""
 
+    def window_executions_overlapping(
+        self, window_id: str | None, start: datetime, end: datetime, limit: int
+    ) -> list[WindowExecution]:
+        """The executions of existing windows (or only of `window_id`) that overlap
+        [start, end) (started before `end`, window ending after `start`), by start time then
+        window id: the first `limit`."""
+
+    def latest_window_executions(self, window_ids: Collection[str]) -> dict[str, WindowExecution]:
+        """The newest execution (last inserted) of each of these windows that has one, by
+        window id."""
+
     def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
         """The PENDING, IN_PROGRESS or CANCELLING executions of these windows, in no
         particular order."""

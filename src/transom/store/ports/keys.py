@@ -1,9 +1,10 @@
 """Access keys: the SigV4 credentials the server verifies requests against, their secrets
-sealed (`SealedSecret`), their policies, the calendar feed each may have; and the roles
-window tasks run as."""
+sealed (`SealedSecret`), their policies, the calendar feed each may have, and the console
+sessions signed out before they expired; and the roles window tasks run as."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from transom.domain.windows import CalendarFeed, Role, SealedSecret, StoredKey
@@ -51,3 +52,10 @@ class KeyPort(Protocol):
 
     def calendar_feed_by_hash(self, token_hash: str) -> CalendarFeed | None:
         """The calendar feed whose token has this hash, or None."""
+
+    def sign_out_console_session(self, session_id: str, expires: datetime, now: datetime) -> None:
+        """Record that the session was signed out (it would have expired at `expires`), and
+        forget the sign-outs of sessions expired by `now`."""
+
+    def console_session_signed_out(self, session_id: str) -> bool:
+        """Whether the session was signed out (and has not expired since)."""

@@ -59,9 +59,9 @@ class NodePort(Protocol):
         already (and, when `heard_before` is given, only if the node was last heard from
         before it); whether it changed. Compare-and-set: of racing reports, one changes it."""
 
-    def count_nodes(self, heard_since: datetime) -> tuple[int, int]:
+    def count_nodes(self, heard_since: datetime) -> tuple[int, int, int]:
         """(registered nodes last heard from at or after `heard_since`, the other registered
-        nodes)."""
+        nodes, deregistered nodes)."""
 
     def deregister_node(self, instance_id: str, at: datetime) -> bool:
         """Mark a registered node deregistered at `at`; False when it was not registered."""
