@@ -32,6 +32,7 @@ from tests.support.servers import (
     install_test_key,
     key_service,
 )
+from tests.support.signing import signed_get
 from tests.support.waiting import wait_for
 from transom.domain.clock import SystemClock
 from transom.domain.events import Realm
@@ -106,8 +107,12 @@ def refusal(call: Callable[[], Any]) -> tuple[str, str, int]:
     )
 
 
+UNWATCHED = ("window_cursors", "events", "deliveries", "audit_records", "audit_resources")
+
+
 def snapshot(db: Database) -> dict[str, list[str]]:
-    """Every row of every table but those the server's loops write on their own time."""
+    """Every row of every table but those the server's loops write on their own time, and
+    the audit trail (which records each refusal: `audited` reads it)."""
     engine = sa.create_engine(db.store_url)
     metadata = sa.MetaData()
     metadata.reflect(engine)
@@ -118,7 +123,14 @@ def snapshot(db: Database) -> dict[str, list[str]]:
                     json.dumps(list(row), default=str) for row in conn.execute(table.select())
                 )
                 for name, table in metadata.tables.items()
-                if name not in ("window_cursors", "events", "deliveries")
+                if name
+                not in (
+                    "window_cursors",
+                    "events",
+                    "deliveries",
+                    "audit_records",
+                    "audit_resources",
+                )
             }
     finally:
         engine.dispose()
@@ -215,6 +227,18 @@ def test_a_read_only_key_describes_but_changes_nothing(
     )
     assert "is not authorized to perform: ssm:DeleteMaintenanceWindow" in deleted.stderr
     assert snapshot(db) == before
+    refused = audited(server, key)
+    for operation in denied:
+        assert ("ssm", operation, "AccessDeniedException") in refused
+    assert ("events", "PutRule", "AccessDeniedException") in refused
+    assert ("sns", "CreateTopic", "AuthorizationError") in refused
+
+
+def audited(server: ServerProcess, key: tuple[str, str]) -> set[tuple[str, str, str]]:
+    """(api, operation, outcome) of the audit trail's records of `key`."""
+    response = signed_get(f"{server.endpoint}/v1/audit?key={key[0]}&limit=1000")
+    assert response.status_code == 200, response.text
+    return {(r["Api"], r["Operation"], r["Outcome"]) for r in response.json()["records"]}
 
 
 def test_a_read_only_key_cannot_start_a_window_over_rest(
@@ -231,6 +255,9 @@ def test_a_read_only_key_cannot_start_a_window_over_rest(
         f"ssm:StartMaintenanceWindowExecution on resource: {WINDOWS}/{window}"
         in response.json()["message"]
     )
+    trail = signed_get(f"{server.endpoint}/v1/audit", access_key=key[0], secret=key[1])
+    assert trail.status_code == 400
+    assert "cloudtrail:LookupEvents on resource: *" in trail.json()["message"]
 
 
 STAGING_ONLY = {
