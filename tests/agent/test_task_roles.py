@@ -1,6 +1,7 @@
 """A window task's role on real agents (issue 14 §4): the role allows AWS-RunShellScript only on
 nodes tagged Env=staging, so the task's invocation on a production node among its targets is
-recorded FAILED with an access-denied message while those on staging nodes run."""
+recorded FAILED with an access-denied message, and in the audit trail, while those on staging
+nodes run."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from tests.agent.test_windows_end_to_end import ended_execution
 from tests.support.agents import AgentProcess
 from tests.support.schedules import at_in
 from tests.support.servers import Database
+from tests.support.signing import signed_get
 from transom.domain.clock import SystemClock
 from transom.domain.events import Realm
 from transom.services.roles import RoleService
+from transom.services.window_runner import ROLE_SOURCE
 
 SHELL = "arn:aws:ssm:us-east-1::document/AWS-RunShellScript"
 STAGING_ONLY = {
@@ -105,3 +108,10 @@ def test_a_role_blocks_the_invocation_on_a_node_it_does_not_allow(
         )
         assert output["StandardOutputContent"] == "ran\n"
     assert execution["Status"] == "FAILED"
+
+    trail = signed_get(f"{ssm.meta.endpoint_url}/v1/audit?resource={production}")
+    [refused] = [r for r in trail.json()["records"] if r["SourceAddress"] == ROLE_SOURCE]
+    assert (refused["AccessKeyId"], refused["Operation"]) == (None, "SendCommand")
+    assert refused["Outcome"] == "AccessDeniedException"
+    assert refused["Resources"] == [window, production, "AWS-RunShellScript"]
+    assert refused["Parameters"]["ServiceRoleArn"] == role_arn

@@ -18,9 +18,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from transom.domain.audit import AuditRecord
 from transom.domain.clock import Clock
 from transom.domain.commands import FINAL_DETAILS, InvocationDetails
-from transom.domain.errors import ApiError, ValidationError
+from transom.domain.errors import AccessDeniedError, ApiError, ValidationError
 from transom.domain.events import Realm
 from transom.domain.executions import (
     ACTIVE,
@@ -54,6 +55,8 @@ BATCH = 200
 """Executions advanced in one transaction."""
 _RUNNING = (S.IN_PROGRESS, S.CANCELLING)
 _DETAILS_MAX = 250
+ROLE_SOURCE = "window run"
+"""The source of an audit record of an invocation a task's role refused."""
 
 
 StartDelays = Callable[[list[timedelta]], None]
@@ -406,6 +409,29 @@ class _Step:
             lambda arn: tags[arn](),
         )
 
+    def role_refusal(
+        self, te: TaskExecution, invocation: TaskInvocation, error: AccessDeniedError
+    ) -> AuditRecord:
+        """The audit trail's record of an invocation the task's role refused (made by the
+        window's run, not by a key: no key, source `ROLE_SOURCE`)."""
+        resources = (self.wx.window_id, invocation.resource_id or "", te.task_arn)
+        return AuditRecord(
+            at=self.now,
+            access_key_id=None,
+            source=ROLE_SOURCE,
+            api="ssm",
+            operation="SendCommand",
+            resources=resources,
+            outcome=error.code,
+            parameters={
+                "ServiceRoleArn": te.service_role_arn,
+                "WindowExecutionId": self.wx.window_execution_id,
+                "TaskExecutionId": te.task_execution_id,
+                "InvocationId": invocation.invocation_id,
+                "Message": str(error),
+            },
+        )
+
     def launch(self, te: TaskExecution, invocation: TaskInvocation) -> None:
         """Send the invocation's command; a command that cannot be sent fails the invocation."""
         wx = self.wx
@@ -455,6 +481,8 @@ class _Step:
                 window_execution_id=wx.window_execution_id,
             )
         except ApiError as error:
+            if isinstance(error, AccessDeniedError):
+                self.state.tx.append_audit_record(self.role_refusal(te, invocation, error))
             self.state.change_invocation(
                 invocation,
                 parameters=sent,
