@@ -106,16 +106,12 @@ class _Capture:
 
     def _copy(self) -> None:
         fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        # one buffer read into again and again: a read allocates nothing, so the memory a
-        # stream costs is this buffer whatever the output's size and however it arrives
-        buffer = bytearray(_CHUNK)
-        view = memoryview(buffer)
         with os.fdopen(fd, "wb") as out, self._pipe:
-            while size := os.readv(self._pipe.fileno(), [buffer]):
+            while chunk := os.read(self._pipe.fileno(), _CHUNK):
                 room = self._room - self._total
                 if room > 0:
-                    out.write(view[: min(size, room)])
-                self._total += size
+                    out.write(chunk[:room])
+                self._total += len(chunk)
 
     def closed(self, seconds: float) -> bool:
         """Whether the stream is closed, waiting up to `seconds` for it."""
