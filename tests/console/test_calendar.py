@@ -115,10 +115,12 @@ def test_a_past_run_shows_its_status_and_opens_the_run(
 
     page.goto(f"{console_server.endpoint}/console/calendar?tz=UTC&window={window_id}")
     ran = page.locator(".week .block.ran")
-    expect(ran).to_have_count(1)
-    expect(ran).to_have_class(re.compile("status-success"))
-    expect(ran).to_contain_text("SUCCESS")
-    ran.click()
+    expect(ran.first).to_be_visible()
+    assert ran.count() in (1, 2)  # a run that crosses midnight is drawn on both its days
+    for block in ran.all():
+        expect(block).to_have_class(re.compile("status-success"))
+        expect(block).to_contain_text("SUCCESS")
+    ran.first.click()
     expect(page).to_have_url(execution)
 
     page.goto(f"{console_server.endpoint}/console/calendar?tz=UTC&view=month")
