@@ -148,7 +148,9 @@ def test_the_server_logs_a_node_registered_lost_and_back(tmp_path: Path) -> None
         ssm = boto3_client(server.endpoint)
         activation_id, code = activation(ssm)
         node = register(server.endpoint, activation_id, code)
-        assert lines(server.log, "node registered", instance_id=node.instance_id)
+        # the server's output is read by another thread: the line may trail the answer
+        registered = logged(server.log, "node registered", instance_id=node.instance_id)
+        wait_for(registered, what="the node registered")
         lost = {"instance_id": node.instance_id, "level": "WARNING", "ping_timeout_seconds": 1}
         wait_for(logged(server.log, "node connection lost", **lost), what="the node lost")
         assert poll(server.endpoint, node.instance_id, node.secret).status_code == 200
