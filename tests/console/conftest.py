@@ -84,9 +84,11 @@ def tab_through(page: Page, stops: int = 60) -> list[Focused]:
     return seen
 
 
-def sign_in(page: Page, endpoint: str, secret: str = SECRET_ACCESS_KEY) -> None:
+def sign_in(
+    page: Page, endpoint: str, secret: str = SECRET_ACCESS_KEY, key_id: str = ACCESS_KEY_ID
+) -> None:
     page.goto(endpoint + "/")
-    page.get_by_label("Access key ID").fill(ACCESS_KEY_ID)
+    page.get_by_label("Access key ID").fill(key_id)
     page.get_by_label("Secret access key").fill(secret)
     page.get_by_role("button", name="Sign in").click()
 

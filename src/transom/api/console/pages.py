@@ -16,7 +16,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from transom.api.console import ical
+from transom.api.console import ical, page_reads
+from transom.api.console.authorized import check_key
 from transom.api.edge import source_of
 from transom.domain.errors import DoesNotExistError, InvocationDoesNotExistError, ValidationError
 from transom.domain.executions import ACTIVE
@@ -168,14 +169,17 @@ def calendar_feed(services: Services, request: Request) -> dict[str, Any]:
 def calendar_ics(services: Services, request: Request) -> bytes | None:
     """The iCalendar feed of the token in the path (None when it is no current feed token):
     the runs of the next `days` (1 to MAX_FEED_DAYS, default FEED_DAYS) days of every window,
-    or of the `window` asked for; from `request.state.feed_cache` while it holds."""
+    or of the `window` asked for, as the feed owner's key may read them now (else the API's
+    `AccessDeniedError`); from `request.state.feed_cache` while it holds."""
     token = request.path_params["token"]
-    if services.calendar_feeds.key_of(token) is None:
+    owner = services.calendar_feeds.key_of(token)
+    if owner is None:
         return None
     days = request.query_params.get("days", str(FEED_DAYS))
     if not (days.isdigit() and 1 <= int(days) <= MAX_FEED_DAYS):
         raise ValidationError(f"days must be a whole number of days from 1 to {MAX_FEED_DAYS}.")
     window_id = request.query_params.get("window") or None
+    check_key(services, owner, request, page_reads.feed(window_id))  # the owner's policy now
     base = str(request.base_url).rstrip("/")
     cache: ical.FeedCache = request.state.feed_cache
     key = (token, window_id, int(days), base, services.calendar.version(window_id))
@@ -192,15 +196,17 @@ def calendar_ics(services: Services, request: Request) -> bytes | None:
 
 
 def run_now(services: Services, request: Request, _form: Mapping[str, str]) -> str:
-    """Start the window now, audited as the REST call that does it."""
+    """Start the window now, authorized and audited as the REST call that does it."""
     window_id = request.path_params["window_id"]
+    caller = caller_of(request)
 
     def act() -> dict[str, str]:
+        window = services.authorizer.arns.window(window_id)
+        key = caller.access_key_id or ""
+        services.authorizer.check(key, "ssm:StartMaintenanceWindowExecution", [window])
         return {"WindowExecutionId": services.scheduler.run_now(window_id)}
 
-    answer = audit_call(
-        services, caller_of(request), "rest", "StartWindowExecution", {}, act, (window_id,)
-    )
+    answer = audit_call(services, caller, "rest", "StartWindowExecution", {}, act, (window_id,))
     return f"{PREFIX}/executions/{answer['WindowExecutionId']}"
 
 

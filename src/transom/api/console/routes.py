@@ -25,8 +25,9 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from transom.api.console import pages, registrations, window_forms
+from transom.api.console import page_reads, pages, registrations, window_forms
 from transom.api.console.attempts import FailedAttempts
+from transom.api.console.authorized import NOTHING, Reads, checked
 from transom.api.console.calendar import calendar
 from transom.api.console.fleet_pages import FORM_PAGES
 from transom.api.console.ical import FeedCache
@@ -42,7 +43,15 @@ from transom.api.console.sessions import (
 )
 from transom.api.edge import StoreCalls, read_body
 from transom.domain.clock import Clock
-from transom.domain.errors import ValidationError
+from transom.domain.errors import (
+    AccessDeniedError,
+    ApiError,
+    DoesNotExistError,
+    InvalidCommandIdError,
+    InvalidInstanceIdError,
+    InvocationDoesNotExistError,
+    ValidationError,
+)
 from transom.protocol.edge import as_api_error
 from transom.services.container import Services
 
@@ -72,6 +81,25 @@ NOT_FOUND = "There is no console page at this address."
 NO_FEED = "No such calendar feed: its URL was revoked, or its access key deleted."
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+_NOT_FOUND = (DoesNotExistError, InvalidCommandIdError, InvalidInstanceIdError)
+
+
+def status_of(error: ApiError) -> int:
+    """A refusal for the key's policy is 403 in the console (the API answers its
+    AccessDeniedException 400, as AWS does)."""
+    return 403 if isinstance(error, AccessDeniedError) else error.status
+
+
+def error_heading(error: ApiError) -> dict[str, str]:
+    """The error page's heading and the word before the message, for what went wrong."""
+    status = status_of(error)
+    if status in (401, 403):
+        return {"heading": "Access denied", "label": "Refused"}
+    if status == 404 or isinstance(error, (*_NOT_FOUND, InvocationDoesNotExistError)):
+        return {"heading": "Not found", "label": "Not found"}
+    if status < 500:
+        return {"heading": "Invalid request", "label": "Invalid"}
+    return {"heading": "That did not work", "label": "Error"}
 
 
 def safe_next(target: str | None) -> str:
@@ -151,7 +179,8 @@ class _Console:
 
     def failed(self, request: Request, exc: Exception, session: Session | None) -> Response:
         error = as_api_error(exc)
-        return self.render(request, "error.html", {"error": error.message}, session, error.status)
+        context = {"error": error.message, **error_heading(error)}
+        return self.render(request, "error.html", context, session, status_of(error))
 
     @staticmethod
     def to_sign_in(request: Request) -> Response:
@@ -167,7 +196,10 @@ class _Console:
 
     # pages and forms
 
-    def page(self, template: str, load: Load) -> Endpoint:
+    def page(self, template: str, load: Load, reads: Reads) -> Endpoint:
+        """The page `template` shows `load`'s context in, as the key's policy allows `reads`."""
+        load = checked(load, reads)
+
         async def endpoint(request: Request) -> Response:
             session = await self.session_of(request)
             if session is None:
@@ -181,8 +213,9 @@ class _Console:
 
         return endpoint
 
-    def data(self, load: Load) -> Endpoint:
+    def data(self, load: Load, reads: Reads) -> Endpoint:
         """A JSON answer for a page's script; 401 without a session."""
+        load = checked(load, reads)
 
         async def endpoint(request: Request) -> Response:
             session = await self.session_of(request)
@@ -193,14 +226,15 @@ class _Console:
                 answer = await self.calls(load, self.services, request)
             except Exception as exc:
                 error = as_api_error(exc)
-                return JSONResponse({"error": error.message}, error.status, headers=HEADERS)
+                return JSONResponse({"error": error.message}, status_of(error), headers=HEADERS)
             return JSONResponse(answer, headers=HEADERS)
 
         return endpoint
 
-    def action(self, act: Act, template: str, load: Load) -> Endpoint:
-        """A form's POST; when refused, `template` again with `load`'s context, and when `act`
-        answers a context, `template` with it."""
+    def action(self, act: Act, template: str, load: Load, reads: Reads) -> Endpoint:
+        """A form's POST; when refused, `template` again with `load`'s context (as the key's
+        policy allows `reads`), and when `act` answers a context, `template` with it."""
+        load = checked(load, reads)
 
         async def endpoint(request: Request) -> Response:
             session = await self.session_of(request)
@@ -219,9 +253,9 @@ class _Console:
                 except Exception as exc:
                     return self.failed(request, exc, session)
                 context = {**context, "error": error.message, "form": form}
-                return self.render(request, template, context, session, error.status)
+                return self.render(request, template, context, session, status_of(error))
             if isinstance(target, dict):
-                return self.render(request, template, target, session)
+                return self.render(request, template, {**target, "refused": {}}, session)
             response = RedirectResponse(target, 303, headers=HEADERS)
             self.keep(request, response, session)
             return response
@@ -229,14 +263,14 @@ class _Console:
         return endpoint
 
     def form_page(
-        self, path: str, template: str, load: Load, forms: Mapping[str, Act]
+        self, path: str, template: str, load: Load, forms: Mapping[str, Act], reads: Reads
     ) -> list[BaseRoute]:
         """The page at `path` and its forms' POSTs, each at `path` + its suffix."""
         posts = [
-            Route(path + suffix, self.action(act, template, load), methods=["POST"])
+            Route(path + suffix, self.action(act, template, load, reads), methods=["POST"])
             for suffix, act in forms.items()
         ]
-        return [Route(path, self.page(template, load), methods=["GET"]), *posts]
+        return [Route(path, self.page(template, load, reads), methods=["GET"]), *posts]
 
     async def not_found(self, request: Request) -> Response:
         """An unknown console path: a page saying so, with a way back (signed out: to the
@@ -244,7 +278,7 @@ class _Console:
         session = await self.session_of(request)
         if session is None:
             return RedirectResponse(PREFIX + "/sign-in", 303, headers=HEADERS)
-        context = {"heading": "Page not found", "error": NOT_FOUND}
+        context = {"heading": "Page not found", "label": "Not found", "error": NOT_FOUND}
         return self.render(request, "error.html", context, session, 404)
 
     # the calendar feed
@@ -262,7 +296,7 @@ class _Console:
         request.state.feed_token = await self.calls(
             self.services.calendar_feeds.issue, session.access_key_id
         )
-        context = await self.calls(pages.calendar_feed, self.services, request)
+        context = await self.calls(checked(pages.calendar_feed, NOTHING), self.services, request)
         return self.render(request, "calendar_feed.html", context, session)
 
     async def feed(self, request: Request) -> Response:
@@ -272,7 +306,7 @@ class _Console:
             body = await self.calls(pages.calendar_ics, self.services, request)
         except Exception as exc:
             error = as_api_error(exc)
-            return Response(error.message, error.status, media_type="text/plain")
+            return Response(error.message, status_of(error), media_type="text/plain")
         if body is None:
             return Response(NO_FEED, 404, media_type="text/plain")
         return Response(
@@ -360,30 +394,42 @@ def console_routes(
     window = PREFIX + "/windows/{window_id}"
     execution = PREFIX + "/executions/{execution_id}"
     feed_page = PREFIX + "/calendar/feed"
-    new_window_page = console.page("window_form.html", window_forms.new_window)
-    edit_page = console.page("window_form.html", window_forms.edit_window)
+    reads = page_reads
+    new_window_page = console.page("window_form.html", window_forms.new_window, NOTHING)
+    edit_page = console.page("window_form.html", window_forms.edit_window, reads.EDIT_WINDOW)
     on_new = functools.partial(
-        console.action, template="window_form.html", load=window_forms.new_window
+        console.action, template="window_form.html", load=window_forms.new_window, reads=NOTHING
     )
     on_edit = functools.partial(
-        console.action, template="window_form.html", load=window_forms.edit_window
+        console.action,
+        template="window_form.html",
+        load=window_forms.edit_window,
+        reads=reads.EDIT_WINDOW,
     )
-    on_window = functools.partial(console.action, template="window.html", load=pages.window)
+    on_window = functools.partial(
+        console.action, template="window.html", load=pages.window, reads=reads.WINDOW
+    )
     on_execution = functools.partial(
-        console.action, template="execution.html", load=pages.execution
+        console.action, template="execution.html", load=pages.execution, reads=reads.EXECUTION
     )
+    overview = console.page("overview.html", pages.overview, reads.OVERVIEW)
+    preview = console.data(window_forms.preview, NOTHING)  # the form's fields and the clock
     return [
         Route("/", _to_console, methods=["GET"]),
         Route(PREFIX, _to_console, methods=["GET"]),
         Route(PREFIX + "/sign-in", console.sign_in_form, methods=["GET"]),
         Route(PREFIX + "/sign-in", console.sign_in, methods=["POST"]),
         Route(PREFIX + "/sign-out", console.sign_out, methods=["POST"]),
-        Route(PREFIX + "/", console.page("overview.html", pages.overview), methods=["GET"]),
-        Route(PREFIX + "/windows", console.page("windows.html", pages.windows), methods=["GET"]),
+        Route(PREFIX + "/", overview, methods=["GET"]),
+        Route(
+            PREFIX + "/windows",
+            console.page("windows.html", pages.windows, reads.WINDOWS),
+            methods=["GET"],
+        ),
         Route(PREFIX + "/windows/new", new_window_page, methods=["GET"]),
         Route(PREFIX + "/windows/new", on_new(window_forms.create), methods=["POST"]),
-        Route(PREFIX + "/windows/preview", console.data(window_forms.preview), methods=["GET"]),
-        Route(window, console.page("window.html", pages.window), methods=["GET"]),
+        Route(PREFIX + "/windows/preview", preview, methods=["GET"]),
+        Route(window, console.page("window.html", pages.window, reads.WINDOW), methods=["GET"]),
         Route(window + "/edit", edit_page, methods=["GET"]),
         Route(window + "/edit", on_edit(window_forms.update), methods=["POST"]),
         Route(window + "/run", on_window(pages.run_now), methods=["POST"]),
@@ -398,12 +444,26 @@ def console_routes(
         Route(
             window + "/tasks/deregister", on_window(registrations.deregister_task), methods=["POST"]
         ),
-        Route(execution, console.page("execution.html", pages.execution), methods=["GET"]),
+        Route(
+            execution,
+            console.page("execution.html", pages.execution, reads.EXECUTION),
+            methods=["GET"],
+        ),
         Route(execution + "/cancel", on_execution(pages.cancel), methods=["POST"]),
-        Route(PREFIX + "/nodes", console.page("nodes.html", pages.nodes), methods=["GET"]),
+        Route(
+            PREFIX + "/nodes", console.page("nodes.html", pages.nodes, reads.NODES), methods=["GET"]
+        ),
         *(route for spec in FORM_PAGES for route in console.form_page(*spec)),
-        Route(PREFIX + "/calendar", console.page("calendar.html", calendar), methods=["GET"]),
-        Route(feed_page, console.page("calendar_feed.html", pages.calendar_feed), methods=["GET"]),
+        Route(
+            PREFIX + "/calendar",
+            console.page("calendar.html", calendar, reads.CALENDAR),
+            methods=["GET"],
+        ),
+        Route(
+            feed_page,  # the signed-in key's own feed; the feed's reads are checked at each fetch
+            console.page("calendar_feed.html", pages.calendar_feed, NOTHING),
+            methods=["GET"],
+        ),
         Route(feed_page, console.new_feed, methods=["POST"]),
         Route(PREFIX + "/feeds/{token}/calendar.ics", console.feed, methods=["GET"]),
         Mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="console-static"),
