@@ -373,8 +373,11 @@ def test_a_key_without_describe_sees_refusals_and_never_data(
         assert "is not authorized to perform: ssm:" in html, name
         for secret in secrets:
             assert secret not in html, (name, secret)
-    preview = page.request.get(f"{endpoint}/console/windows/preview?schedule=rate(1%20day)")
+    preview = page.request.get(
+        f"{endpoint}/console/windows/preview?schedule=rate(1%20day)&duration=2&cutoff=1"
+    )
     assert preview.status == 200  # it reads nothing stored: the form's fields and the clock
+    assert set(preview.json()) == {"explained", "runs"}
 
 
 def test_a_feed_stops_serving_once_its_owner_policy_denies_it(

@@ -227,6 +227,7 @@ class _Console:
             except Exception as exc:
                 error = as_api_error(exc)
                 return JSONResponse({"error": error.message}, status_of(error), headers=HEADERS)
+            answer.pop("refused")  # a script's data has no sections
             return JSONResponse(answer, headers=HEADERS)
 
         return endpoint
