@@ -217,6 +217,8 @@ def test_a_read_only_key_reads_every_page_and_every_form_is_refused_as_the_api_r
         assert answer.status == 200, (name, answer.status)
         assert shows[name] in page.content(), name
         expect(page.get_by_role("alert")).to_have_count(0)
+        links = page.get_by_role("navigation", name="Main").get_by_role("link")
+        expect(links).to_have_count(6)
 
     csrf = page.locator("input[name=csrf]").first.input_value()
     windows, execution, command = "/console/windows", "/console/executions", "/console/commands"
@@ -321,6 +323,8 @@ def test_a_key_limited_to_web_windows_reads_only_theirs_and_each_refusal_is_audi
     page.get_by_text("Register a target").click()
     expect(page.get_by_role("alert")).to_contain_text(nodes)  # the node picker, on its own
     assert world.node not in page.content()
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link")).to_have_text(["Overview"])  # the lists it may not read
     shot(page, "web-only-window")
 
     cases = {

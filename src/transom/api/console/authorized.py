@@ -96,6 +96,21 @@ def check(
         audit_call(services, caller, "ssm", operation, params, act)
 
 
+def allowed(
+    services: Services, access_key_id: str, policy: Policy, needs: Iterable[tuple[str, Params]]
+) -> bool:
+    """Whether `policy` (the key's) allows every one of `needs`; asked, not recorded."""
+    authorizer = services.authorizer
+    who = authorizer.arns.user(access_key_id)
+    try:
+        for operation, params in needs:
+            resources = SSM[operation](authorizer.arns, params)
+            authorizer.check_policy(policy, who, f"ssm:{operation}", resources)
+    except AccessDeniedError:
+        return False
+    return True
+
+
 def check_key(
     services: Services, access_key_id: str, request: Request, needs: Iterable[tuple[str, Params]]
 ) -> None:
@@ -106,9 +121,10 @@ def check_key(
         check(services, Caller(access_key_id, source_of(request.scope)), needs, policy)
 
 
-def checked(load: Load, reads: Reads) -> Load:
+def checked(load: Load, reads: Reads, nav: Mapping[str, Needs] | None = None) -> Load:
     """`load` for the signed-in key as its policy allows `reads`: its context with `refused`
-    (the message of each refused section, by name)."""
+    (the message of each refused section, by name) and `nav_hidden` (the paths of `nav`, the
+    pages linked from every page, the key may not read)."""
 
     def checked_load(services: Services, request: Request) -> dict[str, Any]:
         key = request.state.session.access_key_id
@@ -126,6 +142,12 @@ def checked(load: Load, reads: Reads) -> Load:
         context = load(services, request)
         for name in refused.keys() & context.keys():
             context[name] = reads.sections[name].blank
+        if nav is not None:
+            context["nav_hidden"] = [
+                path
+                for path, needs in nav.items()
+                if not allowed(services, key, policy, needs(request))
+            ]
         return {**context, "refused": refused}
 
     return checked_load

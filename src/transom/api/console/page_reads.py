@@ -87,6 +87,15 @@ def _calendar(request: Request) -> list[tuple[str, Params]]:
 
 
 CALENDAR = Reads(_calendar)
+NAV = {
+    "/console/windows": WINDOWS.page,
+    "/console/calendar": every(_WINDOWS, _EXECUTIONS),
+    "/console/commands": COMMANDS.page,
+    "/console/nodes": NODES.page,
+    "/console/activations": ACTIVATIONS.page,
+}
+"""The pages the navigation links to (but the overview, which any key may open), by path: a
+link to one the key may not read is left out."""
 
 
 def feed(window_id: str | None) -> list[tuple[str, Params]]:

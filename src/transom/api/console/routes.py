@@ -198,7 +198,7 @@ class _Console:
 
     def page(self, template: str, load: Load, reads: Reads) -> Endpoint:
         """The page `template` shows `load`'s context in, as the key's policy allows `reads`."""
-        load = checked(load, reads)
+        load = checked(load, reads, page_reads.NAV)
 
         async def endpoint(request: Request) -> Response:
             session = await self.session_of(request)
@@ -235,7 +235,7 @@ class _Console:
     def action(self, act: Act, template: str, load: Load, reads: Reads) -> Endpoint:
         """A form's POST; when refused, `template` again with `load`'s context (as the key's
         policy allows `reads`), and when `act` answers a context, `template` with it."""
-        load = checked(load, reads)
+        load = checked(load, reads, page_reads.NAV)
 
         async def endpoint(request: Request) -> Response:
             session = await self.session_of(request)
@@ -297,7 +297,9 @@ class _Console:
         request.state.feed_token = await self.calls(
             self.services.calendar_feeds.issue, session.access_key_id
         )
-        context = await self.calls(checked(pages.calendar_feed, NOTHING), self.services, request)
+        context = await self.calls(
+            checked(pages.calendar_feed, NOTHING, page_reads.NAV), self.services, request
+        )
         return self.render(request, "calendar_feed.html", context, session)
 
     async def feed(self, request: Request) -> Response:
