@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from transom.cli.options import F, check_account_id, read_policy, store_options
+from transom.cli.options import check_account_id, env_option, read_policy, store_options
 from transom.cli.settings import settings_of, store_of
 
 
@@ -26,15 +26,12 @@ def _role_service(data_dir: Path, database_url: str | None, account_id: str) -> 
     return RoleService(store_of(settings), SystemClock(), Realm(account_id))
 
 
-def account_option(command: F) -> F:
-    return click.option(
-        "--account-id",
-        envvar="TRANSOM_ACCOUNT_ID",
-        callback=check_account_id,
-        default="000000000000",
-        show_default=True,
-        help="The server's account, in the roles' ARNs.",
-    )(command)
+account_option = env_option(
+    "--account-id",
+    callback=check_account_id,
+    default="000000000000",
+    help="The server's account, in the roles' ARNs.",
+)
 
 
 @roles.command("create")
