@@ -37,6 +37,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.store import records
 from tests.support.servers import (
     ACCESS_KEY_ID,
     SECRET_ACCESS_KEY,
@@ -55,17 +56,7 @@ from transom.domain.executions import (
     WindowExecution,
 )
 from transom.domain.nodes import Node, NodeFacts
-from transom.domain.windows import (
-    ResourceType,
-    Tag,
-    TargetSpec,
-    TaskSpec,
-    TaskType,
-    Window,
-    WindowSpec,
-    WindowTarget,
-    WindowTask,
-)
+from transom.domain.windows import Tag, Window, WindowSpec, WindowTarget, WindowTask
 from transom.services.calendar_feeds import CalendarFeeds
 from transom.services.nodes import NODE_RESOURCE
 from transom.store.sql import SqlStore
@@ -109,28 +100,10 @@ def seed(store: SqlStore, now: datetime) -> tuple[str, str]:
         modified = now - timedelta(minutes=1)  # the scheduler's cursor starts after this
         window = Window(f"mw-{i + 1:017x}", spec, created, modified, created)
         windows.append(window)
-        target = WindowTarget(
-            window.window_id,
-            _uuid(1, i),
-            TargetSpec(ResourceType.INSTANCE, [{"Key": "tag:group", "Values": [str(i % 50)]}]),
-        )
+        target = records.target(window.window_id, i, tag=("group", str(i % 50)), owner=None)
         targets.append(target)
         tasks.append(
-            WindowTask(
-                window.window_id,
-                _uuid(2, i),
-                TaskSpec(
-                    "AWS-RunShellScript",
-                    TaskType.RUN_COMMAND,
-                    [{"Key": "WindowTargetIds", "Values": [target.window_target_id]}],
-                    priority=1,
-                    task_invocation_parameters={
-                        "RunCommand": {"Parameters": {"commands": ["apt-get -y upgrade"]}}
-                    },
-                    max_concurrency="10%",
-                    max_errors="1",
-                ),
-            )
+            records.task(window.window_id, i, "apt-get -y upgrade", priority=1, max_errors="1")
         )
     nodes = [
         Node(

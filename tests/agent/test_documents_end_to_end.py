@@ -17,6 +17,7 @@ from tests.support.agents import AgentProcess
 from tests.support.commands import command_done
 from tests.support.schedules import at_in
 from tests.support.waiting import wait_for
+from tests.support.window_tasks import run_command_task, tagged_window
 
 
 def _runbook(says: str) -> dict[str, Any]:
@@ -94,24 +95,13 @@ def test_a_window_task_pinned_to_a_version_keeps_running_it_after_an_update(
     marker, _ = fleet
     name = f"greet-{uuid.uuid4().hex[:8]}"
     ssm.create_document(Name=name, Content=json.dumps(_runbook("hello")))
-    window = ssm.create_maintenance_window(
-        Name=f"docs-{marker}",
-        Schedule=at_in(4),
-        Duration=1,
-        Cutoff=0,
-        AllowUnassociatedTargets=False,
-    )["WindowId"]
-    target = ssm.register_target_with_maintenance_window(
-        WindowId=window,
-        ResourceType="INSTANCE",
-        Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
-    )["WindowTargetId"]
+    window, target = tagged_window(ssm, f"docs-{marker}", at_in(4), ("Fleet", marker))
     for version, priority in (("1", 1), ("$LATEST", 2)):
-        ssm.register_task_with_maintenance_window(
-            WindowId=window,
+        run_command_task(
+            ssm,
+            window,
+            target,
             TaskArn=name,
-            TaskType="RUN_COMMAND",
-            Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
             TaskInvocationParameters={
                 "RunCommand": {
                     "DocumentVersion": version,
@@ -123,11 +113,11 @@ def test_a_window_task_pinned_to_a_version_keeps_running_it_after_an_update(
             Priority=priority,
         )
     with pytest.raises(ClientError) as refused:  # checked at registration too
-        ssm.register_task_with_maintenance_window(
-            WindowId=window,
+        run_command_task(
+            ssm,
+            window,
+            target,
             TaskArn=name,
-            TaskType="RUN_COMMAND",
-            Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
             TaskInvocationParameters={"RunCommand": {"Parameters": {"who": ["NODE"]}}},
             MaxConcurrency="1",
             MaxErrors="0",

@@ -17,6 +17,7 @@ from tests.support.commands import command_done
 from tests.support.schedules import at_in
 from tests.support.servers import ServerProcess
 from tests.support.waiting import wait_for
+from tests.support.window_tasks import window_with_task
 
 RUNBOOK = {
     "schemaVersion": "2.2",
@@ -183,23 +184,12 @@ def test_a_window_task_runs_the_runbook_and_its_history_shows_each_step(
     marker, agents = fleet
     name = f"runbook-{uuid.uuid4().hex[:8]}"
     ssm.create_document(Name=name, Content=json.dumps(RUNBOOK))
-    window = ssm.create_maintenance_window(
-        Name=f"steps-{marker}",
-        Schedule=at_in(4),
-        Duration=1,
-        Cutoff=0,
-        AllowUnassociatedTargets=False,
-    )["WindowId"]
-    target = ssm.register_target_with_maintenance_window(
-        WindowId=window,
-        ResourceType="INSTANCE",
-        Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
-    )["WindowTargetId"]
-    ssm.register_task_with_maintenance_window(
-        WindowId=window,
+    window, _ = window_with_task(
+        ssm,
+        f"steps-{marker}",
+        at_in(4),
+        ("Fleet", marker),
         TaskArn=name,
-        TaskType="RUN_COMMAND",
-        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
         TaskInvocationParameters={"RunCommand": {"Parameters": {"who": ["ops"]}}},
         MaxConcurrency="100%",
         MaxErrors="100%",

@@ -14,6 +14,7 @@ from tests.support.agents import AgentProcess
 from tests.support.schedules import at_in
 from tests.support.servers import Database
 from tests.support.signing import signed_get
+from tests.support.window_tasks import window_with_task
 from transom.domain.clock import SystemClock
 from transom.domain.events import Realm
 from transom.services.roles import RoleService
@@ -53,25 +54,13 @@ def test_a_role_blocks_the_invocation_on_a_node_it_does_not_allow(
         roles.create(role, json.dumps(STAGING_ONLY), "runs shell scripts on staging")
     finally:
         store.close()
-    window = ssm.create_maintenance_window(
-        Name=f"roles-{marker}",
-        Schedule=at_in(3),
-        Duration=1,
-        Cutoff=0,
-        AllowUnassociatedTargets=False,
-    )["WindowId"]
-    target = ssm.register_target_with_maintenance_window(
-        WindowId=window,
-        ResourceType="INSTANCE",
-        Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
-    )["WindowTargetId"]
     role_arn = f"arn:aws:iam::000000000000:role/{role}"
-    ssm.register_task_with_maintenance_window(
-        WindowId=window,
-        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
-        TaskArn="AWS-RunShellScript",
+    window, _ = window_with_task(
+        ssm,
+        f"roles-{marker}",
+        at_in(3),
+        ("Fleet", marker),
         ServiceRoleArn=role_arn,
-        TaskType="RUN_COMMAND",
         TaskInvocationParameters={"RunCommand": {"Parameters": {"commands": ["echo ran"]}}},
         MaxConcurrency="100%",
         MaxErrors="1",

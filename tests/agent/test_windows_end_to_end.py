@@ -16,6 +16,7 @@ from tests.support.nodes import activation
 from tests.support.schedules import at_in
 from tests.support.servers import BACKEND_PARAMS, Database, ServerProcess, boto3_client, free_port
 from tests.support.waiting import wait_for
+from tests.support.window_tasks import window_with_task as fleet_window_with_task
 
 ENDED = ("SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED_OVERLAPPING")
 
@@ -23,32 +24,20 @@ ENDED = ("SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED_OVERLAPPING")
 def window_with_task(ssm: Any, marker: str, commands: list[str], **task: Any) -> str:
     """A window due in a few seconds whose one task runs `commands` on the nodes tagged
     Fleet=marker, one at a time, stopping after more than one error (the seed's settings)."""
-    window = ssm.create_maintenance_window(
-        Name=f"e2e-{marker}",
-        Schedule=at_in(3),
-        Duration=1,
-        Cutoff=0,
-        AllowUnassociatedTargets=False,
-    )["WindowId"]
-    target = ssm.register_target_with_maintenance_window(
-        WindowId=window,
-        ResourceType="INSTANCE",
-        Targets=[{"Key": "tag:Fleet", "Values": [marker]}],
-        OwnerInformation="Database servers",
-    )["WindowTargetId"]
-    ssm.register_task_with_maintenance_window(
-        WindowId=window,
-        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
-        TaskArn="AWS-RunShellScript",
+    window, _ = fleet_window_with_task(
+        ssm,
+        f"e2e-{marker}",
+        at_in(3),
+        ("Fleet", marker),
+        target={"OwnerInformation": "Database servers"},
         ServiceRoleArn="arn:aws:iam::123456789012:role/mw-task-role",
-        TaskType="RUN_COMMAND",
         TaskParameters={"commands": {"Values": commands}},
         MaxConcurrency=task.pop("MaxConcurrency", "1"),
         MaxErrors=task.pop("MaxErrors", "1"),
         Priority=1,
         **task,
     )
-    return str(window)
+    return window
 
 
 def ended_execution(ssm: Any, window: str, seconds: float = 60) -> dict[str, Any]:

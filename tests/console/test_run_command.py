@@ -1,7 +1,7 @@
 """The Run Command pages in a real browser, against a real server and agent: a command sent
 from the form is followed live to Success with its output (shown as text), cancelled from
-its page, and listed in the history; bad input shows the API's own message and sends
-nothing; a POST without the CSRF token is refused."""
+its page, and listed in the history, paged by ListCommands' tokens; bad input shows the
+API's own message and sends nothing; a POST without the CSRF token is refused."""
 
 from __future__ import annotations
 
@@ -183,3 +183,31 @@ def test_the_send_form_works_with_the_keyboard(page: Page, console_server: Serve
     page.keyboard.type("echo keyed")
     expect(page.get_by_label("Comment")).to_have_value("from the keyboard")
     expect(parameter(page, "commands")).to_have_value("echo keyed")
+
+
+def test_the_history_pages_through_list_commands_tokens(
+    page: Page, console_server: ServerProcess, ssm: Any
+) -> None:
+    sent = [
+        ssm.send_command(
+            DocumentName="AWS-RunShellScript",
+            Targets=[{"Key": "tag:Fleet", "Values": ["no-such-fleet"]}],
+            Parameters={"commands": ["true"]},
+            Comment=f"paging {n}",
+        )["Command"]["CommandId"]
+        for n in range(26)
+    ]
+    sign_in(page, console_server.endpoint)
+    page.goto(f"{console_server.endpoint}/console/commands")
+    history = page.get_by_role("navigation", name="History pages")
+    expect(page.get_by_role("row").filter(has_text=sent[-1][:8])).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=sent[0][:8])).to_have_count(0)
+    expect(history.get_by_role("link", name="Newest")).to_have_count(0)
+
+    history.get_by_role("link", name="Older").click()
+
+    expect(page).to_have_url(re.compile(r"/console/commands\?next="))
+    expect(page.get_by_role("row").filter(has_text=sent[0][:8])).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=sent[-1][:8])).to_have_count(0)
+    history.get_by_role("link", name="Newest").click()
+    expect(page.get_by_role("row").filter(has_text=sent[-1][:8])).to_be_visible()

@@ -51,20 +51,32 @@ def window(n: int, name: str = "w", enabled: bool = True) -> Window:
     return Window(f"mw-{n:017x}", spec, NOW, NOW + timedelta(seconds=n), NOW)
 
 
-def target(window_id: str, n: int) -> WindowTarget:
-    spec = TargetSpec(ResourceType.INSTANCE, [{"Key": "tag:a", "Values": [str(n)]}], "owner")
+def target(
+    window_id: str, n: int, tag: tuple[str, str] | None = None, owner: str | None = "owner"
+) -> WindowTarget:
+    """Target `n` of the window: the nodes tagged `tag` (key, value; `a`=n unless given)."""
+    key, value = tag or ("a", str(n))
+    spec = TargetSpec(ResourceType.INSTANCE, [{"Key": f"tag:{key}", "Values": [value]}], owner)
     return WindowTarget(window_id, uuid(1000 + n), spec)
 
 
-def task(window_id: str, n: int) -> WindowTask:
+def task(
+    window_id: str,
+    n: int,
+    command: str = "ü",
+    priority: int | None = None,
+    max_errors: str = "0",
+) -> WindowTask:
+    """Task `n` of the window (priority n unless given): `command` by AWS-RunShellScript on
+    the window's target `n`."""
     spec = TaskSpec(
         "AWS-RunShellScript",
         TaskType.RUN_COMMAND,
         [{"Key": "WindowTargetIds", "Values": [uuid(1000 + n)]}],
-        priority=n,
-        task_invocation_parameters={"RunCommand": {"Parameters": {"commands": ["ü"]}}},
+        priority=n if priority is None else priority,
+        task_invocation_parameters={"RunCommand": {"Parameters": {"commands": [command]}}},
         max_concurrency="10%",
-        max_errors="0",
+        max_errors=max_errors,
     )
     return WindowTask(window_id, uuid(2000 + n), spec)
 

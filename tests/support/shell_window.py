@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tests.support.window_tasks import run_command_task, tagged_window
+
 
 def shell_window(
     ssm: Any,
@@ -20,26 +22,11 @@ def shell_window(
 ) -> str:
     """Create a window on `schedule` whose one target is the nodes tagged `tag` (key, value)
     and whose one task runs `commands` there with AWS-RunShellScript; return its id."""
-    window_id = str(
-        ssm.create_maintenance_window(
-            Name=name,
-            Schedule=schedule,
-            Duration=duration,
-            Cutoff=cutoff,
-            AllowUnassociatedTargets=False,
-        )["WindowId"]
-    )
-    key, value = tag
-    target = ssm.register_target_with_maintenance_window(
-        WindowId=window_id,
-        ResourceType="INSTANCE",
-        Targets=[{"Key": f"tag:{key}", "Values": [value]}],
-    )["WindowTargetId"]
-    ssm.register_task_with_maintenance_window(
-        WindowId=window_id,
-        TaskArn="AWS-RunShellScript",
-        TaskType="RUN_COMMAND",
-        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
+    window_id, target = tagged_window(ssm, name, schedule, tag, duration=duration, cutoff=cutoff)
+    run_command_task(
+        ssm,
+        window_id,
+        target,
         TaskInvocationParameters={"RunCommand": {"Parameters": {"commands": list(commands)}}},
         MaxConcurrency=max_concurrency,
         MaxErrors=max_errors,

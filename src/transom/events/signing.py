@@ -70,6 +70,9 @@ class SigningKey:
 
 
 def _self_signed(key: rsa.RSAPrivateKey) -> x509.Certificate:
+    """A self-signed certificate of `key`. Built here rather than with
+    `transom.crypto.certificates` (which builds the private CA's the same way): the layer
+    table in README.md lets `events` import `domain` and the store ports, not `crypto`."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Transom SNS message signing")])
     now = datetime.now(UTC)
     return (

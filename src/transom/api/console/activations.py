@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from transom.api.console.api_pages import api_page
 from transom.api.console.pages import PREFIX, caller_of
 from transom.api.console.window_forms import tags_of
 from transom.domain.errors import ValidationError
@@ -30,15 +31,9 @@ CA_FILE = "ca.pem"
 
 def activations(services: Services, request: Request) -> dict[str, Any]:
     """A page of activations (`next`: DescribeActivations' NextToken) and the create form."""
-    params: Params = {"MaxResults": PAGE}
-    token = request.query_params.get("next")
-    if token:
-        params["NextToken"] = token
-    page = invoke(services, caller_of(request), "DescribeActivations", params)
+    page = api_page(services, request, "DescribeActivations", "ActivationList", PAGE)
     return {
-        "activations": page["ActivationList"],
-        "next_token": page.get("NextToken"),
-        "paged": bool(token),
+        **page.context("activations"),
         "form": dict(FORM_DEFAULTS),
         "created": None,
     }

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from transom.api.console.api_pages import api_page
 from transom.api.console.pages import PREFIX, caller_of
 from transom.api.console.registrations import picked, values_of
 from transom.domain.commands import FINAL_STATUSES
@@ -65,15 +66,9 @@ def parameters_of(document: Resolved, form: Mapping[str, str]) -> dict[str, list
 
 def history(services: Services, request: Request) -> dict[str, Any]:
     """The send form and a page of the command history (`next`: ListCommands' NextToken)."""
-    params: Params = {"MaxResults": HISTORY_PAGE}
-    token = request.query_params.get("next")
-    if token:
-        params["NextToken"] = token
-    page = invoke(services, caller_of(request), "ListCommands", params)
+    page = api_page(services, request, "ListCommands", "Commands", HISTORY_PAGE)
     return {
-        "commands": page["Commands"],
-        "next_token": page.get("NextToken"),
-        "paged": bool(token),
+        **page.context("commands"),
         "documents": documents(services),
         "nodes": services.nodes.describe({}),
         "field_name": field_name,
