@@ -302,6 +302,11 @@ def _transition(
 
 _GET_NODE = sa.select(t.nodes).where(t.nodes.c.instance_id == sa.bindparam("id"))
 _NODES_OF = sa.select(t.nodes).where(t.nodes.c.instance_id.in_(sa.bindparam("ids", expanding=True)))
+_WINDOWS_COUNT = t.change_counts.c.kind == "windows"
+_WINDOWS_VERSION = sa.select(t.change_counts.c.count).where(_WINDOWS_COUNT)
+_BUMP_WINDOWS = (
+    t.change_counts.update().where(_WINDOWS_COUNT).values(count=t.change_counts.c.count + 1)
+)
 _RECORD_PINGS = (
     t.nodes.update()
     .where(t.nodes.c.instance_id.in_(sa.bindparam("ids", expanding=True)))
@@ -395,12 +400,17 @@ class SqlTransaction(
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._changes: set[Change] = set()
+        self._windows_changed = False
 
     def announce(self, change: Change) -> None:
         self._changes.add(change)
 
-    def _tell_changes(self) -> None:
-        """Just before commit: NOTIFY each change announced, once (PostgreSQL)."""
+    def _before_commit(self) -> None:
+        """Bump the windows' change count if a window was written (last, so that the row's
+        lock is held only while committing: no deadlock with the windows' own rows), and
+        NOTIFY each change announced, once (PostgreSQL)."""
+        if self._windows_changed:
+            self._conn.execute(_BUMP_WINDOWS)
         if self._changes and self._conn.dialect.name == "postgresql":
             self._conn.execute(NOTIFY, {"ks": sorted(self._changes)})
 
@@ -421,6 +431,7 @@ class SqlTransaction(
 
     # windows
     def insert_window(self, window: Window) -> None:
+        self._windows_changed = True
         self._conn.execute(t.windows.insert().values(_window_row(window)))
 
     def get_window(self, window_id: str) -> Window | None:
@@ -431,6 +442,7 @@ class SqlTransaction(
         return [_window(r) for r in self._conn.execute(_WINDOWS_OF, {"ids": list(window_ids)})]
 
     def update_window(self, window: Window) -> None:
+        self._windows_changed = True
         self._conn.execute(
             t.windows.update()
             .where(t.windows.c.window_id == window.window_id)
@@ -438,6 +450,7 @@ class SqlTransaction(
         )
 
     def delete_window(self, window_id: str) -> bool:
+        self._windows_changed = True
         for table in (t.window_tasks, t.window_targets):
             self._conn.execute(table.delete().where(table.c.window_id == window_id))
         self._conn.execute(
@@ -450,6 +463,9 @@ class SqlTransaction(
 
     def count_windows(self) -> int:
         return self._count(t.windows)
+
+    def windows_version(self) -> int:
+        return int(self._conn.execute(_WINDOWS_VERSION).scalar_one())
 
     def list_windows(self, query: WindowQuery, after: int | None, limit: int) -> Page[Window]:
         select = sa.select(t.windows).order_by(t.windows.c.seq).limit(limit + 1)
@@ -1032,7 +1048,7 @@ class SqlStore:
         ):
             tx = SqlTransaction(conn)
             yield tx
-            tx._tell_changes()
+            tx._before_commit()
 
     def schema_revisions(self) -> tuple[str | None, str]:
         with self.engine.connect() as conn:

@@ -41,6 +41,11 @@ class ConfigurationPort(Protocol):
     def count_windows(self) -> int:
         """How many windows exist."""
 
+    def windows_version(self) -> int:
+        """A number that changes whenever a transaction that inserted, updated or deleted a
+        window commits, on any replica: what was read of the windows after reading a number
+        still holds while the number read is the same."""
+
     def count_windows_by_enabled(self) -> dict[bool, int]:
         """How many windows exist, by whether they are enabled (a state none is in is absent)."""
 
