@@ -133,6 +133,23 @@ def test_the_windows_version_changes_with_every_committed_window_change(
     assert version() == seen[-1]
 
 
+@covers("tags_of")
+def test_the_tags_of_many_resources_come_in_one_read_sorted_by_key(store: SqlStore) -> None:
+    with store.write() as tx:
+        tx.put_tags("ManagedInstance", "mi-1", [Tag("z", "1"), Tag("a", "2")])
+        tx.put_tags("ManagedInstance", "mi-2", [Tag("k", "3")])
+        tx.put_tags("MaintenanceWindow", "mi-3", [Tag("other", "type")])
+    with store.read() as tx:
+        assert tx.tags_of("ManagedInstance", ["mi-1", "mi-3", "mi-9"]) == {
+            "mi-1": [Tag("a", "2"), Tag("z", "1")]
+        }
+        assert tx.tags_of("ManagedInstance", ["mi-2", "mi-1"]) == {
+            "mi-1": [Tag("a", "2"), Tag("z", "1")],
+            "mi-2": [Tag("k", "3")],
+        }
+        assert tx.tags_of("ManagedInstance", []) == {}
+
+
 @covers(
     "get_target",
     "update_target",

@@ -53,6 +53,7 @@ from transom.store.notify import NOTIFY, ChangeListener
 from transom.store.ports.changes import Change
 from transom.store.ports.commands import InvocationMove, InvocationUpdate
 from transom.store.ports.configuration import IdempotencyRecord
+from transom.store.ports.nodes import NodeChoice
 from transom.store.ports.paging import Page
 from transom.store.sql_audit import AuditQueries
 from transom.store.sql_counts import CountQueries
@@ -306,6 +307,21 @@ _WINDOWS_COUNT = t.change_counts.c.kind == "windows"
 _WINDOWS_VERSION = sa.select(t.change_counts.c.count).where(_WINDOWS_COUNT)
 _BUMP_WINDOWS = (
     t.change_counts.update().where(_WINDOWS_COUNT).values(count=t.change_counts.c.count + 1)
+)
+_NODE_CHOICES = (
+    sa.select(
+        t.nodes.c.instance_id, t.nodes.c.name, t.nodes.c.computer_name, t.nodes.c.last_ping_date
+    )
+    .where(t.nodes.c.deregistered_date.is_(None))
+    .order_by(t.nodes.c.seq)
+)
+_TAGS_OF = (
+    sa.select(t.tags.c.resource_id, t.tags.c.key, t.tags.c.value)
+    .where(
+        t.tags.c.resource_type == sa.bindparam("type"),
+        t.tags.c.resource_id.in_(sa.bindparam("ids", expanding=True)),
+    )
+    .order_by(t.tags.c.resource_id, t.tags.c.key)
 )
 _RECORD_PINGS = (
     t.nodes.update()
@@ -578,6 +594,14 @@ class SqlTransaction(
         rows = self._conn.execute(_GET_TAGS, {"type": resource_type, "id": resource_id})
         return [Tag(r.key, r.value) for r in rows]
 
+    def tags_of(self, resource_type: str, resource_ids: Collection[str]) -> dict[str, list[Tag]]:
+        found: dict[str, list[Tag]] = {}
+        if resource_ids:
+            rows = self._conn.execute(_TAGS_OF, {"type": resource_type, "ids": list(resource_ids)})
+            for resource_id, key, value in rows:
+                found.setdefault(resource_id, []).append(Tag(key, value))
+        return found
+
     def put_tags(self, resource_type: str, resource_id: str, tags: Sequence[Tag]) -> None:
         if not tags:
             return
@@ -667,11 +691,17 @@ class SqlTransaction(
     def nodes_of(self, instance_ids: Collection[str]) -> list[Node]:
         return [_node(r) for r in self._conn.execute(_NODES_OF, {"ids": list(instance_ids)})]
 
-    def list_nodes(self) -> list[Node]:
-        rows = self._conn.execute(
+    def list_nodes(self, offset: int = 0, limit: int | None = None) -> list[Node]:
+        query = (
             sa.select(t.nodes).where(t.nodes.c.deregistered_date.is_(None)).order_by(t.nodes.c.seq)
         )
-        return [_node(r) for r in rows]
+        if offset or limit is not None:
+            query = query.offset(offset).limit(limit)
+        return [_node(r) for r in self._conn.execute(query)]
+
+    def node_choices(self) -> list[NodeChoice]:
+        rows = self._conn.execute(_NODE_CHOICES)
+        return [NodeChoice(i, name or computer, ping) for i, name, computer, ping in rows]
 
     def record_ping(self, instance_id: str, at: datetime, facts: NodeFacts | None) -> None:
         values: dict[str, Any] = {"last_ping_date": at}

@@ -75,7 +75,7 @@ def history(services: Services, request: Request) -> dict[str, Any]:
         "next_token": page.get("NextToken"),
         "paged": bool(token),
         "documents": documents(services),
-        "nodes": services.nodes.describe({}),
+        "nodes": services.nodes.options(),
         "field_name": field_name,
         "shown_types": SHOWN_TYPES,
         "form": _preset(request),

@@ -100,6 +100,9 @@ class ConfigurationPort(Protocol):
     def get_tags(self, resource_type: str, resource_id: str) -> list[Tag]:
         """The resource's tags sorted by key; none for a resource never tagged."""
 
+    def tags_of(self, resource_type: str, resource_ids: Collection[str]) -> dict[str, list[Tag]]:
+        """The tags of each of these resources that has any, sorted by key (one read)."""
+
     def put_tags(self, resource_type: str, resource_id: str, tags: Sequence[Tag]) -> None:
         """Add tags, overwriting the values of keys already present (the last of repeated
         keys wins)."""
