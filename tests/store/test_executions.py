@@ -21,7 +21,11 @@ from tests.store.records import (
 )
 from transom.domain.commands import InvocationDetails
 from transom.domain.executions import ACTIVE, ExecutionStatus, PlannedTask
-from transom.store.ports.executions import TaskInvocationUpdate, WindowExecutionUpdate
+from transom.store.ports.executions import (
+    TaskInvocationUpdate,
+    WindowExecutionUpdate,
+    WindowRun,
+)
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
@@ -174,7 +178,7 @@ def test_active_executions_are_pending_in_progress_or_cancelling(store: SqlStore
         assert tx.active_window_execution(window(4).window_id) is None
 
 
-@covers("window_executions_overlapping")
+@covers("window_runs_overlapping")
 def test_executions_overlapping_a_span_come_by_start_for_existing_windows(
     store: SqlStore,
 ) -> None:
@@ -193,10 +197,24 @@ def test_executions_overlapping_a_span_come_by_start_for_existing_windows(
         tx.insert_window(two)
         tx.insert_window_executions([runs[n] for n in (5, 2, 6, 1, 4, 3)] + [gone])
     span = (NOW + timedelta(hours=3), NOW + timedelta(hours=6))
+
+    def drawn(*ns: int) -> list[WindowRun]:
+        return [
+            WindowRun(
+                runs[n].window_execution_id,
+                runs[n].window_id,
+                runs[n].status,
+                runs[n].start_time,
+                runs[n].window_end,
+                runs[n].cutoff_at,
+            )
+            for n in ns
+        ]
+
     with store.read() as tx:
-        assert tx.window_executions_overlapping(None, *span, 10) == [runs[n] for n in (2, 3, 4, 5)]
-        assert tx.window_executions_overlapping(None, *span, 2) == [runs[2], runs[3]]
-        assert tx.window_executions_overlapping(one.window_id, *span, 10) == [runs[3], runs[5]]
+        assert tx.window_runs_overlapping(None, *span, 10) == drawn(2, 3, 4, 5)
+        assert tx.window_runs_overlapping(None, *span, 2) == drawn(2, 3)
+        assert tx.window_runs_overlapping(one.window_id, *span, 10) == drawn(3, 5)
 
 
 @covers("latest_window_executions")

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from transom.domain.clock import Clock
-from transom.domain.executions import WindowExecution
 from transom.domain.windows import Window
 from transom.schedule import Timetable, cutoff_at, window_end
 from transom.services.windows import WindowService, require_window
 from transom.store.port import Store
+from transom.store.ports.executions import WindowRun
 
 MAX_BLOCKS = 4000
 """At most this many blocks in one answer by default; past it `Calendar.truncated` is set."""
@@ -32,7 +32,7 @@ class Block:
     start: datetime
     end: datetime
     cutoff: datetime
-    execution: WindowExecution | None
+    execution: WindowRun | None
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class CalendarService:
                     Block(
                         e.window_id, names[e.window_id], e.start_time, e.window_end, e.cutoff_at, e
                     )
-                    for e in tx.window_executions_overlapping(window_id, start, end, limit + 1)
+                    for e in tx.window_runs_overlapping(window_id, start, end, limit + 1)
                     if e.window_id in names
                 ]
         firsts = self._firsts(windows, window_id is None, start, end, now)
