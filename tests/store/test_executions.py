@@ -153,9 +153,10 @@ def test_window_executions_list_newest_first_within_the_range_given(store: SqlSt
         assert every.items == [other, mine[4], mine[3]]  # None: every window's
 
 
-@covers("active_window_executions_of", "active_window_execution")
+@covers("active_window_executions_of", "active_window_executions", "active_window_execution")
 def test_active_executions_are_pending_in_progress_or_cancelling(store: SqlStore) -> None:
     one, two, three = (window(n).window_id for n in (1, 2, 3))
+    gone = execution(6, S.IN_PROGRESS, window(9).window_id)  # of a window deleted since
     executions = [
         execution(1, S.PENDING, one),
         execution(2, S.SUCCESS, one),
@@ -164,8 +165,16 @@ def test_active_executions_are_pending_in_progress_or_cancelling(store: SqlStore
         execution(5, S.CANCELLED, three),
     ]
     with store.write() as tx:
-        tx.insert_window_executions(executions)
+        for n in (1, 2, 3):
+            tx.insert_window(window(n))
+        tx.insert_window_executions([*executions, gone])
     with store.read() as tx:
+        everywhere = tx.active_window_executions()
+        assert sorted(everywhere, key=lambda e: e.window_execution_id) == [
+            executions[0],
+            executions[2],
+            executions[3],
+        ]
         found = tx.active_window_executions_of([one, two, three])
         assert sorted(found, key=lambda e: e.window_execution_id) == [
             executions[0],

@@ -105,7 +105,7 @@ class OverviewService:
         with self._store.read() as tx:
             online, lost, inactive = tx.count_nodes(now - self._ping_timeout)
             names = {w.window_id: w.spec.name for w in windows}
-            active = tx.active_window_executions_of(list(names))
+            active = tx.active_window_executions()
             tasks = tx.task_executions_of([e.window_execution_id for e in active])
             recent = tx.list_window_executions(None, now - RECENT, None, None, MAX_RECENT)
         done: dict[str, int] = {}
@@ -113,7 +113,12 @@ class OverviewService:
             if task.status not in ACTIVE:
                 done[task.window_execution_id] = done.get(task.window_execution_id, 0) + 1
         running = [
-            Running(e, names[e.window_id], done.get(e.window_execution_id, 0), len(e.plan))
+            Running(
+                e,
+                names.get(e.window_id, e.window_id),  # a window made since `windows` was read
+                done.get(e.window_execution_id, 0),
+                len(e.plan),
+            )
             for e in sorted(active, key=lambda e: e.start_time)
         ]
         failures = [

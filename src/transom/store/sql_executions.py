@@ -99,6 +99,10 @@ _NODE_NAMES = sa.select(t.nodes.c.instance_id, t.nodes.c.computer_name).where(
 _TASK_EXECUTIONS_OF = sa.select(_TX).where(_in(_TX.c.window_execution_id)).order_by(_TX.c.seq)
 _TASK_INVOCATIONS_OF = sa.select(_TI).where(_in(_TI.c.window_execution_id)).order_by(_TI.c.seq)
 _ACTIVE_OF = sa.select(_WX).where(_in(_WX.c.window_id), _WX.c.status.in_([str(s) for s in ACTIVE]))
+_ACTIVE = sa.select(_WX).where(
+    _WX.c.status.in_([str(s) for s in ACTIVE]),
+    sa.exists().where(t.windows.c.window_id == _WX.c.window_id),
+)
 LONGEST_RUN = timedelta(hours=24)
 """The longest Duration: an execution overlapping a span started at most this long before it
 (which lets the start time's index narrow the search)."""
@@ -256,6 +260,9 @@ class ExecutionQueries:
     def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
         rows = self._conn.execute(_ACTIVE_OF, {"ids": list(window_ids)})
         return [_window_execution(r) for r in rows]
+
+    def active_window_executions(self) -> list[WindowExecution]:
+        return [_window_execution(r) for r in self._conn.execute(_ACTIVE)]
 
     def active_window_execution(self, window_id: str) -> WindowExecution | None:
         row = self._conn.execute(

@@ -120,6 +120,10 @@ class ExecutionPort(Protocol):
         """The PENDING, IN_PROGRESS or CANCELLING executions of these windows, in no
         particular order."""
 
+    def active_window_executions(self) -> list[WindowExecution]:
+        """The PENDING, IN_PROGRESS or CANCELLING executions of every window that exists, in
+        no particular order (one read, whatever the number of windows)."""
+
     def active_window_execution(self, window_id: str) -> WindowExecution | None:
         """An execution of the window that is PENDING, IN_PROGRESS or CANCELLING, if any."""
 
