@@ -180,7 +180,7 @@ change_counts = sa.Table(
     sa.Column("count", sa.BigInteger, nullable=False),
 )
 """How many committed transactions changed each kind of record (the row `windows`: any
-window inserted, updated or deleted), bumped as the transaction commits."""
+window inserted, updated or deleted; no row: none yet), bumped as the transaction commits."""
 
 activations = sa.Table(
     "activations",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from transom.domain.commands import (
@@ -303,11 +304,20 @@ def _transition(
 
 _GET_NODE = sa.select(t.nodes).where(t.nodes.c.instance_id == sa.bindparam("id"))
 _NODES_OF = sa.select(t.nodes).where(t.nodes.c.instance_id.in_(sa.bindparam("ids", expanding=True)))
-_WINDOWS_COUNT = t.change_counts.c.kind == "windows"
-_WINDOWS_VERSION = sa.select(t.change_counts.c.count).where(_WINDOWS_COUNT)
-_BUMP_WINDOWS = (
-    t.change_counts.update().where(_WINDOWS_COUNT).values(count=t.change_counts.c.count + 1)
-)
+_WINDOWS_VERSION = sa.select(t.change_counts.c.count).where(t.change_counts.c.kind == "windows")
+
+
+def _bump(dialect: str, kind: str) -> sa.Insert:
+    """Add one to `kind`'s change count, making its row (at 1) if there is none: an upsert,
+    so that replicas bumping a count not yet made both succeed."""
+    make = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t.change_counts)
+    return make.values(kind=kind, count=1).on_conflict_do_update(
+        index_elements=[t.change_counts.c.kind],
+        set_={"count": t.change_counts.c.count + 1},
+    )
+
+
+_BUMP_WINDOWS = {dialect: _bump(dialect, "windows") for dialect in ("postgresql", "sqlite")}
 _NODE_CHOICES = (
     sa.select(
         t.nodes.c.instance_id, t.nodes.c.name, t.nodes.c.computer_name, t.nodes.c.last_ping_date
@@ -426,7 +436,7 @@ class SqlTransaction(
         lock is held only while committing: no deadlock with the windows' own rows), and
         NOTIFY each change announced, once (PostgreSQL)."""
         if self._windows_changed:
-            self._conn.execute(_BUMP_WINDOWS)
+            self._conn.execute(_BUMP_WINDOWS[self._conn.dialect.name])
         if self._changes and self._conn.dialect.name == "postgresql":
             self._conn.execute(NOTIFY, {"ks": sorted(self._changes)})
 
@@ -481,7 +491,7 @@ class SqlTransaction(
         return self._count(t.windows)
 
     def windows_version(self) -> int:
-        return int(self._conn.execute(_WINDOWS_VERSION).scalar_one())
+        return int(self._conn.execute(_WINDOWS_VERSION).scalar() or 0)
 
     def list_windows(self, query: WindowQuery, after: int | None, limit: int) -> Page[Window]:
         select = sa.select(t.windows).order_by(t.windows.c.seq).limit(limit + 1)

@@ -1,6 +1,6 @@
 """Change counts: how many committed transactions changed each kind of record (today only
-windows), so that a replica can keep what it read of them and know, with one primary-key
-read, whether any replica changed them since.
+windows; no row yet: none), so that a replica can keep what it read of them and know, with
+one primary-key read, whether any replica changed them since.
 
 Revision ID: 0014
 Revises: 0013
@@ -14,9 +14,8 @@ down_revision = "0013"
 
 
 def upgrade() -> None:
-    counts = op.create_table(
+    op.create_table(
         "change_counts",
         sa.Column("kind", sa.String(32), primary_key=True),
         sa.Column("count", sa.BigInteger, nullable=False),
     )
-    op.bulk_insert(counts, [{"kind": "windows", "count": 0}])
