@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.engine.world import START, World
+from tests.engine.world import START, Finish, World
 from tests.support.servers import BACKEND_PARAMS
 from transom.domain.executions import ExecutionStatus as S
 
@@ -65,3 +65,20 @@ def test_the_window_list_pages_with_each_window_latest_run(world: World) -> None
     last = latest[made[3]]
     assert last is not None
     assert last.status == S.SUCCESS
+
+
+def test_running_executions_show_with_their_window_and_tasks_done(world: World) -> None:
+    world.node("web-1", role="web")
+    window_id = world.window("cron(0 3 * * ? *)", name="slow-patch")
+    target = world.target(window_id, role="web")
+    targets = [{"Key": "WindowTargetIds", "Values": [target]}]
+    world.task(window_id, targets, ["quick"], priority=1)
+    world.task(window_id, targets, ["slow"], priority=2)
+    world.agents.script = lambda _node, commands: None if commands == ["slow"] else Finish()
+    world.services.scheduler.run_now(window_id)
+    world.run_for(timedelta(minutes=1))
+
+    (running,) = world.services.overview.overview().running
+    assert running.execution.window_id == window_id
+    assert running.execution.status == S.IN_PROGRESS
+    assert (running.window_name, running.tasks_done, running.tasks_planned) == ("slow-patch", 1, 2)

@@ -97,6 +97,59 @@ def test_deleting_a_window_takes_its_targets_tasks_and_tags(store: SqlStore) -> 
         assert tx.get_tags("MaintenanceWindow", w.window_id) == []
 
 
+@covers("windows_version")
+def test_the_windows_version_changes_with_every_committed_window_change(
+    store: SqlStore,
+) -> None:
+    def version() -> int:
+        with store.read() as tx:
+            return tx.windows_version()
+
+    seen = [version()]
+    with store.write() as tx:
+        tx.insert_window(window(1))
+        tx.insert_window(window(2))
+        assert tx.windows_version() == seen[-1]  # counted as the transaction commits
+    seen.append(version())
+    renamed = dataclasses.replace(window(1).spec, name="renamed")
+    with store.write() as tx:
+        tx.update_window(dataclasses.replace(window(1), spec=renamed))
+    seen.append(version())
+    with store.write() as tx:
+        tx.delete_window(window(2).window_id)
+    seen.append(version())
+    assert len(set(seen)) == 4, seen
+
+    def insert_then_fail() -> None:
+        with store.write() as tx:
+            tx.insert_window(window(3))
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        insert_then_fail()
+    with store.write() as tx:  # writes of no window, reads of windows
+        tx.put_tags("MaintenanceWindow", window(1).window_id, [Tag("k", "v")])
+        tx.list_windows(WindowQuery(), None, 10)
+    assert version() == seen[-1]
+
+
+@covers("tags_of")
+def test_the_tags_of_many_resources_come_in_one_read_sorted_by_key(store: SqlStore) -> None:
+    with store.write() as tx:
+        tx.put_tags("ManagedInstance", "mi-1", [Tag("z", "1"), Tag("a", "2")])
+        tx.put_tags("ManagedInstance", "mi-2", [Tag("k", "3")])
+        tx.put_tags("MaintenanceWindow", "mi-3", [Tag("other", "type")])
+    with store.read() as tx:
+        assert tx.tags_of("ManagedInstance", ["mi-1", "mi-3", "mi-9"]) == {
+            "mi-1": [Tag("a", "2"), Tag("z", "1")]
+        }
+        assert tx.tags_of("ManagedInstance", ["mi-2", "mi-1"]) == {
+            "mi-1": [Tag("a", "2"), Tag("z", "1")],
+            "mi-2": [Tag("k", "3")],
+        }
+        assert tx.tags_of("ManagedInstance", []) == {}
+
+
 @covers(
     "get_target",
     "update_target",

@@ -21,7 +21,11 @@ from tests.store.records import (
 )
 from transom.domain.commands import InvocationDetails
 from transom.domain.executions import ACTIVE, ExecutionStatus, PlannedTask
-from transom.store.ports.executions import TaskInvocationUpdate, WindowExecutionUpdate
+from transom.store.ports.executions import (
+    TaskInvocationUpdate,
+    WindowExecutionUpdate,
+    WindowRun,
+)
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
@@ -149,9 +153,10 @@ def test_window_executions_list_newest_first_within_the_range_given(store: SqlSt
         assert every.items == [other, mine[4], mine[3]]  # None: every window's
 
 
-@covers("active_window_executions_of", "active_window_execution")
+@covers("active_window_executions_of", "active_window_executions", "active_window_execution")
 def test_active_executions_are_pending_in_progress_or_cancelling(store: SqlStore) -> None:
     one, two, three = (window(n).window_id for n in (1, 2, 3))
+    gone = execution(6, S.IN_PROGRESS, window(9).window_id)  # of a window deleted since
     executions = [
         execution(1, S.PENDING, one),
         execution(2, S.SUCCESS, one),
@@ -160,8 +165,16 @@ def test_active_executions_are_pending_in_progress_or_cancelling(store: SqlStore
         execution(5, S.CANCELLED, three),
     ]
     with store.write() as tx:
-        tx.insert_window_executions(executions)
+        for n in (1, 2, 3):
+            tx.insert_window(window(n))
+        tx.insert_window_executions([*executions, gone])
     with store.read() as tx:
+        everywhere = tx.active_window_executions()
+        assert sorted(everywhere, key=lambda e: e.window_execution_id) == [
+            executions[0],
+            executions[2],
+            executions[3],
+        ]
         found = tx.active_window_executions_of([one, two, three])
         assert sorted(found, key=lambda e: e.window_execution_id) == [
             executions[0],
@@ -174,7 +187,7 @@ def test_active_executions_are_pending_in_progress_or_cancelling(store: SqlStore
         assert tx.active_window_execution(window(4).window_id) is None
 
 
-@covers("window_executions_overlapping")
+@covers("window_runs_overlapping")
 def test_executions_overlapping_a_span_come_by_start_for_existing_windows(
     store: SqlStore,
 ) -> None:
@@ -193,10 +206,24 @@ def test_executions_overlapping_a_span_come_by_start_for_existing_windows(
         tx.insert_window(two)
         tx.insert_window_executions([runs[n] for n in (5, 2, 6, 1, 4, 3)] + [gone])
     span = (NOW + timedelta(hours=3), NOW + timedelta(hours=6))
+
+    def drawn(*ns: int) -> list[WindowRun]:
+        return [
+            WindowRun(
+                runs[n].window_execution_id,
+                runs[n].window_id,
+                runs[n].status,
+                runs[n].start_time,
+                runs[n].window_end,
+                runs[n].cutoff_at,
+            )
+            for n in ns
+        ]
+
     with store.read() as tx:
-        assert tx.window_executions_overlapping(None, *span, 10) == [runs[n] for n in (2, 3, 4, 5)]
-        assert tx.window_executions_overlapping(None, *span, 2) == [runs[2], runs[3]]
-        assert tx.window_executions_overlapping(one.window_id, *span, 10) == [runs[3], runs[5]]
+        assert tx.window_runs_overlapping(None, *span, 10) == drawn(2, 3, 4, 5)
+        assert tx.window_runs_overlapping(None, *span, 2) == drawn(2, 3)
+        assert tx.window_runs_overlapping(one.window_id, *span, 10) == drawn(3, 5)
 
 
 @covers("latest_window_executions")

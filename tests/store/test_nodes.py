@@ -8,6 +8,7 @@ from datetime import timedelta
 from tests.store.contract import ON_EVERY_BACKEND, covers
 from tests.store.records import NOW, activation, facts, node
 from transom.domain.windows import Tag
+from transom.store.ports.nodes import NodeChoice
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
@@ -62,6 +63,31 @@ def test_deregistered_nodes_stay_readable_but_leave_listings(store: SqlStore) ->
         ids = [node(n).instance_id for n in (1, 2, 9)]
         assert sorted(tx.nodes_of(ids), key=lambda n: n.instance_id) == [gone, node(2)]
         assert tx.nodes_of([]) == []
+
+
+@covers("list_nodes", "node_choices")
+def test_registered_nodes_are_listed_a_page_at_a_time_and_as_choices(store: SqlStore) -> None:
+    unnamed = dataclasses.replace(node(4), name=None)
+    blank = dataclasses.replace(node(5), name="")
+    with store.write() as tx:
+        for n in (3, 1, 2):
+            tx.insert_node(node(n))
+        tx.insert_node(unnamed)
+        tx.insert_node(blank)
+        tx.deregister_node(node(1).instance_id, NOW)
+        tx.record_ping(node(2).instance_id, NOW + timedelta(minutes=5), None)
+    pinged = dataclasses.replace(node(2), last_ping_date=NOW + timedelta(minutes=5))
+    with store.read() as tx:
+        assert tx.list_nodes(0, 2) == [node(3), pinged]
+        assert tx.list_nodes(2, 2) == [unnamed, blank]
+        assert tx.list_nodes(3) == [blank]
+        assert tx.list_nodes(4, 2) == []
+        assert tx.node_choices() == [
+            NodeChoice(node(3).instance_id, "node 3", NOW),
+            NodeChoice(node(2).instance_id, "node 2", NOW + timedelta(minutes=5)),
+            NodeChoice(unnamed.instance_id, unnamed.facts.computer_name, NOW),
+            NodeChoice(blank.instance_id, blank.facts.computer_name, NOW),
+        ]
 
 
 @covers("set_node_role")

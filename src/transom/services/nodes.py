@@ -49,6 +49,16 @@ class NodeView:
     tags: tuple[Tag, ...]
 
 
+@dataclass(frozen=True)
+class NodeOption:
+    """A registered node in a list to pick nodes from."""
+
+    instance_id: str
+    name: str
+    """Its Name, or its computer name when it has none."""
+    ping_status: str
+
+
 class NodeService:
     """Activations and nodes. A node is Online while it was heard from within `ping_timeout`
     (an agent's long poll counts), and ConnectionLost after that.
@@ -273,6 +283,34 @@ class NodeService:
     def ping_status(self, node: Node) -> str:
         recent = node.last_ping_date >= self._clock.now() - self._ping_timeout
         return ONLINE if recent else CONNECTION_LOST
+
+    def page(self, offset: int, limit: int) -> tuple[list[NodeView], int]:
+        """`limit` registered nodes from the `offset`th, in registration order, as `describe`
+        shows them; and how many nodes are registered. Reads only those nodes and their
+        tags, whatever the fleet's size."""
+        now = self._clock.now()
+        with self._store.read() as tx:
+            online, lost, _ = tx.count_nodes(now - self._ping_timeout)
+            nodes = tx.list_nodes(offset, limit)
+            tags = tx.tags_of(NODE_RESOURCE, [n.instance_id for n in nodes])
+        views = [
+            NodeView(n, self.ping_status(n), tuple(tags.get(n.instance_id, ()))) for n in nodes
+        ]
+        return views, online + lost
+
+    def options(self) -> list[NodeOption]:
+        """Every registered node, in registration order, to pick from (one narrow read)."""
+        heard_since = self._clock.now() - self._ping_timeout
+        with self._store.read() as tx:
+            choices = tx.node_choices()
+        return [
+            NodeOption(
+                c.instance_id,
+                c.name,
+                ONLINE if c.last_ping_date >= heard_since else CONNECTION_LOST,
+            )
+            for c in choices
+        ]
 
     def describe(self, filters: Mapping[str, Sequence[str]]) -> list[NodeView]:
         """Registered nodes matching every filter (values of one filter are alternatives).

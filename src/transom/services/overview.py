@@ -4,16 +4,15 @@ words, its next run and its last status. Reads only, from the store when asked."
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from transom.domain.clock import Clock
 from transom.domain.executions import ACTIVE, ERRORS, WindowExecution
-from transom.domain.windows import Window, WindowQuery
+from transom.domain.windows import Window
 from transom.events.transom_events import CONNECTION_LOST, ONLINE
 from transom.schedule.explain import describe_schedule
-from transom.services.windows import WindowService, every_window, timetable
+from transom.services.windows import WindowService, timetable
 from transom.store.port import Store
 
 RECENT = timedelta(hours=24)
@@ -102,11 +101,11 @@ class OverviewService:
         """The overview now, with the next run of each of the `next_runs` enabled windows
         that run soonest."""
         now = self._clock.now()
+        windows = self._windows.every()
         with self._store.read() as tx:
             online, lost, inactive = tx.count_nodes(now - self._ping_timeout)
-            windows = every_window(tx, WindowQuery())
             names = {w.window_id: w.spec.name for w in windows}
-            active = tx.active_window_executions_of(list(names))
+            active = tx.active_window_executions()
             tasks = tx.task_executions_of([e.window_execution_id for e in active])
             recent = tx.list_window_executions(None, now - RECENT, None, None, MAX_RECENT)
         done: dict[str, int] = {}
@@ -114,7 +113,12 @@ class OverviewService:
             if task.status not in ACTIVE:
                 done[task.window_execution_id] = done.get(task.window_execution_id, 0) + 1
         running = [
-            Running(e, names[e.window_id], done.get(e.window_execution_id, 0), len(e.plan))
+            Running(
+                e,
+                names.get(e.window_id, e.window_id),  # a window made since `windows` was read
+                done.get(e.window_execution_id, 0),
+                len(e.plan),
+            )
             for e in sorted(active, key=lambda e: e.start_time)
         ]
         failures = [
@@ -126,33 +130,28 @@ class OverviewService:
             nodes={ONLINE: online, CONNECTION_LOST: lost, INACTIVE: inactive},
             running=running,
             failures=failures,
-            next_runs=self._next_runs(windows, next_runs),
+            # one line per window, not one per occurrence: a window that runs every minute
+            # would otherwise fill the list and hide every other window
+            next_runs=[
+                NextRun(w.window_id, w.spec.name, run)
+                for run, w in self._windows.upcoming()[:next_runs]
+            ],
         )
-
-    def _next_runs(self, windows: list[Window], count: int) -> list[NextRun]:
-        """One line per window, not one per occurrence: a window that runs every minute
-        would otherwise fill the list and hide every other window."""
-        coming = [
-            NextRun(w.window_id, w.spec.name, run)
-            for w in windows
-            if (run := self._windows.next_run(w)) is not None
-        ]
-        return heapq.nsmallest(count, coming, key=lambda r: (r.run, r.window_id))
 
     def window_rows(self, search: str = "", offset: int = 0, limit: int = 100) -> WindowRows:
         """The windows whose name, id or description contains `search` (ignoring case), in
         creation order: `limit` of them from the `offset`th, and how many match."""
         needle = search.strip().casefold()
+        matching = [
+            w
+            for w in self._windows.every()
+            if not needle
+            or needle in w.spec.name.casefold()
+            or needle in w.window_id
+            or needle in (w.spec.description or "").casefold()
+        ]
+        shown = matching[offset : offset + limit]
         with self._store.read() as tx:
-            matching = [
-                w
-                for w in every_window(tx, WindowQuery())
-                if not needle
-                or needle in w.spec.name.casefold()
-                or needle in w.window_id
-                or needle in (w.spec.description or "").casefold()
-            ]
-            shown = matching[offset : offset + limit]
             latest = tx.latest_window_executions([w.window_id for w in shown])
         rows = [
             WindowRow(w, explain(w), self._windows.next_run(w), latest.get(w.window_id))

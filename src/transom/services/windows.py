@@ -113,9 +113,14 @@ class WindowService:
         self._clock = clock
         self._quotas = quotas
         self._realm = realm
-        # (window id, modified date) -> (next run, its AWS string): a run stays next until it
-        # passes, and any change to the window changes its modified date.
-        self._next_runs: dict[tuple[str, datetime], tuple[datetime | None, str | None]] = {}
+        # window (the whole record: two changes may share a modified date) -> (next run, its
+        # AWS string): a run stays next until it passes
+        self._next_runs: dict[Window, tuple[datetime | None, str | None]] = {}
+        self._timetables: dict[Window, Timetable] = {}
+        # (the store's windows version, every window read after reading it)
+        self._every: tuple[int, tuple[Window, ...]] = (-1, ())
+        # (the windows of `every`, the next run of each of them that has one, soonest first)
+        self._upcoming: tuple[tuple[Window, ...], list[tuple[datetime, Window]]] = ((), [])
 
     def create(self, spec: WindowSpec, tags: Sequence[Tag], client_token: str | None) -> str:
         """Create an enabled window with its tags; the same token and request give the same id."""
@@ -210,6 +215,36 @@ class WindowService:
             tx.delete_window(window_id)
             tx.append_events(events)
 
+    def every(self) -> tuple[Window, ...]:
+        """Every window in creation order, as committed (by any replica) when asked. Kept
+        between calls: read again only when the store's windows version changed since the
+        last read (one primary-key read otherwise)."""
+        with self._store.read() as tx:
+            version = tx.windows_version()
+            kept = self._every
+            if kept[0] == version:
+                return kept[1]
+            windows = tuple(every_window(tx, WindowQuery()))
+        # read after the version: as new as it or newer, so right while it holds
+        self._every = (version, windows)
+        return windows
+
+    def upcoming(self) -> list[tuple[datetime, Window]]:
+        """The next run of every enabled window that has one after now, with the window,
+        soonest first (then by id). Kept while no window changed and the soonest run is
+        still ahead; the caller must not change it."""
+        windows = self.every()
+        now = self._clock.now()
+        kept_windows, runs = self._upcoming
+        if kept_windows is windows and (not runs or runs[0][0] > now):
+            return runs
+        runs = sorted(
+            ((run, w) for w in windows if (run := self.next_run(w)) is not None),
+            key=lambda pair: (pair[0], pair[1].window_id),
+        )
+        self._upcoming = (windows, runs)
+        return runs
+
     def describe(self, query: WindowQuery, after: int | None, limit: int) -> Page[Window]:
         with self._store.read() as tx:
             return tx.list_windows(query, after, limit)
@@ -223,19 +258,29 @@ class WindowService:
         """The instant of the next run after now; None as for `next_execution_time`."""
         return self._next_run(window)[0]
 
+    def timetable_of(self, window: Window) -> Timetable:
+        """The window's timetable (`timetable`), kept for the window as it is: any change
+        to it makes another record."""
+        placed = self._timetables.get(window)
+        if placed is None:
+            placed = timetable(window.spec, window.schedule_changed_date)
+            if len(self._timetables) >= _NEXT_RUN_CACHE_SIZE:
+                self._timetables.clear()
+            self._timetables[window] = placed
+        return placed
+
     def _next_run(self, window: Window) -> tuple[datetime | None, str | None]:
         if not window.spec.enabled:
             return None, None
         now = self._clock.now()
-        key = (window.window_id, window.modified_date)
-        cached = self._next_runs.get(key)
+        cached = self._next_runs.get(window)
         if cached is None or (cached[0] is not None and cached[0] <= now):
-            placed = timetable(window.spec, window.schedule_changed_date)
+            placed = self.timetable_of(window)
             run = placed.next_after(now)
             cached = (run, None if run is None else format_aws_datetime(run, placed.zone))
             if len(self._next_runs) >= _NEXT_RUN_CACHE_SIZE:
                 self._next_runs.clear()
-            self._next_runs[key] = cached
+            self._next_runs[window] = cached
         return cached
 
 

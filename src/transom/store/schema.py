@@ -173,6 +173,15 @@ console_sign_outs = sa.Table(
     sa.Column("expires_date", UtcDateTime, nullable=False, index=True),
 )
 
+change_counts = sa.Table(
+    "change_counts",
+    metadata,
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("count", sa.BigInteger, nullable=False),
+)
+"""How many committed transactions changed each kind of record (the row `windows`: any
+window inserted, updated or deleted; no row: none yet), bumped as the transaction commits."""
+
 activations = sa.Table(
     "activations",
     metadata,

@@ -13,8 +13,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from transom.store import schema as t
 from transom.store.engine import BEGIN_MODE, PoolUse, create_engine, pool_use
 from transom.store.migrate import current_revision, head_revision, upgrade
 from transom.store.notify import NOTIFY, ChangeListener
@@ -38,6 +40,19 @@ _LOCK_ALL = sa.text(
 )
 
 
+def _bump(dialect: str, kind: str) -> sa.Insert:
+    """Add one to `kind`'s change count, making its row (at 1) if there is none: an upsert,
+    so that replicas bumping a count not yet made both succeed."""
+    make = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t.change_counts)
+    return make.values(kind=kind, count=1).on_conflict_do_update(
+        index_elements=[t.change_counts.c.kind],
+        set_={"count": t.change_counts.c.count + 1},
+    )
+
+
+_BUMP_WINDOWS = {dialect: _bump(dialect, "windows") for dialect in ("postgresql", "sqlite")}
+
+
 class SqlTransaction(
     ConfigurationQueries,
     NodeQueries,
@@ -57,12 +72,17 @@ class SqlTransaction(
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._changes: set[Change] = set()
+        self._windows_changed = False
 
     def announce(self, change: Change) -> None:
         self._changes.add(change)
 
-    def _tell_changes(self) -> None:
-        """Just before commit: NOTIFY each change announced, once (PostgreSQL)."""
+    def _before_commit(self) -> None:
+        """Bump the windows' change count if a window was written (last, so that the row's
+        lock is held only while committing: no deadlock with the windows' own rows), and
+        NOTIFY each change announced, once (PostgreSQL)."""
+        if self._windows_changed:
+            self._conn.execute(_BUMP_WINDOWS[self._conn.dialect.name])
         if self._changes and self._conn.dialect.name == "postgresql":
             self._conn.execute(NOTIFY, {"ks": sorted(self._changes)})
 
@@ -135,7 +155,7 @@ class SqlStore:
         ):
             tx = SqlTransaction(conn)
             yield tx
-            tx._tell_changes()
+            tx._before_commit()
 
     def schema_revisions(self) -> tuple[str | None, str]:
         with self.engine.connect() as conn:

@@ -144,8 +144,21 @@ _TASKS_OF = (
 )
 
 
+_WINDOWS_VERSION = sa.select(t.change_counts.c.count).where(t.change_counts.c.kind == "windows")
+_TAGS_OF = (
+    sa.select(t.tags.c.resource_id, t.tags.c.key, t.tags.c.value)
+    .where(
+        t.tags.c.resource_type == sa.bindparam("type"),
+        t.tags.c.resource_id.in_(sa.bindparam("ids", expanding=True)),
+    )
+    .order_by(t.tags.c.resource_id, t.tags.c.key)
+)
+
+
 class ConfigurationQueries:
     _conn: Connection
+    _windows_changed: bool
+    """Whether this transaction wrote a window (its commit then bumps the windows' count)."""
 
     def _count(self, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
         query = sa.select(sa.func.count()).select_from(table).where(*where)
@@ -153,6 +166,7 @@ class ConfigurationQueries:
 
     # windows
     def insert_window(self, window: Window) -> None:
+        self._windows_changed = True
         self._conn.execute(t.windows.insert().values(_window_row(window)))
 
     def get_window(self, window_id: str) -> Window | None:
@@ -163,6 +177,7 @@ class ConfigurationQueries:
         return [_window(r) for r in self._conn.execute(_WINDOWS_OF, {"ids": list(window_ids)})]
 
     def update_window(self, window: Window) -> None:
+        self._windows_changed = True
         self._conn.execute(
             t.windows.update()
             .where(t.windows.c.window_id == window.window_id)
@@ -170,6 +185,7 @@ class ConfigurationQueries:
         )
 
     def delete_window(self, window_id: str) -> bool:
+        self._windows_changed = True
         for table in (t.window_tasks, t.window_targets):
             self._conn.execute(table.delete().where(table.c.window_id == window_id))
         self._conn.execute(
@@ -182,6 +198,9 @@ class ConfigurationQueries:
 
     def count_windows(self) -> int:
         return self._count(t.windows)
+
+    def windows_version(self) -> int:
+        return int(self._conn.execute(_WINDOWS_VERSION).scalar() or 0)
 
     def list_windows(self, query: WindowQuery, after: int | None, limit: int) -> Page[Window]:
         select = sa.select(t.windows).order_by(t.windows.c.seq).limit(limit + 1)
@@ -293,6 +312,14 @@ class ConfigurationQueries:
     def get_tags(self, resource_type: str, resource_id: str) -> list[Tag]:
         rows = self._conn.execute(_GET_TAGS, {"type": resource_type, "id": resource_id})
         return [Tag(r.key, r.value) for r in rows]
+
+    def tags_of(self, resource_type: str, resource_ids: Collection[str]) -> dict[str, list[Tag]]:
+        found: dict[str, list[Tag]] = {}
+        if resource_ids:
+            rows = self._conn.execute(_TAGS_OF, {"type": resource_type, "ids": list(resource_ids)})
+            for resource_id, key, value in rows:
+                found.setdefault(resource_id, []).append(Tag(key, value))
+        return found
 
     def put_tags(self, resource_type: str, resource_id: str, tags: Sequence[Tag]) -> None:
         if not tags:

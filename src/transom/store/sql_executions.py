@@ -25,6 +25,7 @@ from transom.store.ports.executions import (
     TaskExecutionUpdate,
     TaskInvocationUpdate,
     WindowExecutionUpdate,
+    WindowRun,
 )
 from transom.store.ports.paging import Page
 
@@ -77,12 +78,31 @@ def _in(column: sa.Column[Any]) -> sa.ColumnElement[bool]:
 
 
 _EXECUTIONS = sa.select(_WX).where(_in(_WX.c.window_execution_id))
+_RUNS = (
+    sa.select(
+        _WX.c.window_execution_id,
+        _WX.c.window_id,
+        _WX.c.status,
+        _WX.c.start_time,
+        _WX.c.window_end,
+        _WX.c.cutoff_at,
+    )
+    # EXISTS, not IN: the planner then walks the start-time index, not every window's runs
+    .where(sa.exists().where(t.windows.c.window_id == _WX.c.window_id))
+    .order_by(_WX.c.start_time, _WX.c.window_id)
+)
+"""A calendar's runs; the caller adds the span and the limit."""
+_STATUSES = {s.value: s for s in ExecutionStatus}
 _NODE_NAMES = sa.select(t.nodes.c.instance_id, t.nodes.c.computer_name).where(
     t.nodes.c.deregistered_date.is_(None)
 )
 _TASK_EXECUTIONS_OF = sa.select(_TX).where(_in(_TX.c.window_execution_id)).order_by(_TX.c.seq)
 _TASK_INVOCATIONS_OF = sa.select(_TI).where(_in(_TI.c.window_execution_id)).order_by(_TI.c.seq)
 _ACTIVE_OF = sa.select(_WX).where(_in(_WX.c.window_id), _WX.c.status.in_([str(s) for s in ACTIVE]))
+_ACTIVE = sa.select(_WX).where(
+    _WX.c.status.in_([str(s) for s in ACTIVE]),
+    sa.exists().where(t.windows.c.window_id == _WX.c.window_id),
+)
 LONGEST_RUN = timedelta(hours=24)
 """The longest Duration: an execution overlapping a span started at most this long before it
 (which lets the start time's index narrow the search)."""
@@ -218,23 +238,20 @@ class ExecutionQueries:
         rows = rows[:limit]
         return Page([_window_execution(r) for r in rows], rows[-1].seq if more else None)
 
-    def window_executions_overlapping(
+    def window_runs_overlapping(
         self, window_id: str | None, start: datetime, end: datetime, limit: int
-    ) -> list[WindowExecution]:
-        query = (
-            sa.select(_WX)
-            .where(
-                _WX.c.start_time >= start - LONGEST_RUN,
-                _WX.c.start_time < end,
-                _WX.c.window_end > start,
-                _WX.c.window_id.in_(sa.select(t.windows.c.window_id)),
-            )
-            .order_by(_WX.c.start_time, _WX.c.window_id)
-            .limit(limit)
-        )
+    ) -> list[WindowRun]:
+        query = _RUNS.where(
+            _WX.c.start_time >= start - LONGEST_RUN,
+            _WX.c.start_time < end,
+            _WX.c.window_end > start,
+        ).limit(limit)
         if window_id is not None:
             query = query.where(_WX.c.window_id == window_id)
-        return [_window_execution(r) for r in self._conn.execute(query)]
+        return [
+            WindowRun(execution_id, window, _STATUSES[status], *times)
+            for execution_id, window, status, *times in self._conn.execute(query)
+        ]
 
     def latest_window_executions(self, window_ids: Collection[str]) -> dict[str, WindowExecution]:
         rows = self._conn.execute(_LATEST_OF, {"ids": list(window_ids)})
@@ -243,6 +260,9 @@ class ExecutionQueries:
     def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
         rows = self._conn.execute(_ACTIVE_OF, {"ids": list(window_ids)})
         return [_window_execution(r) for r in rows]
+
+    def active_window_executions(self) -> list[WindowExecution]:
+        return [_window_execution(r) for r in self._conn.execute(_ACTIVE)]
 
     def active_window_execution(self, window_id: str) -> WindowExecution | None:
         row = self._conn.execute(

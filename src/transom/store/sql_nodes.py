@@ -13,11 +13,19 @@ from sqlalchemy.engine import Connection
 from transom.domain.nodes import Activation, Node, NodeFacts
 from transom.domain.windows import Tag
 from transom.store import schema as t
+from transom.store.ports.nodes import NodeChoice
 from transom.store.sql_rows import in_order
 
 # Hot lookups, built once: constructing a statement costs more than running it on SQLite.
 _GET_NODE = sa.select(t.nodes).where(t.nodes.c.instance_id == sa.bindparam("id"))
 _NODES_OF = sa.select(t.nodes).where(t.nodes.c.instance_id.in_(sa.bindparam("ids", expanding=True)))
+_NODE_CHOICES = (
+    sa.select(
+        t.nodes.c.instance_id, t.nodes.c.name, t.nodes.c.computer_name, t.nodes.c.last_ping_date
+    )
+    .where(t.nodes.c.deregistered_date.is_(None))
+    .order_by(t.nodes.c.seq)
+)
 _RECORD_PINGS = (
     t.nodes.update()
     .where(t.nodes.c.instance_id.in_(sa.bindparam("ids", expanding=True)))
@@ -89,11 +97,17 @@ class NodeQueries:
     def nodes_of(self, instance_ids: Collection[str]) -> list[Node]:
         return [_node(r) for r in self._conn.execute(_NODES_OF, {"ids": list(instance_ids)})]
 
-    def list_nodes(self) -> list[Node]:
-        rows = self._conn.execute(
+    def list_nodes(self, offset: int = 0, limit: int | None = None) -> list[Node]:
+        query = (
             sa.select(t.nodes).where(t.nodes.c.deregistered_date.is_(None)).order_by(t.nodes.c.seq)
         )
-        return [_node(r) for r in rows]
+        if offset or limit is not None:
+            query = query.offset(offset).limit(limit)
+        return [_node(r) for r in self._conn.execute(query)]
+
+    def node_choices(self) -> list[NodeChoice]:
+        rows = self._conn.execute(_NODE_CHOICES)
+        return [NodeChoice(i, name or computer, ping) for i, name, computer, ping in rows]
 
     def record_ping(self, instance_id: str, at: datetime, facts: NodeFacts | None) -> None:
         values: dict[str, Any] = {"last_ping_date": at}

@@ -9,6 +9,7 @@ on it is its share of that day. Places are percentages; the page's script applie
 from __future__ import annotations
 
 import bisect
+import heapq
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +40,8 @@ class Placed:
     label: str
     title: str
     css: str
+    state: str
+    """The run's status, or "scheduled"."""
     top: float = 0.0
     """Where the part on this day starts, in % of the day."""
     height: float = 0.0
@@ -81,12 +84,15 @@ def midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _clock(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%H:%M")
+    """HH:MM in `zone` (as strftime's %H:%M, for less)."""
+    local = moment.astimezone(zone)
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
-def _describe(block: Block, zone: ZoneInfo) -> tuple[str, str, str, str]:
-    """(link, label, title, css class) of a block."""
-    spec_time = f"{_clock(block.start, zone)}–{_clock(block.end, zone)}"
+def _describe(block: Block, zone: ZoneInfo) -> tuple[str, str, str, str, str]:
+    """(link, label, title, css class, state) of a block."""
+    start = block.start.astimezone(zone)
+    spec_time = f"{start.hour:02d}:{start.minute:02d}–{_clock(block.end, zone)}"
     execution = block.execution
     if execution is None:
         href = f"/console/windows/{block.window_id}"
@@ -94,49 +100,56 @@ def _describe(block: Block, zone: ZoneInfo) -> tuple[str, str, str, str]:
     else:
         href = f"/console/executions/{execution.window_execution_id}"
         state, css = str(execution.status), "ran " + status_class(execution.status)
-    day = block.start.astimezone(zone).strftime("%a %d %b")
     title = (
-        f"{block.name}: {day} {spec_time}, no new task after {_clock(block.cutoff, zone)} "
-        f"({zone.key}) · {state}"
+        f"{block.name}: {start:%a %d %b} {spec_time}, no new task after "
+        f"{_clock(block.cutoff, zone)} ({zone.key}) · {state}"
     )
-    return href, f"{spec_time} {block.name}", title, css
+    return href, f"{spec_time} {block.name}", title, css, state
 
 
 def _lanes(placed: list[Placed]) -> None:
     """Side by side: each part in the first lane free at its start; every part of a day
-    shares that day's lane count."""
-    ends: list[float] = []
+    shares that day's lane count. Parts come by start, so a lane free at one part's start
+    is free at every later one's until it is taken again."""
+    busy: list[tuple[float, int]] = []  # (where the part in it ends, lane)
+    free: list[int] = []
+    lanes = 0
     for part in sorted(placed, key=lambda p: (p.top, -p.height)):
-        free = next((i for i, end in enumerate(ends) if end <= part.top), None)
-        if free is None:
-            free = len(ends)
-            ends.append(0.0)
-        ends[free] = part.top + max(part.height, 2.5)
-        part.lane = free
+        while busy and busy[0][0] <= part.top:
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        if free:
+            part.lane = heapq.heappop(free)
+        else:
+            part.lane, lanes = lanes, lanes + 1
+        heapq.heappush(busy, (part.top + max(part.height, 2.5), part.lane))
     for part in placed:
-        part.lanes = max(1, len(ends))
+        part.lanes = max(1, lanes)
 
 
 def _place(days: list[Day], blocks: list[Block], zone: ZoneInfo, split: bool) -> None:
-    """Put each block on the days it overlaps (`split`: week) or starts on (month)."""
+    """Put each block on the days it overlaps (`split`: week) or starts on (month); a block
+    past a month day's chips is only counted."""
     ends = [day.end for day in days]
     for block in blocks:
-        href, label, title, css = _describe(block, zone)
-        for day in days[bisect.bisect_right(ends, block.start) :]:
+        described: tuple[str, str, str, str, str] | None = None
+        for index in range(bisect.bisect_right(ends, block.start), len(days)):
+            day = days[index]
             if day.start >= (block.end if split else block.start + _TICK):
                 break
+            if not split and len(day.placed) >= CHIPS_PER_DAY:
+                day.more += 1
+                continue
+            if described is None:
+                described = _describe(block, zone)
             length = (day.end - day.start).total_seconds()
             start, end = max(block.start, day.start), min(block.end, day.end)
-            part = Placed(block, href, label, title, css)
+            part = Placed(block, *described)
             part.top = (start - day.start).total_seconds() / length * 100
             part.height = (end - start).total_seconds() / length * 100
             drawn = (end - start).total_seconds()
             if start <= block.cutoff < end and drawn:
                 part.cutoff = (block.cutoff - start).total_seconds() / drawn * 100
-            if split or len(day.placed) < CHIPS_PER_DAY:
-                day.placed.append(part)
-            else:
-                day.more += 1
+            day.placed.append(part)
     if split:
         for day in days:
             _lanes(day.placed)

@@ -70,7 +70,7 @@ def history(services: Services, request: Request) -> dict[str, Any]:
     return {
         **page.context("commands"),
         "documents": documents(services),
-        "nodes": services.nodes.describe({}),
+        "nodes": services.nodes.options(),
         "field_name": field_name,
         "shown_types": SHOWN_TYPES,
         "form": _preset(request),

@@ -1,11 +1,11 @@
-"""The calendar feed: the coming runs as an iCalendar (RFC 5545) document, written with the
-`icalendar` library (it folds long lines and escapes text as the RFC says).
+"""The calendar feed: the coming runs as an iCalendar (RFC 5545) document, with the
+`icalendar` library's escaping and folding of lines (as the RFC says).
 
 One VEVENT per run, in UTC, whose UID stays the same for the same run of the same window,
 so a calendar app that reads the feed again updates its events instead of adding them.
 
-Writing thousands of events takes seconds, and calendar apps ask for the same feed again and
-again: `FeedCache` keeps each feed for a minute while its windows have not changed."""
+Calendar apps ask for the same feed again and again: `FeedCache` keeps each feed for a
+minute while its windows have not changed."""
 
 from __future__ import annotations
 
@@ -31,34 +31,61 @@ def feed(
     blocks: list[Block], windows: Mapping[str, Window], base_url: str, name: str, now: datetime
 ) -> bytes:
     """The feed called `name` of `blocks` (runs to come of `windows`, by id); each event links
-    to its window's console page under `base_url`."""
+    to its window's console page under `base_url`. The calendar's properties are written by
+    the library; each event's lines are put together here, in the order the library writes
+    them, with its escaping and folding (the library's own events cost 0.25 ms each)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
-    explained: dict[str, str] = {}
+    head, end = calendar.to_ical().decode().rsplit("END:VCALENDAR", 1)
+    stamp = _stamp(now)
+    kept: dict[str, tuple[str, str, int, str, str]] = {}  # by window: what its events share
+    lines = [head.removesuffix("\r\n")]
     for block in blocks:
-        window = windows[block.window_id]
-        spec = window.spec
-        if block.window_id not in explained:
-            explained[block.window_id] = explain(window)
-        event = icalendar.Event()
-        event.add("uid", f"{block.window_id}-{_stamp(block.start)}@transom")
-        event.add("dtstamp", now)
-        event.add("dtstart", block.start)
-        event.add("dtend", block.end)
-        event.add("summary", f"Maintenance: {spec.name}")
-        cutoff = f"No new task starts after {block.cutoff:%Y-%m-%d %H:%M} UTC"
-        lines = [explained[block.window_id] + ".", f"{cutoff} (cutoff {spec.cutoff} h)."]
-        if spec.description:
-            lines.append(spec.description)
-        lines.append(f"Window {block.window_id}.")
-        event.add("description", "\n".join(lines))
-        event.add("url", f"{base_url}/console/windows/{block.window_id}")
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
-    return bytes(calendar.to_ical())
+        shared = kept.get(block.window_id)
+        if shared is None:
+            spec = windows[block.window_id].spec
+            shared = kept[block.window_id] = (
+                _line("SUMMARY", _text(f"Maintenance: {spec.name}")),
+                explain(windows[block.window_id]) + ".",
+                spec.cutoff,
+                (f"{spec.description}\n" if spec.description else "")
+                + f"Window {block.window_id}.",
+                _line("URL", f"{base_url}/console/windows/{block.window_id}"),
+            )
+        summary, schedule, hours, closing, url = shared
+        cutoff = f"No new task starts after {block.cutoff:%Y-%m-%d %H:%M} UTC (cutoff {hours} h)."
+        description = f"{schedule}\n{cutoff}\n{closing}"
+        lines += (
+            "BEGIN:VEVENT",
+            summary,
+            f"DTSTART:{_stamp(block.start)}",
+            f"DTEND:{_stamp(block.end)}",
+            f"DTSTAMP:{stamp}",
+            _line("UID", _text(f"{block.window_id}-{_stamp(block.start)}@transom")),
+            _line("DESCRIPTION", _text(description)),
+            "TRANSP:TRANSPARENT",
+            url,
+            "END:VEVENT",
+        )
+    lines.append("END:VCALENDAR" + end)
+    return "\r\n".join(lines).encode()
+
+
+def _text(value: str) -> str:
+    """A TEXT value escaped as the library escapes it."""
+    return icalendar.vText(value).to_ical().decode()
+
+
+def _line(name: str, value: str) -> str:
+    """A content line, folded as the library folds it (not at all when it is short)."""
+    line = f"{name}:{value}"
+    if len(line) < 75 and line.isascii():
+        return line
+    folded: bytes = icalendar.parser.Contentline(line).to_ical()  # type: ignore[no-untyped-call]
+    return folded.decode()
 
 
 class FeedCache:

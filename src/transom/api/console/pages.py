@@ -105,7 +105,7 @@ def window(services: Services, request: Request) -> dict[str, Any]:
         "upcoming": services.schedules.schedule(
             window_id, None, None, ScheduleSpan(), None, UPCOMING_SHOWN
         ).items,
-        "nodes": services.nodes.describe({}),
+        "nodes": services.nodes.options(),
         "documents": [listed.resolved for listed in services.documents.listing([])],
         "cutoff_behaviors": ("CONTINUE_TASK", "CANCEL_TASK"),
         "form": {},
@@ -147,9 +147,8 @@ def caller_of(request: Request) -> Caller:
 def nodes(services: Services, request: Request) -> dict[str, Any]:
     """A page of NODES_SHOWN nodes."""
     number = page_number(request)
-    every = services.nodes.describe({})
-    shown = every[(number - 1) * NODES_SHOWN : number * NODES_SHOWN]
-    return {"nodes": shown, "pager": Pager(number, len(every), NODES_SHOWN)}
+    shown, total = services.nodes.page((number - 1) * NODES_SHOWN, NODES_SHOWN)
+    return {"nodes": shown, "pager": Pager(number, total, NODES_SHOWN)}
 
 
 def calendar_feed(services: Services, request: Request) -> dict[str, Any]:

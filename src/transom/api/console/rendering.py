@@ -7,6 +7,7 @@ status as a CSS class name)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -31,7 +32,13 @@ def _iso(moment: datetime | None) -> str:
 
 
 def status_class(status: object) -> str:
-    return "status-" + re.sub(r"[^a-z]+", "-", str(status).lower()).strip("-")
+    return _status_class(str(status))
+
+
+@functools.lru_cache(maxsize=256)
+def _status_class(status: str) -> str:
+    """Kept: a few statuses, drawn thousands of times on a page."""
+    return "status-" + re.sub(r"[^a-z]+", "-", status.lower()).strip("-")
 
 
 class Templates:

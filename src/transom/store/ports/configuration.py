@@ -41,6 +41,11 @@ class ConfigurationPort(Protocol):
     def count_windows(self) -> int:
         """How many windows exist."""
 
+    def windows_version(self) -> int:
+        """A number that changes whenever a transaction that inserted, updated or deleted a
+        window commits, on any replica: what was read of the windows after reading a number
+        still holds while the number read is the same."""
+
     def count_windows_by_enabled(self) -> dict[bool, int]:
         """How many windows exist, by whether they are enabled (a state none is in is absent)."""
 
@@ -94,6 +99,9 @@ class ConfigurationPort(Protocol):
     # tags
     def get_tags(self, resource_type: str, resource_id: str) -> list[Tag]:
         """The resource's tags sorted by key; none for a resource never tagged."""
+
+    def tags_of(self, resource_type: str, resource_ids: Collection[str]) -> dict[str, list[Tag]]:
+        """The tags of each of these resources that has any, sorted by key (one read)."""
 
     def put_tags(self, resource_type: str, resource_id: str, tags: Sequence[Tag]) -> None:
         """Add tags, overwriting the values of keys already present (the last of repeated

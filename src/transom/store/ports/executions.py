@@ -7,6 +7,7 @@ column fails the type checker, not a run."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypedDict, TypeVar
 
@@ -18,6 +19,18 @@ from transom.domain.executions import (
     WindowExecution,
 )
 from transom.store.ports.paging import Page
+
+
+@dataclass(frozen=True)
+class WindowRun:
+    """A window execution as a calendar draws it: when, and how it went."""
+
+    window_execution_id: str
+    window_id: str
+    status: ExecutionStatus
+    start_time: datetime
+    window_end: datetime
+    cutoff_at: datetime
 
 
 class WindowExecutionUpdate(TypedDict, total=False):
@@ -92,12 +105,12 @@ class ExecutionPort(Protocol):
         (inclusive) range, newest first, up to `limit` from position `after` (of a previous
         page)."""
 
-    def window_executions_overlapping(
+    def window_runs_overlapping(
         self, window_id: str | None, start: datetime, end: datetime, limit: int
-    ) -> list[WindowExecution]:
+    ) -> list[WindowRun]:
         """The executions of existing windows (or only of `window_id`) that overlap
         [start, end) (started before `end`, window ending after `start`), by start time then
-        window id: the first `limit`."""
+        window id: the first `limit`, read as a calendar draws them."""
 
     def latest_window_executions(self, window_ids: Collection[str]) -> dict[str, WindowExecution]:
         """The newest execution (last inserted) of each of these windows that has one, by
@@ -106,6 +119,10 @@ class ExecutionPort(Protocol):
     def active_window_executions_of(self, window_ids: Collection[str]) -> list[WindowExecution]:
         """The PENDING, IN_PROGRESS or CANCELLING executions of these windows, in no
         particular order."""
+
+    def active_window_executions(self) -> list[WindowExecution]:
+        """The PENDING, IN_PROGRESS or CANCELLING executions of every window that exists, in
+        no particular order (one read, whatever the number of windows)."""
 
     def active_window_execution(self, window_id: str) -> WindowExecution | None:
         """An execution of the window that is PENDING, IN_PROGRESS or CANCELLING, if any."""

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from transom.domain.nodes import Activation, Node, NodeFacts
+
+
+@dataclass(frozen=True)
+class NodeChoice:
+    """A registered node as a list to pick nodes from shows it."""
+
+    instance_id: str
+    name: str
+    """Its Name, or its computer name when it has none."""
+    last_ping_date: datetime
 
 
 class NodePort(Protocol):
@@ -37,8 +48,13 @@ class NodePort(Protocol):
     def nodes_of(self, instance_ids: Collection[str]) -> list[Node]:
         """The nodes with these ids that exist (deregistered or not), in no particular order."""
 
-    def list_nodes(self) -> list[Node]:
-        """Registered (not deregistered) nodes in registration order."""
+    def list_nodes(self, offset: int = 0, limit: int | None = None) -> list[Node]:
+        """Registered (not deregistered) nodes in registration order: `limit` of them (all
+        when None) from the `offset`th."""
+
+    def node_choices(self) -> list[NodeChoice]:
+        """Every registered node in registration order, read as a list to pick from shows
+        it (one narrow read, whatever the fleet's size)."""
 
     def record_ping(self, instance_id: str, at: datetime, facts: NodeFacts | None) -> None:
         """Note that the node was heard from at `at`, and its new facts if given (else its
