@@ -130,6 +130,15 @@ def test_a_past_run_shows_its_status_and_opens_the_run(
     shot(page, "calendar-month")
     page.set_viewport_size({"width": 768, "height": 900})
     shot(page, "calendar-month-768")
+    # at 768 px the chip's times and window name take a line each: the name is not cut away
+    name = chip.first.locator(".name")
+    expect(name).to_have_text("ran")
+    when, drawn = chip.first.locator(".when").bounding_box(), name.bounding_box()
+    assert when is not None
+    assert drawn is not None
+    assert drawn["y"] >= when["y"] + when["height"] - 1
+    assert drawn["width"] > 10
+    assert name.evaluate("node => node.scrollWidth <= node.clientWidth")
     page.goto(f"{console_server.endpoint}/console/calendar?tz=UTC")
     shot(page, "calendar-week-768")
 

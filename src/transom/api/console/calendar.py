@@ -38,6 +38,9 @@ class Placed:
     block: Block
     href: str
     label: str
+    """Its times and its window's name."""
+    when: str
+    """Its times alone ("02:30–05:30"), drawn on a line of their own where chips are narrow."""
     title: str
     css: str
     state: str
@@ -89,8 +92,8 @@ def _clock(moment: datetime, zone: ZoneInfo) -> str:
     return f"{local.hour:02d}:{local.minute:02d}"
 
 
-def _describe(block: Block, zone: ZoneInfo) -> tuple[str, str, str, str, str]:
-    """(link, label, title, css class, state) of a block."""
+def _describe(block: Block, zone: ZoneInfo) -> tuple[str, str, str, str, str, str]:
+    """(link, label, times, title, css class, state) of a block."""
     start = block.start.astimezone(zone)
     spec_time = f"{start.hour:02d}:{start.minute:02d}–{_clock(block.end, zone)}"
     execution = block.execution
@@ -104,7 +107,7 @@ def _describe(block: Block, zone: ZoneInfo) -> tuple[str, str, str, str, str]:
         f"{block.name}: {start:%a %d %b} {spec_time}, no new task after "
         f"{_clock(block.cutoff, zone)} ({zone.key}) · {state}"
     )
-    return href, f"{spec_time} {block.name}", title, css, state
+    return href, f"{spec_time} {block.name}", spec_time, title, css, state
 
 
 def _lanes(placed: list[Placed]) -> None:
@@ -131,7 +134,7 @@ def _place(days: list[Day], blocks: list[Block], zone: ZoneInfo, split: bool) ->
     past a month day's chips is only counted."""
     ends = [day.end for day in days]
     for block in blocks:
-        described: tuple[str, str, str, str, str] | None = None
+        described: tuple[str, str, str, str, str, str] | None = None
         for index in range(bisect.bisect_right(ends, block.start), len(days)):
             day = days[index]
             if day.start >= (block.end if split else block.start + _TICK):
