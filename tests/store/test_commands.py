@@ -37,6 +37,19 @@ def test_commands_round_trip_newest_first(store: SqlStore) -> None:
         assert tx.list_invocations(third.command_id) == []
 
 
+@covers("commands_of")
+def test_commands_are_read_many_at_once(store: SqlStore) -> None:
+    first, second, third = command(1, (A, B)), command(2, (A,)), command(3)
+    with store.write() as tx:
+        tx.insert_commands([(first, invocations(first)), (second, []), (third, [])])
+    with store.read() as tx:
+        found = tx.commands_of([first.command_id, third.command_id, command(9).command_id])
+        assert sorted(found, key=lambda c: c.command_id) == sorted(
+            [first, third], key=lambda c: c.command_id
+        )
+        assert tx.commands_of([]) == []
+
+
 @covers("insert_plugins", "list_plugins")
 def test_the_plugins_of_invocations_round_trip_by_node_in_document_order(store: SqlStore) -> None:
     first = command(1, (A, B))

@@ -55,7 +55,7 @@ class Dispatcher:
         if not found:
             return [answers[i] for i in instance_ids]  # idle polls: one read, no write
         with self._store.write() as tx:  # every change below is a compare-and-set
-            commands = {i.command_id: self._cache.get(tx, i.command_id) for i in found}
+            commands = self._cache.get_all(tx, {i.command_id for i in found})
             # replicas must not both fill a command's last slot, nor count its results at once
             tx.lock_all(
                 {

@@ -212,6 +212,9 @@ _INVOCATIONS_OF = sa.select(t.invocations).where(
 
 
 _GET_COMMAND = sa.select(t.commands).where(t.commands.c.command_id == sa.bindparam("id"))
+_COMMANDS_OF = sa.select(t.commands).where(
+    t.commands.c.command_id.in_(sa.bindparam("ids", expanding=True))
+)
 _SET_COMMAND_STATUS = (
     t.commands.update()
     .where(t.commands.c.command_id == sa.bindparam("id"))
@@ -719,6 +722,11 @@ class SqlTransaction(
     def get_command(self, command_id: str) -> Command | None:
         row = self._conn.execute(_GET_COMMAND, {"id": command_id}).first()
         return None if row is None else _command(row)
+
+    def commands_of(self, command_ids: Collection[str]) -> list[Command]:
+        if not command_ids:
+            return []
+        return [_command(r) for r in self._conn.execute(_COMMANDS_OF, {"ids": list(command_ids)})]
 
     def get_command_status(self, command_id: str) -> tuple[CommandStatus, CommandDetails] | None:
         row = self._conn.execute(_GET_COMMAND_STATUS, {"id": command_id}).first()

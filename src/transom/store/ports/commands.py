@@ -51,6 +51,9 @@ class CommandPort(Protocol):
     def get_command(self, command_id: str) -> Command | None:
         """The command, or None when there is none with this id."""
 
+    def commands_of(self, command_ids: Collection[str]) -> list[Command]:
+        """Those of these commands that exist, in one read, in no particular order."""
+
     def get_command_status(self, command_id: str) -> tuple[CommandStatus, CommandDetails] | None:
         """(Status, StatusDetails) of the command without the rest; None when there is none."""
 
