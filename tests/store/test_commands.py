@@ -50,6 +50,29 @@ def test_commands_are_read_many_at_once(store: SqlStore) -> None:
         assert tx.commands_of([]) == []
 
 
+@covers("command_statuses_of", "set_command_statuses")
+def test_the_statuses_of_many_commands_are_read_and_set_at_once(store: SqlStore) -> None:
+    first, second, third = command(1), command(2), command(3)
+    with store.write() as tx:
+        tx.insert_commands([(first, []), (second, []), (third, [])])
+        tx.set_command_statuses([])
+        tx.set_command_statuses(
+            [
+                (first.command_id, CommandStatus.SUCCESS, CommandDetails.SUCCESS),
+                (third.command_id, CommandStatus.IN_PROGRESS, CommandDetails.CANCELLING),
+            ]
+        )
+    with store.read() as tx:
+        assert tx.command_statuses_of([first.command_id, second.command_id, "c-9"]) == {
+            first.command_id: ("Success", "Success"),
+            second.command_id: ("Pending", "Pending"),
+        }
+        assert tx.command_statuses_of([third.command_id]) == {
+            third.command_id: ("InProgress", "Cancelling")
+        }
+        assert tx.command_statuses_of([]) == {}
+
+
 @covers("insert_plugins", "list_plugins")
 def test_the_plugins_of_invocations_round_trip_by_node_in_document_order(store: SqlStore) -> None:
     first = command(1, (A, B))
@@ -92,7 +115,13 @@ def test_a_command_is_marked_started_only_from_pending(store: SqlStore) -> None:
         assert tx.get_command_status(started.command_id) == ("Success", "Success")
 
 
-@covers("get_invocation", "invocations_of", "list_invocations", "count_invocations")
+@covers(
+    "get_invocation",
+    "invocations_of",
+    "list_invocations",
+    "count_invocations",
+    "count_invocations_of",
+)
 def test_invocations_are_found_by_command_and_by_node(store: SqlStore) -> None:
     first, second = command(1, (B, A)), command(2, (A, C))
     with store.write() as tx:
@@ -127,6 +156,11 @@ def test_invocations_are_found_by_command_and_by_node(store: SqlStore) -> None:
             InvocationDetails.IN_PROGRESS: 1,
         }
         assert tx.count_invocations(command(9).command_id) == {}
+        assert tx.count_invocations_of([first.command_id, second.command_id, "c-9"]) == {
+            first.command_id: {InvocationDetails.PENDING: 2},
+            second.command_id: {InvocationDetails.PENDING: 1, InvocationDetails.IN_PROGRESS: 1},
+        }
+        assert tx.count_invocations_of([]) == {}
 
 
 @covers("transition")

@@ -223,6 +223,9 @@ _SET_COMMAND_STATUS = (
 _GET_COMMAND_STATUS = sa.select(t.commands.c.status, t.commands.c.status_details).where(
     t.commands.c.command_id == sa.bindparam("id")
 )
+_COMMAND_STATUSES_OF = sa.select(
+    t.commands.c.command_id, t.commands.c.status, t.commands.c.status_details
+).where(t.commands.c.command_id.in_(sa.bindparam("ids", expanding=True)))
 _MARK_COMMAND_STARTED = (
     t.commands.update()
     .where(
@@ -242,6 +245,11 @@ _COUNT_INVOCATIONS = (
     sa.select(_INV.c.details, sa.func.count())
     .where(_INV.c.command_id == sa.bindparam("c"))
     .group_by(_INV.c.details)
+)
+_COUNT_INVOCATIONS_OF = (
+    sa.select(_INV.c.command_id, _INV.c.details, sa.func.count())
+    .where(_INV.c.command_id.in_(sa.bindparam("ids", expanding=True)))
+    .group_by(_INV.c.command_id, _INV.c.details)
 )
 _NODE_WORK = (
     sa.select(_INV)
@@ -734,6 +742,16 @@ class SqlTransaction(
             return None
         return CommandStatus(row.status), CommandDetails(row.status_details)
 
+    def command_statuses_of(
+        self, command_ids: Collection[str]
+    ) -> dict[str, tuple[CommandStatus, CommandDetails]]:
+        if not command_ids:
+            return {}
+        rows = self._conn.execute(_COMMAND_STATUSES_OF, {"ids": list(command_ids)})
+        return {
+            r.command_id: (CommandStatus(r.status), CommandDetails(r.status_details)) for r in rows
+        }
+
     def mark_command_started(self, command_id: str) -> bool:
         return self._conn.execute(_MARK_COMMAND_STARTED, {"id": command_id}).rowcount > 0
 
@@ -747,6 +765,15 @@ class SqlTransaction(
         self._conn.execute(
             _SET_COMMAND_STATUS, {"id": command_id, "v_status": status, "v_details": details}
         )
+
+    def set_command_statuses(
+        self, statuses: Sequence[tuple[str, CommandStatus, CommandDetails]]
+    ) -> None:
+        if statuses:
+            self._conn.execute(
+                _SET_COMMAND_STATUS,
+                [{"id": c, "v_status": s, "v_details": d} for c, s, d in statuses],
+            )
 
     def insert_commands(self, commands: Sequence[tuple[Command, Sequence[Invocation]]]) -> None:
         if commands:
@@ -805,6 +832,16 @@ class SqlTransaction(
     def count_invocations(self, command_id: str) -> dict[InvocationDetails, int]:
         rows = self._conn.execute(_COUNT_INVOCATIONS, {"c": command_id})
         return {InvocationDetails(details): int(n) for details, n in rows}
+
+    def count_invocations_of(
+        self, command_ids: Collection[str]
+    ) -> dict[str, dict[InvocationDetails, int]]:
+        counts: dict[str, dict[InvocationDetails, int]] = {}
+        if command_ids:
+            rows = self._conn.execute(_COUNT_INVOCATIONS_OF, {"ids": list(command_ids)})
+            for command_id, details, n in rows:
+                counts.setdefault(command_id, {})[InvocationDetails(details)] = int(n)
+        return counts
 
     def node_work(self, instance_ids: Collection[str]) -> list[Invocation]:
         rows = self._conn.execute(_NODE_WORK, {"ids": list(instance_ids)})
