@@ -89,7 +89,7 @@ def test_the_plugins_of_invocations_round_trip_by_node_in_document_order(store: 
         assert tx.list_plugins(command(9).command_id) == {}
 
 
-@covers("get_command_status", "set_command_status", "mark_command_started")
+@covers("get_command_status", "set_command_status", "mark_commands_started")
 def test_a_command_is_marked_started_only_from_pending(store: SqlStore) -> None:
     started, cancelling = command(1), command(2)
     with store.write() as tx:
@@ -97,9 +97,10 @@ def test_a_command_is_marked_started_only_from_pending(store: SqlStore) -> None:
         tx.set_command_status(
             cancelling.command_id, CommandStatus.PENDING, CommandDetails.CANCELLING
         )
-        assert tx.mark_command_started(started.command_id)
-        assert not tx.mark_command_started(cancelling.command_id)
-        assert not tx.mark_command_started(command(9).command_id)  # none: no change, no error
+        assert tx.mark_commands_started(
+            [started.command_id, cancelling.command_id, command(9).command_id]  # 9: none
+        ) == {started.command_id}
+        assert tx.mark_commands_started([]) == set()
     with store.read() as tx:
         assert tx.get_command_status(started.command_id) == ("InProgress", "In Progress")
         assert tx.get_command_status(cancelling.command_id) == ("Pending", "Cancelling")
@@ -110,7 +111,7 @@ def test_a_command_is_marked_started_only_from_pending(store: SqlStore) -> None:
         )
     with store.write() as tx:
         tx.set_command_status(started.command_id, CommandStatus.SUCCESS, CommandDetails.SUCCESS)
-        assert not tx.mark_command_started(started.command_id)
+        assert tx.mark_commands_started([started.command_id]) == set()
     with store.read() as tx:
         assert tx.get_command_status(started.command_id) == ("Success", "Success")
 

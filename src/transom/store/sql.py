@@ -226,14 +226,15 @@ _GET_COMMAND_STATUS = sa.select(t.commands.c.status, t.commands.c.status_details
 _COMMAND_STATUSES_OF = sa.select(
     t.commands.c.command_id, t.commands.c.status, t.commands.c.status_details
 ).where(t.commands.c.command_id.in_(sa.bindparam("ids", expanding=True)))
-_MARK_COMMAND_STARTED = (
+_MARK_COMMANDS_STARTED = (
     t.commands.update()
     .where(
-        t.commands.c.command_id == sa.bindparam("id"),
+        t.commands.c.command_id.in_(sa.bindparam("ids", expanding=True)),
         t.commands.c.status == CommandStatus.PENDING,
         t.commands.c.status_details == CommandDetails.PENDING,
     )
     .values(status=CommandStatus.IN_PROGRESS, status_details=CommandDetails.IN_PROGRESS)
+    .returning(t.commands.c.command_id)
 )
 _INV = t.invocations
 _UNFINISHED = tuple(d for d in InvocationDetails if d not in FINAL_DETAILS)
@@ -752,8 +753,11 @@ class SqlTransaction(
             r.command_id: (CommandStatus(r.status), CommandDetails(r.status_details)) for r in rows
         }
 
-    def mark_command_started(self, command_id: str) -> bool:
-        return self._conn.execute(_MARK_COMMAND_STARTED, {"id": command_id}).rowcount > 0
+    def mark_commands_started(self, command_ids: Collection[str]) -> set[str]:
+        if not command_ids:
+            return set()
+        rows = self._conn.execute(_MARK_COMMANDS_STARTED, {"ids": list(command_ids)})
+        return set(rows.scalars())
 
     def list_commands(self) -> list[Command]:
         rows = self._conn.execute(sa.select(t.commands).order_by(t.commands.c.seq.desc()))

@@ -62,10 +62,10 @@ class CommandPort(Protocol):
     ) -> dict[str, tuple[CommandStatus, CommandDetails]]:
         """`get_command_status` of each of these commands that exists, by id, in one read."""
 
-    def mark_command_started(self, command_id: str) -> bool:
-        """Pending -> InProgress (details In Progress); no change unless status and details
-        are both still Pending (a command cancelling or ended stays as it is). Whether it
-        changed."""
+    def mark_commands_started(self, command_ids: Collection[str]) -> set[str]:
+        """Pending -> InProgress (details In Progress) for each of these commands, in one
+        statement; no change unless status and details are both still Pending (a command
+        cancelling or ended stays as it is). Those that changed (unknown ids: none)."""
 
     def list_commands(self) -> list[Command]:
         """All commands, newest first."""
