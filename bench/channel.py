@@ -9,9 +9,12 @@ a small share): per minute while idle (long polls of `--wait` s, nothing to do) 
 `--idle` s, and per invocation of one SendCommand `true` to all (MaxConcurrency 100%; each
 agent answers Success in its next poll) until the command is Success and the relay has
 caught up.
-`--profile FILE` writes a cProfile of the command phase.
+`--profile FILE` writes a cProfile of the command phase. With `--database postgresql` (a
+fresh schema on the test server) store calls run in worker threads, as the server runs them
+there; this process's CPU is then Transom's alone, PostgreSQL's is not counted.
 
 Run: python -m bench.channel [--nodes 2000] [--rounds 3] [--idle 20] [--wait 20]
+     [--database sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 
 import uvloop
 from prometheus_client import CollectorRegistry
+from tests.support.servers import database
 
 from transom.api.agent import AgentChannel, Signals
 from transom.api.edge import StoreCalls
@@ -122,7 +126,7 @@ async def measure(
     signals: Signals,
     nodes: list[tuple[str, str]],
 ) -> None:
-    calls = StoreCalls(inline=True)
+    calls = StoreCalls(inline=store.engine.dialect.name == "sqlite")  # as the server does
     channel = AgentChannel(services, signals, calls, RequestMetrics(CollectorRegistry()))
     relay = EventRelay(store, Realm(), services.rules)
 
@@ -179,9 +183,10 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--wait", type=float, default=20.0)
     parser.add_argument("--profile", type=Path)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        store = SqlStore.open(f"sqlite:///{tmp}/transom.db")
+    with tempfile.TemporaryDirectory() as tmp, database(args.database, Path(tmp)) as db:
+        store = db.open_store()
         signals = Signals()
         services = build_services(
             store, SystemClock(), Settings(data_dir=Path(tmp)), signals.notify

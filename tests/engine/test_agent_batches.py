@@ -3,13 +3,18 @@ the rules of one-at-a-time calls: MaxConcurrency, the MaxErrors budget, credenti
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from sqlalchemy import event
 
 from tests.engine.world import World
 from tests.support.servers import BACKEND_PARAMS
 from transom.domain.commands import InvocationDetails, Outcome
 from transom.domain.errors import InvalidNodeCredentialsError
 from transom.domain.nodes import Node, NodeFacts
+from transom.events.systems_manager import COMMAND, COMMAND_INVOCATION
 
 pytestmark = pytest.mark.parametrize("fresh_db", BACKEND_PARAMS, indirect=True)
 
@@ -98,3 +103,68 @@ def test_one_batch_of_authentications_answers_each_node_alone(world: World) -> N
     ]
     assert isinstance(found[0], Node)
     assert found[0].instance_id == a
+
+
+def _statements(world: World, call: Callable[[], Any]) -> int:
+    """How many statements `call` sends to the database."""
+    sent: list[str] = []
+
+    def count(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(world.store.engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(world.store.engine, "before_cursor_execute", count)
+    return len(sent)
+
+
+def test_a_batch_of_polls_or_of_results_costs_as_many_statements_for_five_commands_as_for_one(
+    world: World,
+) -> None:
+    """Commands are read, started and refreshed a batch at a time (on PostgreSQL each
+    statement is a round trip), and each command's start follows its first hand-out."""
+    nodes = [world.node(f"n{i}") for i in range(6)]
+    everywhere = _send(world, nodes, "100%")
+    for node in nodes:
+        _send(world, [node], "1")
+    dispatch = world.services.dispatch
+    handed: list[Any] = []
+    first, rest = [nodes[0]], nodes[1:]
+    assert _statements(world, lambda: handed.extend(dispatch.work_for_all(first))) == (
+        _statements(world, lambda: handed.extend(dispatch.work_for_all(rest)))
+    )
+    now = world.clock.now()
+    reports = [
+        (
+            node,
+            [
+                Outcome(
+                    w.command.command_id,
+                    w.invocation.lease or "",
+                    InvocationDetails.SUCCESS,
+                    0,
+                    "",
+                    "",
+                    now,
+                    now,
+                )
+                for w in work
+            ],
+        )
+        for node, (work, _) in zip(nodes, handed, strict=True)
+    ]
+    results = world.services.results
+    assert _statements(world, lambda: results.report_all(reports[:1])) == _statements(
+        world, lambda: results.report_all(reports[1:])
+    )
+    with world.store.read() as tx:
+        events = [(e.event.detail_type, e.event.detail) for e in tx.unrelayed_events(1000)]
+    started = [
+        i
+        for i, (kind, detail) in enumerate(events)
+        if detail.get("command-id") == everywhere and detail.get("status") == "InProgress"
+    ]
+    assert [events[i][0] for i in started[:2]] == [COMMAND_INVOCATION, COMMAND]
+    assert world.services.commands.view(everywhere).command.status == "Success"

@@ -37,6 +37,42 @@ def test_commands_round_trip_newest_first(store: SqlStore) -> None:
         assert tx.list_invocations(third.command_id) == []
 
 
+@covers("commands_of")
+def test_commands_are_read_many_at_once(store: SqlStore) -> None:
+    first, second, third = command(1, (A, B)), command(2, (A,)), command(3)
+    with store.write() as tx:
+        tx.insert_commands([(first, invocations(first)), (second, []), (third, [])])
+    with store.read() as tx:
+        found = tx.commands_of([first.command_id, third.command_id, command(9).command_id])
+        assert sorted(found, key=lambda c: c.command_id) == sorted(
+            [first, third], key=lambda c: c.command_id
+        )
+        assert tx.commands_of([]) == []
+
+
+@covers("command_statuses_of", "set_command_statuses")
+def test_the_statuses_of_many_commands_are_read_and_set_at_once(store: SqlStore) -> None:
+    first, second, third = command(1), command(2), command(3)
+    with store.write() as tx:
+        tx.insert_commands([(first, []), (second, []), (third, [])])
+        tx.set_command_statuses([])
+        tx.set_command_statuses(
+            [
+                (first.command_id, CommandStatus.SUCCESS, CommandDetails.SUCCESS),
+                (third.command_id, CommandStatus.IN_PROGRESS, CommandDetails.CANCELLING),
+            ]
+        )
+    with store.read() as tx:
+        assert tx.command_statuses_of([first.command_id, second.command_id, "c-9"]) == {
+            first.command_id: ("Success", "Success"),
+            second.command_id: ("Pending", "Pending"),
+        }
+        assert tx.command_statuses_of([third.command_id]) == {
+            third.command_id: ("InProgress", "Cancelling")
+        }
+        assert tx.command_statuses_of([]) == {}
+
+
 @covers("insert_plugins", "list_plugins")
 def test_the_plugins_of_invocations_round_trip_by_node_in_document_order(store: SqlStore) -> None:
     first = command(1, (A, B))
@@ -53,7 +89,7 @@ def test_the_plugins_of_invocations_round_trip_by_node_in_document_order(store: 
         assert tx.list_plugins(command(9).command_id) == {}
 
 
-@covers("get_command_status", "set_command_status", "mark_command_started")
+@covers("get_command_status", "set_command_status", "mark_commands_started")
 def test_a_command_is_marked_started_only_from_pending(store: SqlStore) -> None:
     started, cancelling = command(1), command(2)
     with store.write() as tx:
@@ -61,9 +97,10 @@ def test_a_command_is_marked_started_only_from_pending(store: SqlStore) -> None:
         tx.set_command_status(
             cancelling.command_id, CommandStatus.PENDING, CommandDetails.CANCELLING
         )
-        assert tx.mark_command_started(started.command_id)
-        assert not tx.mark_command_started(cancelling.command_id)
-        assert not tx.mark_command_started(command(9).command_id)  # none: no change, no error
+        assert tx.mark_commands_started(
+            [started.command_id, cancelling.command_id, command(9).command_id]  # 9: none
+        ) == {started.command_id}
+        assert tx.mark_commands_started([]) == set()
     with store.read() as tx:
         assert tx.get_command_status(started.command_id) == ("InProgress", "In Progress")
         assert tx.get_command_status(cancelling.command_id) == ("Pending", "Cancelling")
@@ -74,12 +111,18 @@ def test_a_command_is_marked_started_only_from_pending(store: SqlStore) -> None:
         )
     with store.write() as tx:
         tx.set_command_status(started.command_id, CommandStatus.SUCCESS, CommandDetails.SUCCESS)
-        assert not tx.mark_command_started(started.command_id)
+        assert tx.mark_commands_started([started.command_id]) == set()
     with store.read() as tx:
         assert tx.get_command_status(started.command_id) == ("Success", "Success")
 
 
-@covers("get_invocation", "invocations_of", "list_invocations", "count_invocations")
+@covers(
+    "get_invocation",
+    "invocations_of",
+    "list_invocations",
+    "count_invocations",
+    "count_invocations_of",
+)
 def test_invocations_are_found_by_command_and_by_node(store: SqlStore) -> None:
     first, second = command(1, (B, A)), command(2, (A, C))
     with store.write() as tx:
@@ -114,6 +157,11 @@ def test_invocations_are_found_by_command_and_by_node(store: SqlStore) -> None:
             InvocationDetails.IN_PROGRESS: 1,
         }
         assert tx.count_invocations(command(9).command_id) == {}
+        assert tx.count_invocations_of([first.command_id, second.command_id, "c-9"]) == {
+            first.command_id: {InvocationDetails.PENDING: 2},
+            second.command_id: {InvocationDetails.PENDING: 1, InvocationDetails.IN_PROGRESS: 1},
+        }
+        assert tx.count_invocations_of([]) == {}
 
 
 @covers("transition")

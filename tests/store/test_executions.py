@@ -261,16 +261,20 @@ def test_due_executions_come_most_overdue_first(store: SqlStore) -> None:
         assert tx.due_window_executions(NOW, 10) == []
 
 
-@covers("wake_window_execution")
+@covers("wake_window_execution", "wake_window_executions")
 def test_a_wake_applies_to_running_executions_only(store: SqlStore) -> None:
-    running = execution(1)
-    ended = dataclasses.replace(execution(2), wake_at=None, status=S.SUCCESS)
+    running, also, asleep = execution(1), execution(2), execution(3)
+    ended = dataclasses.replace(execution(4), wake_at=None, status=S.SUCCESS)
     with store.write() as tx:
-        tx.insert_window_executions([running, ended])
+        tx.insert_window_executions([running, also, asleep, ended])
         tx.wake_window_execution(running.window_execution_id, NOW)
         tx.wake_window_execution(ended.window_execution_id, NOW)
+        tx.wake_window_executions([], NOW)
+        tx.wake_window_executions([also.window_execution_id, ended.window_execution_id], NOW)
     with store.read() as tx:
-        assert tx.due_window_executions(NOW, 10) == [running.window_execution_id]
+        assert sorted(tx.due_window_executions(NOW, 10)) == sorted(
+            [running.window_execution_id, also.window_execution_id]
+        )
         assert tx.get_window_execution(ended.window_execution_id) == ended
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 
 from transom.domain.commands import Command, CommandStatus
 from transom.domain.errors import InvalidCommandIdError
@@ -35,10 +36,27 @@ class CommandCache:
             command = tx.get_command(command_id)
             if command is None:
                 raise InvalidCommandIdError(f"Command {command_id} does not exist.")
-            if len(self._commands) >= self._capacity:
-                del self._commands[next(iter(self._commands))]
-            self._commands[command_id] = command
+            self._keep(command)
         return command
+
+    def get_all(self, tx: Transaction, command_ids: Collection[str]) -> dict[str, Command]:
+        """These commands by id, those not cached read in one statement;
+        `InvalidCommandIdError` when one does not exist."""
+        found = {i: c for i in command_ids if (c := self._commands.get(i)) is not None}
+        missing = [i for i in command_ids if i not in found]
+        if missing:
+            for command in tx.commands_of(missing):
+                self._keep(command)
+                found[command.command_id] = command
+            for command_id in missing:
+                if command_id not in found:
+                    raise InvalidCommandIdError(f"Command {command_id} does not exist.")
+        return found
+
+    def _keep(self, command: Command) -> None:
+        if len(self._commands) >= self._capacity:
+            del self._commands[next(iter(self._commands))]
+        self._commands[command.command_id] = command
 
     def started(self, command: Command) -> bool:
         """Whether the command is known to have left Pending (False may be out of date)."""

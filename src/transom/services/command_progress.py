@@ -5,6 +5,7 @@ and the Run Command events of those paths."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 
 from transom.domain.clock import Clock
@@ -61,6 +62,69 @@ class CommandProgress:
         """Store the command's status as its invocations (counted by details) now say; a
         command that ended wakes its window execution."""
         counts = counts if counts is not None else tx.count_invocations(command.command_id)
+        writes = _Writes(self._clock.now())
+        command = self._refreshed(command, counts, writes)
+        writes.apply(tx)
+        return command
+
+    def after_final(self, tx: Transaction, command_id: str) -> set[str]:
+        """Stop a command past its error budget (its Pending invocations end Terminated) and
+        refresh its status; the nodes that may now take its Pending invocations (none unless
+        MaxConcurrency held them back: the others were told when it was sent). The caller
+        holds `command_lock(command_id)` (results are counted one at a time)."""
+        return self.after_final_all(tx, [command_id])
+
+    def after_final_all(self, tx: Transaction, command_ids: Sequence[str]) -> set[str]:
+        """`after_final` for each of these commands, in this order, reading them and writing
+        their statuses in a few statements for all (not a few for each). The caller holds
+        each one's `command_lock`."""
+        if not command_ids:
+            return set()
+        statuses = tx.command_statuses_of(command_ids)
+        cached = self._cache.get_all(tx, command_ids)
+        all_counts = tx.count_invocations_of(command_ids)
+        now = self._clock.now()
+        writes = _Writes(now)
+        woken: set[str] = set()
+        for command_id in command_ids:
+            status, details = statuses[command_id]
+            command = dataclasses.replace(cached[command_id], status=status, status_details=details)
+            counts = all_counts.get(command_id, {})
+            errors = sum(counts.get(d, 0) for d in ERROR_DETAILS)
+            if errors > error_threshold(command.max_errors, sum(counts.values())) and counts.get(
+                InvocationDetails.PENDING
+            ):
+                terminated = tx.transition_all(
+                    command_id,
+                    (InvocationDetails.PENDING,),
+                    {"details": InvocationDetails.TERMINATED, "finished_date": now},
+                )
+                writes.events += [
+                    ssm_events.invocation_status(
+                        self.realm, command, instance_id, CommandStatus.CANCELLED, now
+                    )
+                    for instance_id in terminated
+                ]
+                counts = tx.count_invocations(command_id)
+            command = self._refreshed(command, counts, writes)
+            if (
+                held_back(command)
+                and counts.get(InvocationDetails.PENDING)
+                and command.status in (CommandStatus.PENDING, CommandStatus.IN_PROGRESS)
+            ):
+                woken |= {
+                    i.instance_id
+                    for i in tx.list_invocations(command_id)
+                    if i.details == InvocationDetails.PENDING
+                }
+        writes.apply(tx)
+        return woken
+
+    def _refreshed(
+        self, command: Command, counts: dict[InvocationDetails, int], writes: _Writes
+    ) -> Command:
+        """The command with the status its invocations (counted by details) now say, noting
+        in `writes` what storing it takes."""
         threshold = error_threshold(command.max_errors, sum(counts.values()))
         status, details = command_status(
             counts, threshold, cancelled=command.status_details == CommandDetails.CANCELLING
@@ -70,56 +134,31 @@ class CommandProgress:
             and details == CommandDetails.IN_PROGRESS
         ):
             status, details = CommandStatus.CANCELLING, CommandDetails.CANCELLING
-        if (status, details) != (command.status, command.status_details):
-            tx.set_command_status(command.command_id, status, details)
-            if status != command.status:
-                event = ssm_events.command_status(self.realm, command, status, self._clock.now())
-                tx.append_events([event])
-            command = dataclasses.replace(command, status=status, status_details=details)
-            if command.window_execution_id and status in FINAL_STATUSES:
-                tx.wake_window_execution(command.window_execution_id, self._clock.now())
-                tx.announce(Change.WINDOWS)
-        return command
+        if (status, details) == (command.status, command.status_details):
+            return command
+        writes.statuses.append((command.command_id, status, details))
+        if status != command.status:
+            writes.events.append(ssm_events.command_status(self.realm, command, status, writes.now))
+        if command.window_execution_id and status in FINAL_STATUSES:
+            writes.woken_executions.append(command.window_execution_id)
+        return dataclasses.replace(command, status=status, status_details=details)
 
-    def after_final(self, tx: Transaction, command_id: str) -> set[str]:
-        """Stop a command past its error budget (its Pending invocations end Terminated) and
-        refresh its status; the nodes that may now take its Pending invocations (none unless
-        MaxConcurrency held them back: the others were told when it was sent). The caller
-        holds `command_lock(command_id)` (results are counted one at a time)."""
-        status = tx.get_command_status(command_id)
-        assert status is not None
-        command = dataclasses.replace(
-            self._cache.get(tx, command_id), status=status[0], status_details=status[1]
-        )
-        counts = tx.count_invocations(command_id)
-        errors = sum(counts.get(d, 0) for d in ERROR_DETAILS)
-        if errors > error_threshold(command.max_errors, sum(counts.values())) and counts.get(
-            InvocationDetails.PENDING
-        ):
-            now = self._clock.now()
-            terminated = tx.transition_all(
-                command_id,
-                (InvocationDetails.PENDING,),
-                {"details": InvocationDetails.TERMINATED, "finished_date": now},
-            )
-            tx.append_events(
-                [
-                    ssm_events.invocation_status(
-                        self.realm, command, instance_id, CommandStatus.CANCELLED, now
-                    )
-                    for instance_id in terminated
-                ]
-            )
-            counts = tx.count_invocations(command_id)
-        command = self.refresh(tx, command, counts)
-        if (
-            not held_back(command)
-            or not counts.get(InvocationDetails.PENDING)
-            or command.status not in (CommandStatus.PENDING, CommandStatus.IN_PROGRESS)
-        ):
-            return set()
-        return {
-            i.instance_id
-            for i in tx.list_invocations(command_id)
-            if i.details == InvocationDetails.PENDING
-        }
+
+@dataclasses.dataclass
+class _Writes:
+    """What refreshing commands' statuses at `now` takes, written together by `apply`:
+    statuses to store, events to append (in order), window executions to wake."""
+
+    now: datetime
+    statuses: list[tuple[str, CommandStatus, CommandDetails]] = dataclasses.field(
+        default_factory=list
+    )
+    events: list[Event] = dataclasses.field(default_factory=list)
+    woken_executions: list[str] = dataclasses.field(default_factory=list)
+
+    def apply(self, tx: Transaction) -> None:
+        tx.set_command_statuses(self.statuses)
+        tx.append_events(self.events)
+        if self.woken_executions:
+            tx.wake_window_executions(self.woken_executions, self.now)
+            tx.announce(Change.WINDOWS)

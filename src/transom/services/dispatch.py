@@ -9,7 +9,7 @@ runs a command id at most once). Each status change is an event, appended once p
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from transom.domain.clock import Clock
@@ -55,7 +55,7 @@ class Dispatcher:
         if not found:
             return [answers[i] for i in instance_ids]  # idle polls: one read, no write
         with self._store.write() as tx:  # every change below is a compare-and-set
-            commands = {i.command_id: self._cache.get(tx, i.command_id) for i in found}
+            commands = self._cache.get_all(tx, {i.command_id for i in found})
             # replicas must not both fill a command's last slot, nor count its results at once
             tx.lock_all(
                 {
@@ -68,6 +68,7 @@ class Dispatcher:
             now = self._clock.now()
             taken = self._take(tx, found, commands, now)
             events: list[Event] = []
+            starting: dict[str, int] = {}
             runs: dict[str, tuple[StepRun, ...]] = {}
             for invocation in found:
                 work, cancels = answers[invocation.instance_id]
@@ -85,13 +86,14 @@ class Dispatcher:
                     handed = taken.get((invocation.command_id, invocation.instance_id))
                     if handed is None:
                         continue  # it must wait
-                    self._handed_out(tx, command, handed.instance_id, now, events)
+                    self._handed_out(command, handed.instance_id, now, events, starting)
                 else:
                     handed = invocation  # handed out before but not accepted: the same lease
                 if command.command_id not in runs:  # once per command, not per node
                     document = find_in(tx, command.document_name, command.document_version)
                     runs[command.command_id] = document.runs(command.parameters)
                 work.append(Work(handed, command, runs[command.command_id]))
+            self._mark_started(tx, commands, starting, now, events)
             tx.append_events(events)
         return [answers[i] for i in instance_ids]
 
@@ -151,24 +153,40 @@ class Dispatcher:
 
     def _handed_out(
         self,
-        tx: Transaction,
         command: Command,
         instance_id: str,
         now: datetime,
         events: list[Event],
+        starting: dict[str, int],
     ) -> None:
-        """The events of an invocation just handed out (and of its command's start)."""
+        """The event of an invocation just handed out; a command not known to have started
+        is noted in `starting` with where its own event goes (`_mark_started`)."""
         realm = self._progress.realm
         events.append(
             ssm_events.invocation_status(
                 realm, command, instance_id, CommandStatus.IN_PROGRESS, now
             )
         )
-        if not self._cache.started(command):
-            if tx.mark_command_started(command.command_id):
-                events.append(
-                    ssm_events.command_status(realm, command, CommandStatus.IN_PROGRESS, now)
-                )
+        if not self._cache.started(command) and command.command_id not in starting:
+            starting[command.command_id] = len(events)
+
+    def _mark_started(
+        self,
+        tx: Transaction,
+        commands: Mapping[str, Command],
+        starting: Mapping[str, int],
+        now: datetime,
+        events: list[Event],
+    ) -> None:
+        """Move the `starting` commands still Pending to In Progress, in one statement, and
+        put the event of each one moved after its first invocation's in `events`."""
+        moved = tx.mark_commands_started(starting)
+        for command_id, at in sorted(starting.items(), key=lambda p: p[1], reverse=True):
+            command = commands[command_id]
+            if command_id in moved:
+                realm = self._progress.realm
+                event = ssm_events.command_status(realm, command, CommandStatus.IN_PROGRESS, now)
+                events.insert(at, event)
             self._cache.note_started(command)
 
     def _cancel_unaccepted(self, tx: Transaction, invocation: Invocation) -> None:

@@ -33,7 +33,7 @@ from transom.events.target_input import render
 from transom.services.rules import RuleService
 from transom.services.topic_rules import topic_name_of
 from transom.services.topics import publish_all
-from transom.store.port import Store, Transaction
+from transom.store.port import Store
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,8 @@ class EventRelay:
         routes = self._rules.enabled_rules_with_targets()
         with self._store.write() as tx:
             batch = tx.unrelayed_events(BATCH)
-            commands: dict[str, Command | None] = {}
+            ids = {i for stored in batch if (i := _command_id_of(stored.event)) is not None}
+            commands = {c.command_id: c for c in tx.commands_of(ids)}
             messages: list[Message] = []
             for stored in batch:
                 event = stored.event
@@ -85,7 +86,7 @@ class EventRelay:
                             )
                             if message is not None:
                                 messages.append(message)
-                notification = self._notification(tx, event, commands)
+                notification = self._notification(event, commands)
                 if notification is not None:
                     messages.append(notification)
             for name in publish_all(tx, messages):
@@ -95,22 +96,14 @@ class EventRelay:
             self._published()
         return len(batch)
 
-    def _notification(
-        self, tx: Transaction, event: Event, commands: dict[str, Command | None]
-    ) -> Message | None:
-        """The message the command's NotificationConfig asks for on this event, if any."""
-        if event.source != AWS_SSM or event.detail_type not in (
-            COMMAND_STATUS_CHANGE,
-            INVOCATION_STATUS_CHANGE,
-        ):
-            return None
-        detail: Mapping[str, Any] = event.detail
-        command_id = str(detail.get("command-id"))
-        if command_id not in commands:
-            commands[command_id] = tx.get_command(command_id)
-        command = commands[command_id]
+    def _notification(self, event: Event, commands: Mapping[str, Command]) -> Message | None:
+        """The message the command's NotificationConfig asks for on this event, if any
+        (`commands`: those of the batch's events)."""
+        command_id = _command_id_of(event)
+        command = None if command_id is None else commands.get(command_id)
         if command is None or not (command.request or {}).get("NotificationConfig"):
             return None
+        detail: Mapping[str, Any] = event.detail
         status = str(detail.get("status"))
         if event.detail_type == COMMAND_STATUS_CHANGE:
             arn = notification_topic(command, COMMAND, status)
@@ -140,3 +133,13 @@ class EventRelay:
             attributes={},
             created_date=event.time,
         )
+
+
+def _command_id_of(event: Event) -> str | None:
+    """The command of a Run Command status change event; None for any other event."""
+    if event.source != AWS_SSM or event.detail_type not in (
+        COMMAND_STATUS_CHANGE,
+        INVOCATION_STATUS_CHANGE,
+    ):
+        return None
+    return str(event.detail.get("command-id"))

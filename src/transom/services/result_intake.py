@@ -66,8 +66,7 @@ class ResultIntake:
                     )
             tx.insert_plugins(plugins)
             tx.append_events(events)
-            for command_id in sorted(finished):
-                woken |= self._progress.after_final(tx, command_id)
+            woken |= self._progress.after_final_all(tx, sorted(finished))
             if woken:
                 tx.announce(Change.COMMANDS)
         self._wake(woken)

@@ -31,6 +31,9 @@ _INVOCATIONS_OF = sa.select(t.invocations).where(
     t.invocations.c.command_id.in_(sa.bindparam("ids", expanding=True))
 )
 _GET_COMMAND = sa.select(t.commands).where(t.commands.c.command_id == sa.bindparam("id"))
+_COMMANDS_OF = sa.select(t.commands).where(
+    t.commands.c.command_id.in_(sa.bindparam("ids", expanding=True))
+)
 _SET_COMMAND_STATUS = (
     t.commands.update()
     .where(t.commands.c.command_id == sa.bindparam("id"))
@@ -39,14 +42,18 @@ _SET_COMMAND_STATUS = (
 _GET_COMMAND_STATUS = sa.select(t.commands.c.status, t.commands.c.status_details).where(
     t.commands.c.command_id == sa.bindparam("id")
 )
-_MARK_COMMAND_STARTED = (
+_COMMAND_STATUSES_OF = sa.select(
+    t.commands.c.command_id, t.commands.c.status, t.commands.c.status_details
+).where(t.commands.c.command_id.in_(sa.bindparam("ids", expanding=True)))
+_MARK_COMMANDS_STARTED = (
     t.commands.update()
     .where(
-        t.commands.c.command_id == sa.bindparam("id"),
+        t.commands.c.command_id.in_(sa.bindparam("ids", expanding=True)),
         t.commands.c.status == CommandStatus.PENDING,
         t.commands.c.status_details == CommandDetails.PENDING,
     )
     .values(status=CommandStatus.IN_PROGRESS, status_details=CommandDetails.IN_PROGRESS)
+    .returning(t.commands.c.command_id)
 )
 _INV = t.invocations
 _UNFINISHED = tuple(d for d in InvocationDetails if d not in FINAL_DETAILS)
@@ -58,6 +65,11 @@ _COUNT_INVOCATIONS = (
     sa.select(_INV.c.details, sa.func.count())
     .where(_INV.c.command_id == sa.bindparam("c"))
     .group_by(_INV.c.details)
+)
+_COUNT_INVOCATIONS_OF = (
+    sa.select(_INV.c.command_id, _INV.c.details, sa.func.count())
+    .where(_INV.c.command_id.in_(sa.bindparam("ids", expanding=True)))
+    .group_by(_INV.c.command_id, _INV.c.details)
 )
 _NODE_WORK = (
     sa.select(_INV)
@@ -157,14 +169,32 @@ class CommandQueries:
         row = self._conn.execute(_GET_COMMAND, {"id": command_id}).first()
         return None if row is None else _command(row)
 
+    def commands_of(self, command_ids: Collection[str]) -> list[Command]:
+        if not command_ids:
+            return []
+        return [_command(r) for r in self._conn.execute(_COMMANDS_OF, {"ids": list(command_ids)})]
+
     def get_command_status(self, command_id: str) -> tuple[CommandStatus, CommandDetails] | None:
         row = self._conn.execute(_GET_COMMAND_STATUS, {"id": command_id}).first()
         if row is None:
             return None
         return CommandStatus(row.status), CommandDetails(row.status_details)
 
-    def mark_command_started(self, command_id: str) -> bool:
-        return self._conn.execute(_MARK_COMMAND_STARTED, {"id": command_id}).rowcount > 0
+    def command_statuses_of(
+        self, command_ids: Collection[str]
+    ) -> dict[str, tuple[CommandStatus, CommandDetails]]:
+        if not command_ids:
+            return {}
+        rows = self._conn.execute(_COMMAND_STATUSES_OF, {"ids": list(command_ids)})
+        return {
+            r.command_id: (CommandStatus(r.status), CommandDetails(r.status_details)) for r in rows
+        }
+
+    def mark_commands_started(self, command_ids: Collection[str]) -> set[str]:
+        if not command_ids:
+            return set()
+        rows = self._conn.execute(_MARK_COMMANDS_STARTED, {"ids": list(command_ids)})
+        return set(rows.scalars())
 
     def list_commands(self) -> list[Command]:
         rows = self._conn.execute(sa.select(t.commands).order_by(t.commands.c.seq.desc()))
@@ -176,6 +206,15 @@ class CommandQueries:
         self._conn.execute(
             _SET_COMMAND_STATUS, {"id": command_id, "v_status": status, "v_details": details}
         )
+
+    def set_command_statuses(
+        self, statuses: Sequence[tuple[str, CommandStatus, CommandDetails]]
+    ) -> None:
+        if statuses:
+            self._conn.execute(
+                _SET_COMMAND_STATUS,
+                [{"id": c, "v_status": s, "v_details": d} for c, s, d in statuses],
+            )
 
     def insert_commands(self, commands: Sequence[tuple[Command, Sequence[Invocation]]]) -> None:
         if commands:
@@ -234,6 +273,16 @@ class CommandQueries:
     def count_invocations(self, command_id: str) -> dict[InvocationDetails, int]:
         rows = self._conn.execute(_COUNT_INVOCATIONS, {"c": command_id})
         return {InvocationDetails(details): int(n) for details, n in rows}
+
+    def count_invocations_of(
+        self, command_ids: Collection[str]
+    ) -> dict[str, dict[InvocationDetails, int]]:
+        counts: dict[str, dict[InvocationDetails, int]] = {}
+        if command_ids:
+            rows = self._conn.execute(_COUNT_INVOCATIONS_OF, {"ids": list(command_ids)})
+            for command_id, details, n in rows:
+                counts.setdefault(command_id, {})[InvocationDetails(details)] = int(n)
+        return counts
 
     def node_work(self, instance_ids: Collection[str]) -> list[Invocation]:
         rows = self._conn.execute(_NODE_WORK, {"ids": list(instance_ids)})

@@ -34,6 +34,14 @@ _TX = t.task_executions
 _TI = t.task_invocations
 _CUR = t.window_cursors
 _ENABLED = sa.select(t.windows.c.window_id).where(t.windows.c.enabled.is_(True))
+_WAKE = (
+    _WX.update()
+    .where(
+        _WX.c.window_execution_id.in_(sa.bindparam("ids", expanding=True)),
+        _WX.c.wake_at.is_not(None),
+    )
+    .values(wake_at=sa.bindparam("at"))
+)
 
 
 def _window_execution(row: sa.Row[Any]) -> WindowExecution:
@@ -286,11 +294,11 @@ class ExecutionQueries:
         return self._conn.execute(query.order_by(_WX.c.wake_at).limit(1)).scalar()
 
     def wake_window_execution(self, window_execution_id: str, at: datetime) -> None:
-        self._conn.execute(
-            _WX.update()
-            .where(_WX.c.window_execution_id == window_execution_id, _WX.c.wake_at.is_not(None))
-            .values(wake_at=at)
-        )
+        self.wake_window_executions([window_execution_id], at)
+
+    def wake_window_executions(self, window_execution_ids: Collection[str], at: datetime) -> None:
+        if window_execution_ids:
+            self._conn.execute(_WAKE, {"ids": list(window_execution_ids), "at": at})
 
     # task executions
     def list_task_executions(self, window_execution_id: str) -> list[TaskExecution]:

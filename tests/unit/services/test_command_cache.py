@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -44,6 +45,10 @@ class _Reads:
         self.reads += 1
         return self.commands.get(command_id)
 
+    def commands_of(self, command_ids: Collection[str]) -> list[Command]:
+        self.reads += 1
+        return [self.commands[i] for i in command_ids if i in self.commands]
+
 
 def _tx(reads: _Reads) -> Transaction:
     return cast(Transaction, cast(Any, reads))
@@ -63,6 +68,28 @@ def test_an_unknown_command_is_an_invalid_command_id_and_is_not_cached() -> None
         with pytest.raises(InvalidCommandIdError, match="c9 does not exist"):
             cache.get(_tx(reads), "c9")
     assert reads.reads == 2
+
+
+def test_many_are_read_in_one_read_those_cached_not_again() -> None:
+    reads = _Reads(*(_command(f"c{i}") for i in range(3)))
+    cache = CommandCache()
+    cache.get(_tx(reads), "c0")
+    assert cache.get_all(_tx(reads), ["c0", "c1", "c2"]) == {
+        f"c{i}": _command(f"c{i}") for i in range(3)
+    }
+    assert reads.reads == 2
+    assert cache.get_all(_tx(reads), ["c2", "c1"]) == {"c1": _command("c1"), "c2": _command("c2")}
+    assert cache.get_all(_tx(reads), []) == {}
+    assert reads.reads == 2
+
+
+def test_one_unknown_among_many_is_an_invalid_command_id() -> None:
+    reads = _Reads(_command("c1"))
+    cache = CommandCache()
+    with pytest.raises(InvalidCommandIdError, match="c9 does not exist"):
+        cache.get_all(_tx(reads), ["c1", "c9"])
+    assert cache.get(_tx(reads), "c1") == _command("c1")
+    assert reads.reads == 1
 
 
 def test_past_its_capacity_the_oldest_entry_goes() -> None:

@@ -51,13 +51,21 @@ class CommandPort(Protocol):
     def get_command(self, command_id: str) -> Command | None:
         """The command, or None when there is none with this id."""
 
+    def commands_of(self, command_ids: Collection[str]) -> list[Command]:
+        """Those of these commands that exist, in one read, in no particular order."""
+
     def get_command_status(self, command_id: str) -> tuple[CommandStatus, CommandDetails] | None:
         """(Status, StatusDetails) of the command without the rest; None when there is none."""
 
-    def mark_command_started(self, command_id: str) -> bool:
-        """Pending -> InProgress (details In Progress); no change unless status and details
-        are both still Pending (a command cancelling or ended stays as it is). Whether it
-        changed."""
+    def command_statuses_of(
+        self, command_ids: Collection[str]
+    ) -> dict[str, tuple[CommandStatus, CommandDetails]]:
+        """`get_command_status` of each of these commands that exists, by id, in one read."""
+
+    def mark_commands_started(self, command_ids: Collection[str]) -> set[str]:
+        """Pending -> InProgress (details In Progress) for each of these commands, in one
+        statement; no change unless status and details are both still Pending (a command
+        cancelling or ended stays as it is). Those that changed (unknown ids: none)."""
 
     def list_commands(self) -> list[Command]:
         """All commands, newest first."""
@@ -66,6 +74,12 @@ class CommandPort(Protocol):
         self, command_id: str, status: CommandStatus, details: CommandDetails
     ) -> None:
         """Overwrite the command's Status and StatusDetails, whatever they were."""
+
+    def set_command_statuses(
+        self, statuses: Sequence[tuple[str, CommandStatus, CommandDetails]]
+    ) -> None:
+        """`set_command_status` for each (command id, status, details), in one statement
+        (none: a no-op)."""
 
     # invocations
     def get_invocation(self, command_id: str, instance_id: str) -> Invocation | None:
@@ -82,6 +96,12 @@ class CommandPort(Protocol):
 
     def count_invocations(self, command_id: str) -> dict[InvocationDetails, int]:
         """The command's invocations counted by details (details with none are absent)."""
+
+    def count_invocations_of(
+        self, command_ids: Collection[str]
+    ) -> dict[str, dict[InvocationDetails, int]]:
+        """`count_invocations` of each of these commands, by id, in one read (a command
+        without invocations is absent)."""
 
     def count_all_invocations(self) -> dict[InvocationDetails, int]:
         """Every command's invocations counted by details (details with none are absent)."""

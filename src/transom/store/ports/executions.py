@@ -141,6 +141,10 @@ class ExecutionPort(Protocol):
         """Set the execution's `wake_at` to `at` unless it has ended (`wake_at` None). Always
         a write: a runner that loaded the execution before it then fails its compare-and-set."""
 
+    def wake_window_executions(self, window_execution_ids: Collection[str], at: datetime) -> None:
+        """`wake_window_execution` for each of these executions, in one statement (none: a
+        no-op)."""
+
     # task executions
     def insert_task_executions(self, executions: Sequence[TaskExecution]) -> None:
         """In one statement (none: a no-op); one per (window execution, window task)."""
