@@ -17,7 +17,7 @@ from typing import Any
 
 from transom.domain.commands import Command
 from transom.domain.errors import ApiError
-from transom.domain.events import AWS_SSM, Event, Realm
+from transom.domain.events import AWS_SSM, Event, EventHead, Realm
 from transom.domain.topics import Message, MessageKind
 from transom.events.command_notifications import (
     COMMAND,
@@ -70,8 +70,14 @@ class EventRelay:
         """Relay one batch of the oldest unrelayed events; how many events it relayed."""
         routes = self._rules.enabled_rules_with_targets()
         with self._store.write() as tx:
-            batch = tx.unrelayed_events(BATCH)
             commands: dict[str, Command | None] = {}
+            if routes:
+                batch = tx.unrelayed_events(BATCH)
+                seqs = [stored.seq for stored in batch]
+            else:  # no rule: only a notification its command asks for needs an event whole
+                heads = tx.unrelayed_heads(BATCH)
+                seqs = [head.seq for head in heads]
+                batch = tx.events_of([h.seq for h in heads if self._notifies(tx, h, commands)])
             messages: list[Message] = []
             for stored in batch:
                 event = stored.event
@@ -90,26 +96,40 @@ class EventRelay:
                     messages.append(notification)
             for name in publish_all(tx, messages):
                 log.warning("events not sent to topic %s: it does not exist", name)
-            tx.mark_relayed([stored.seq for stored in batch])
+            tx.mark_relayed(seqs)
         if messages:
             self._published()
-        return len(batch)
+        return len(seqs)
+
+    def _notifies(
+        self, tx: Transaction, head: EventHead, commands: dict[str, Command | None]
+    ) -> bool:
+        """Whether the event may need a notification: a Run Command status change of a
+        command with a NotificationConfig (`_notification` decides the rest)."""
+        if head.command_id is None or not _is_status_change(head.source, head.detail_type):
+            return False
+        return self._notified(tx, head.command_id, commands) is not None
+
+    def _notified(
+        self, tx: Transaction, command_id: str, commands: dict[str, Command | None]
+    ) -> Command | None:
+        """The command if it has a NotificationConfig, else None; read once per batch
+        (`commands`)."""
+        if command_id not in commands:
+            command = tx.get_command(command_id)
+            asks = command is not None and (command.request or {}).get("NotificationConfig")
+            commands[command_id] = command if asks else None
+        return commands[command_id]
 
     def _notification(
         self, tx: Transaction, event: Event, commands: dict[str, Command | None]
     ) -> Message | None:
         """The message the command's NotificationConfig asks for on this event, if any."""
-        if event.source != AWS_SSM or event.detail_type not in (
-            COMMAND_STATUS_CHANGE,
-            INVOCATION_STATUS_CHANGE,
-        ):
+        if not _is_status_change(event.source, event.detail_type):
             return None
         detail: Mapping[str, Any] = event.detail
-        command_id = str(detail.get("command-id"))
-        if command_id not in commands:
-            commands[command_id] = tx.get_command(command_id)
-        command = commands[command_id]
-        if command is None or not (command.request or {}).get("NotificationConfig"):
+        command = self._notified(tx, str(detail.get("command-id")), commands)
+        if command is None:
             return None
         status = str(detail.get("status"))
         if event.detail_type == COMMAND_STATUS_CHANGE:
@@ -140,3 +160,8 @@ class EventRelay:
             attributes={},
             created_date=event.time,
         )
+
+
+def _is_status_change(source: str, detail_type: str) -> bool:
+    """Whether an event of this source and detail type is a Run Command status change."""
+    return source == AWS_SSM and detail_type in (COMMAND_STATUS_CHANGE, INVOCATION_STATUS_CHANGE)
