@@ -104,6 +104,8 @@ class Connection:
             head += f"Authorization: {self.authorization}\r\n"
         self.writer.write(head.encode() + b"\r\n" + data)
         status = await self.reader.readline()
+        if not status:  # the server closed the kept-alive connection as the request went
+            raise ConnectionResetError(f"{path}: the connection closed before an answer")
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode().partition(":")

@@ -146,3 +146,60 @@ def test_run_command_status_changes_reach_the_topic_of_their_notification_config
     assert _messages(store, f"{failed.event_id}/notification") == [(subscription, "Pending")]
     assert _messages(store, f"{success.event_id}/notification") == []
     assert _messages(store, f"{summary.event_id}/notification") == []
+
+
+def test_without_rules_events_of_commands_without_notifications_are_relayed_unread(
+    store: SqlStore, services: Services
+) -> None:
+    """With no rule, the relay reads whole only the events whose command asks for a
+    notification; every event of the batch is still marked relayed, once."""
+    arn, subscription = _topic_with_subscriber(services, "some")
+    invocation = "EC2 Command Invocation Status-change Notification"
+    notified, quiet = (
+        Command(
+            command_id=str(uuid.uuid4()),
+            document_name="AWS-RunShellScript",
+            parameters={"commands": ["true"]},
+            instance_ids=["mi-00000000000000001"],
+            targets=[],
+            requested_date=NOW,
+            expires_after=NOW + timedelta(hours=1),
+            timeout_seconds=3600,
+            max_concurrency="50",
+            max_errors="0",
+            status=CommandStatus.IN_PROGRESS,
+            status_details=CommandDetails.IN_PROGRESS,
+            request=request,
+        )
+        for request in (
+            {
+                "NotificationConfig": {
+                    "NotificationArn": arn,
+                    "NotificationEvents": ["All"],
+                    "NotificationType": "Invocation",
+                }
+            },
+            {},
+        )
+    )
+    events = [
+        _event(
+            "Success",
+            invocation,
+            **{"command-id": c.command_id, "instance-id": "mi-00000000000000001"},
+        )
+        for c in (quiet, notified, quiet)
+    ]
+    events.insert(1, _event("Success"))  # a window's: no command
+    events.append(_event("Success", invocation, **{"command-id": "no-such-command"}))
+    with store.write() as tx:
+        tx.insert_command(notified, [])
+        tx.insert_command(quiet, [])
+        tx.append_events(events)
+    relay = EventRelay(store, services.topics.realm, services.rules)
+    assert relay.relay() == 5
+    assert not relay.pending()
+    assert relay.relay() == 0
+    sent = [e for e in events if _messages(store, f"{e.event_id}/notification")]
+    assert sent == [events[2]]
+    assert _messages(store, f"{events[2].event_id}/notification") == [(subscription, "Pending")]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.store.contract import ON_EVERY_BACKEND, covers
 from tests.store.records import NOW
-from transom.domain.events import AWS_SSM, Event
+from transom.domain.events import AWS_SSM, Event, EventHead
 from transom.store.sql import SqlStore
 
 pytestmark = ON_EVERY_BACKEND
@@ -86,6 +86,34 @@ def test_events_are_relayed_once_and_pruned_only_when_relayed(store: SqlStore) -
         assert not tx.has_unrelayed()
 
 
+@covers("unrelayed_heads", "events_of")
+def test_heads_of_unrelayed_events_name_their_command_without_the_rest(store: SqlStore) -> None:
+    status_change = Event(
+        event_id=str(uuid.UUID(int=9)),
+        time=NOW,
+        source=AWS_SSM,
+        detail_type="EC2 Command Status-change Notification",
+        resources=(),
+        detail={"command-id": "c-1", "status": "Success"},
+    )
+    with store.write() as tx:
+        tx.mark_relayed([s.seq for s in tx.unrelayed_events(1000)])
+        tx.append_events([_event(1), status_change, _event(2)])
+    with store.write() as tx:
+        heads = tx.unrelayed_heads(2)
+        first, second = (head.seq for head in heads)
+        assert heads == [
+            EventHead(first, AWS_SSM, "Maintenance Window State-change Notification", None),
+            EventHead(second, AWS_SSM, "EC2 Command Status-change Notification", "c-1"),
+        ]
+        assert [s.event for s in tx.events_of([second, first, 10**9])] == [
+            _event(1),
+            status_change,
+        ]
+        assert tx.events_of([]) == []
+        assert len(tx.unrelayed_heads(10)) == 3
+
+
 def test_unrelayed_events_held_by_one_transaction_are_skipped_by_another(
     store: SqlStore,
 ) -> None:
@@ -97,3 +125,8 @@ def test_unrelayed_events_held_by_one_transaction_are_skipped_by_another(
         assert [s.event for s in first.unrelayed_events(1)] == [_event(1)]
         with store.write() as second:
             assert [s.event for s in second.unrelayed_events(10)] == [_event(2)]
+    with store.write() as first:  # the heads alike
+        [head] = first.unrelayed_heads(1)
+        [after] = first.events_after(head.seq, 10)
+        with store.write() as second:
+            assert [h.seq for h in second.unrelayed_heads(10)] == [after.seq]

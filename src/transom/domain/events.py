@@ -48,3 +48,16 @@ class StoredEvent:
 
     seq: int
     event: Event
+
+
+@dataclass(frozen=True)
+class EventHead:
+    """What the relay needs of an outbox event to know whether it must read the rest (when
+    no rule could route it): its `seq`, `source` and `detail_type`, and the `command-id` its
+    detail names, if any (a Run Command status change: its command may ask for a
+    notification)."""
+
+    seq: int
+    source: str
+    detail_type: str
+    command_id: str | None

@@ -70,9 +70,22 @@ class EventRelay:
         """Relay one batch of the oldest unrelayed events; how many events it relayed."""
         routes = self._rules.enabled_rules_with_targets()
         with self._store.write() as tx:
-            batch = tx.unrelayed_events(BATCH)
-            ids = {i for stored in batch if (i := _command_id_of(stored.event)) is not None}
-            commands = {c.command_id: c for c in tx.commands_of(ids)}
+            if routes:
+                batch = tx.unrelayed_events(BATCH)
+                seqs = [stored.seq for stored in batch]
+                ids = {i for stored in batch if (i := _command_id_of(stored.event)) is not None}
+            else:  # no rule: only a notification its command asks for needs an event whole
+                heads = tx.unrelayed_heads(BATCH)
+                seqs = [head.seq for head in heads]
+                ids = {
+                    head.command_id
+                    for head in heads
+                    if head.command_id is not None
+                    and _is_status_change(head.source, head.detail_type)
+                }
+            commands = {c.command_id: c for c in tx.commands_of(ids) if _notifies(c)}
+            if not routes:
+                batch = tx.events_of([h.seq for h in heads if h.command_id in commands])
             messages: list[Message] = []
             for stored in batch:
                 event = stored.event
@@ -91,17 +104,17 @@ class EventRelay:
                     messages.append(notification)
             for name in publish_all(tx, messages):
                 log.warning("events not sent to topic %s: it does not exist", name)
-            tx.mark_relayed([stored.seq for stored in batch])
+            tx.mark_relayed(seqs)
         if messages:
             self._published()
-        return len(batch)
+        return len(seqs)
 
     def _notification(self, event: Event, commands: Mapping[str, Command]) -> Message | None:
         """The message the command's NotificationConfig asks for on this event, if any
-        (`commands`: those of the batch's events)."""
+        (`commands`: those of the batch's events that ask for notifications)."""
         command_id = _command_id_of(event)
         command = None if command_id is None else commands.get(command_id)
-        if command is None or not (command.request or {}).get("NotificationConfig"):
+        if command is None:
             return None
         detail: Mapping[str, Any] = event.detail
         status = str(detail.get("status"))
@@ -135,11 +148,18 @@ class EventRelay:
         )
 
 
+def _is_status_change(source: str, detail_type: str) -> bool:
+    """Whether an event of this source and detail type is a Run Command status change."""
+    return source == AWS_SSM and detail_type in (COMMAND_STATUS_CHANGE, INVOCATION_STATUS_CHANGE)
+
+
 def _command_id_of(event: Event) -> str | None:
     """The command of a Run Command status change event; None for any other event."""
-    if event.source != AWS_SSM or event.detail_type not in (
-        COMMAND_STATUS_CHANGE,
-        INVOCATION_STATUS_CHANGE,
-    ):
+    if not _is_status_change(event.source, event.detail_type):
         return None
     return str(event.detail.get("command-id"))
+
+
+def _notifies(command: Command) -> bool:
+    """Whether the command asks for notifications (a NotificationConfig)."""
+    return bool((command.request or {}).get("NotificationConfig"))

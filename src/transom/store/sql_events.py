@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from transom.domain.events import Event, StoredEvent
+from transom.domain.events import Event, EventHead, StoredEvent
 from transom.store import schema as t
 
 _e = t.events
@@ -20,6 +20,13 @@ _SELECT = sa.select(
 )
 # built once: the relay runs these every 50 ms and for every batch
 _UNRELAYED = _SELECT.where(sa.text("NOT relayed")).order_by(_e.c.seq).limit(sa.bindparam("n"))
+_UNRELAYED_HEADS = (
+    sa.select(_e.c.seq, _e.c.source, _e.c.detail_type, _e.c.detail["command-id"].as_string())
+    .where(sa.text("NOT relayed"))
+    .order_by(_e.c.seq)
+    .limit(sa.bindparam("n"))
+)
+_EVENTS_OF = _SELECT.where(_e.c.seq.in_(sa.bindparam("seqs", expanding=True))).order_by(_e.c.seq)
 _HAS_UNRELAYED = sa.select(_e.c.seq).where(sa.text("NOT relayed")).limit(1)
 _MARK_RELAYED = (
     _e.update()
@@ -61,6 +68,17 @@ class EventQueries:
         if self._conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         return [_stored(row) for row in self._conn.execute(query, {"n": limit})]
+
+    def unrelayed_heads(self, limit: int) -> list[EventHead]:
+        query = _UNRELAYED_HEADS
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [EventHead(*row) for row in self._conn.execute(query, {"n": limit})]
+
+    def events_of(self, seqs: Sequence[int]) -> list[StoredEvent]:
+        if not seqs:
+            return []
+        return [_stored(row) for row in self._conn.execute(_EVENTS_OF, {"seqs": list(seqs)})]
 
     def has_unrelayed(self) -> bool:
         return self._conn.execute(_HAS_UNRELAYED).first() is not None

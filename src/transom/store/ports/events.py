@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from transom.domain.events import Event, StoredEvent
+from transom.domain.events import Event, EventHead, StoredEvent
 
 
 class EventPort(Protocol):
@@ -17,6 +17,13 @@ class EventPort(Protocol):
     def unrelayed_events(self, limit: int) -> list[StoredEvent]:
         """Up to `limit` events not yet relayed, oldest first. On PostgreSQL they stay locked
         to this transaction, and events another transaction holds are skipped."""
+
+    def unrelayed_heads(self, limit: int) -> list[EventHead]:
+        """What `unrelayed_events(limit)` would return, each event's head only (its detail's
+        JSON is not decoded), locked the same way."""
+
+    def events_of(self, seqs: Sequence[int]) -> list[StoredEvent]:
+        """The events with these `seq`s, in `seq` order (those that exist)."""
 
     def has_unrelayed(self) -> bool:
         """Whether any event is not yet relayed (a cheap check before `unrelayed_events`)."""
