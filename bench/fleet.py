@@ -131,7 +131,11 @@ def activations(ssm: Any, marker: str, size: int) -> list[tuple[tuple[str, str],
     return [(activation(ssm, IamRole="bench", RegistrationLimit=n, Tags=tags), n) for n in counts]
 
 
-def measure(size: int, idle_seconds: float, kind: str) -> dict[str, float]:
+def measure(
+    size: int, idle_seconds: float, kind: str, server_log: Path | None = None
+) -> dict[str, float]:
+    """One fleet of `size` agents; the server's log is written to `server_log` (if given)
+    when it has stopped, so that a run that went wrong can be read afterwards."""
     with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as db:
         install_test_key(db)
         server = ServerProcess(db, ["--max-connections", str(size + 1000)]).start()
@@ -183,6 +187,9 @@ def measure(size: int, idle_seconds: float, kind: str) -> dict[str, float]:
                 agents.terminate()
                 agents.join()
             server.stop()
+            if server_log is not None:
+                server_log.write_text("".join(server.log))
+                progress(f"server {pid}: its log ({len(server.log)} lines) is in {server_log}")
 
 
 def main() -> None:
@@ -190,7 +197,14 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--idle-seconds", type=float, default=60.0)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--server-log",
+        type=Path,
+        help="Keep each server's log in this directory (fleet-N.log for N agents).",
+    )
     args = parser.parse_args()
+    if args.server_log is not None:
+        args.server_log.mkdir(parents=True, exist_ok=True)
     limit = raise_file_limit(max(args.nodes) + 1000)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -205,7 +219,8 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size in args.nodes:
-        r = measure(size, args.idle_seconds, args.database)
+        log_file = None if args.server_log is None else args.server_log / f"fleet-{size}.log"
+        r = measure(size, args.idle_seconds, args.database, log_file)
         print(
             f"| {size} | {r['registering_s']:.1f} | {r['connecting_s']:.1f} "
             f"| {r['rss_before_mib']:.1f} "
