@@ -89,6 +89,8 @@ def test_oversized_headers_are_refused(strict: ServerProcess) -> None:
 def test_idle_sockets_past_the_cap_are_closed_and_the_server_serves_again(
     strict: ServerProcess,
 ) -> None:
+    listening = next(line for line in strict.log if "server listening" in line)
+    assert f"max_connections={CAP}" in listening  # the cap in force is said at the start
     ssm = boto3_client(strict.endpoint)
     idle = [connect(strict) for _ in range(5 * CAP)]
     try:

@@ -109,6 +109,7 @@ def serve(
         store.close()
         log.error("%s", exc)
         sys.exit(1)
+    cap = limits.connection_cap()
     config = uvicorn.Config(
         app,
         log_config=None,  # logging is set up by the command (transom.cli.logs)
@@ -117,7 +118,7 @@ def serve(
         timeout_graceful_shutdown=10,
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
-        http=limits.protocol(),
+        http=limits.protocol(cap),
         timeout_keep_alive=limits.keep_alive_seconds,
         # X-Forwarded-For names the client only when a trusted proxy sends it
         proxy_headers=bool(settings.trusted_proxies),
@@ -127,7 +128,7 @@ def serve(
         "server listening on %s://%s",
         settings.scheme,
         _where(host, port),
-        extra={"database": redacted_url(settings.url)},
+        extra={"database": redacted_url(settings.url), "max_connections": cap},
     )
     child = None
     try:
